@@ -1,0 +1,74 @@
+/**
+ * What the rest of the station sees of the devices: names, health, measurements and progress.
+ * Drivers (drivers/<device>.ts) produce these; the DeviceHub tracks health; flows consume them
+ * through {@link MeasureService}.
+ */
+
+/** Every device the station may have; a config key under `devices`. */
+export const deviceNames = [
+  'spo2', 'bloodPressure', 'scale', 'height', 'thermometer', 'cccdScanner', 'printer', 'keypad',
+] as const;
+export type DeviceName = (typeof deviceNames)[number];
+
+/** `ok`: answering; `degraded`: answering with errors; `missing`: not answering; `disabled` in config. */
+export type DeviceHealth = 'starting' | 'ok' | 'degraded' | 'missing' | 'disabled';
+
+export interface DeviceStatus {
+  name: DeviceName;
+  /** Which implementation runs: the real transport or the simulator. */
+  mode: 'real' | 'sim';
+  health: DeviceHealth;
+  /** Why the device is not ok, in plain words for the technician. */
+  reason?: string;
+  /** When health last changed (clock ms). */
+  since: number;
+  /** Driver-specific figures for the technician (error counts, firmware, paper status…). */
+  detail?: Record<string, unknown>;
+}
+
+/** The measurements a flow can ask for. */
+export type MeasurementKind = 'weight' | 'height' | 'spo2' | 'bloodPressure' | 'temperature';
+
+export interface MeasurementValues {
+  weight: { weightKg: number };
+  height: { heightCm: number };
+  spo2: { spo2: number; heartRate: number; perfusionIndex: number };
+  bloodPressure: { systolic: number; diastolic: number; map: number; pulse: number };
+  temperature: { celsius: number };
+}
+
+/** A validated reading. Values are reference values for the resident, not a diagnosis. */
+export interface Measurement<K extends MeasurementKind = MeasurementKind> {
+  kind: K;
+  /** Clock ms when the reading was taken. */
+  at: number;
+  values: MeasurementValues[K];
+  device: DeviceName;
+}
+
+/** Progress while a measurement runs, for the resident's screen and the technician's view. */
+export interface MeasureProgress {
+  kind: MeasurementKind;
+  /** e.g. `waiting-finger`, `inflating`, `deflating`, `settling`, `reading`. */
+  phase: string;
+  /** Blood pressure: current cuff pressure in mmHg. */
+  cuffPressure?: number;
+  /** Seconds left before the reading completes (SpO2 finger time, for example). */
+  secondsLeft?: number;
+  /** A live, not yet valid value (scale settling). */
+  liveValue?: number;
+}
+
+export interface MeasureOptions {
+  /** Aborting stops the measurement and leaves the device safe (cuff deflated). */
+  signal?: AbortSignal;
+  onProgress?: (progress: MeasureProgress) => void;
+}
+
+/**
+ * Takes one measurement. Rejects with a StationError (DEVICE_MISSING, DEVICE_READ_FAILED,
+ * DEVICE_IMPLAUSIBLE, DEVICE_TIMEOUT, DEVICE_ABORTED) and never resolves with a failed read.
+ */
+export interface MeasureService {
+  measure<K extends MeasurementKind>(kind: K, options?: MeasureOptions): Promise<Measurement<K>>;
+}
