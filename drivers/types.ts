@@ -72,3 +72,33 @@ export interface MeasureOptions {
 export interface MeasureService {
   measure<K extends MeasurementKind>(kind: K, options?: MeasureOptions): Promise<Measurement<K>>;
 }
+
+/** What a device reports to the hub on its own (transport lost, paper out, recovered). */
+export interface DeviceHealthReport {
+  health: 'ok' | 'degraded' | 'missing';
+  /** Plain words for the technician; never personal data. */
+  reason?: string;
+  detail?: Record<string, unknown>;
+}
+
+/**
+ * The one shape every device driver has towards the DeviceHub (serial, GPIO and I2C alike).
+ * Constructors only assign; `probe()` opens the transport and checks the device answers.
+ */
+export interface StationDevice {
+  readonly name: DeviceName;
+  /**
+   * Opens the transport (idempotent) and checks the device answers (part id, status query).
+   * Resolves with figures for the technician; rejects with StationError DEVICE_MISSING when it does not answer.
+   */
+  probe(): Promise<Record<string, unknown>>;
+  /** Leaves the device safe (cuff deflated, LEDs off) and releases the transport; bounded, idempotent. */
+  close(): Promise<void>;
+  /**
+   * Takes one measurement of this device's kind. Rejects with a StationError (DEVICE_READ_FAILED,
+   * DEVICE_TIMEOUT, DEVICE_ABORTED, DEVICE_MISSING); never resolves with a failed read.
+   */
+  measure?(options?: MeasureOptions): Promise<Measurement>;
+  /** Optional: the device tells the hub when its health changes between probes (unplug, paper out). */
+  onHealthChange?(listener: (report: DeviceHealthReport) => void): void;
+}
