@@ -19,3 +19,8 @@ export type InputEvent =
 export function isKey(value: unknown): value is Key {
   return typeof value === 'string' && (keys as readonly string[]).includes(value);
 }
+
+/** Where the display and the keypad deliver what the resident did. */
+export interface InputSink {
+  input(event: InputEvent): void;
+}
