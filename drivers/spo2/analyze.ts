@@ -1,0 +1,371 @@
+import { applyBandPass, bandPass, bandPassGainAt } from './filters.js';
+
+/**
+ * Heart rate and SpO2 from a red/IR photoplethysmogram, with quality gates. The method is the
+ * classic one of pulse oximetry (Maxim AN6409 "Guidelines for SpO2 measurement"; Webster, "Design of
+ * Pulse Oximeters"): band-pass the two channels, find the pulse period by autocorrelation, cut the
+ * trace into beats, and per beat compute the ratio of ratios R = (AC_red/DC_red)/(AC_ir/DC_ir); SpO2
+ * comes from a calibration curve SpO2 = a − b·R. The figures are reference values for the resident,
+ * not a diagnosis, and a signal that is not good enough is refused with a reason instead of guessed.
+ */
+
+/** SpO2 = a − b·R, clamped to 0–100. The default (a = 110, b = 25) is the common empirical line. */
+export interface Spo2Calibration {
+  a: number;
+  b: number;
+}
+
+export const defaultCalibration: Spo2Calibration = { a: 110, b: 25 };
+
+export function spo2FromRatio(ratio: number, calibration: Spo2Calibration = defaultCalibration): number {
+  return Math.min(100, Math.max(0, calibration.a - calibration.b * ratio));
+}
+
+export function ratioFromSpo2(spo2: number, calibration: Spo2Calibration = defaultCalibration): number {
+  return (calibration.a - spo2) / calibration.b;
+}
+
+export interface PpgAnalysisOptions {
+  /** Calibration curve; default SpO2 = 110 − 25·R. */
+  calibration?: Spo2Calibration;
+  /** Mean IR level (ADC counts) below which no finger covers the sensor; default 20 000. */
+  fingerThreshold?: number;
+  /** ADC full scale (18-bit MAX30102: 262 143); samples at or near it, or at 0, are clipped. */
+  fullScale?: number;
+  /** Largest share of clipped samples accepted; default 0.01. */
+  maxClippedFraction?: number;
+  /** Lowest perfusion index (IR AC/DC, %) measured; default 0.2. */
+  minPerfusionIndex?: number;
+  /** Lowest red/IR correlation of the pulsatile signals; default 0.8. */
+  minCorrelation?: number;
+  /** Lowest normalised autocorrelation at the pulse period; default 0.5. */
+  minPeriodicity?: number;
+  /** Largest share of beats rejected as motion before the whole window is refused; default 0.5. */
+  maxBadBeatFraction?: number;
+  /** Largest interquartile spread of per-beat R relative to its median; default 0.15. */
+  maxRatioSpread?: number;
+  /** Fewest good beats needed; default 5. */
+  minBeats?: number;
+  /** Heart-rate search range in bpm; default 40–200. */
+  minBpm?: number;
+  maxBpm?: number;
+}
+
+/** Why a window was refused. */
+export type PpgReason =
+  | 'too-short' | 'no-finger' | 'clipping' | 'low-perfusion' | 'no-pulse' | 'motion'
+  | 'low-correlation' | 'unstable-ratio' | 'implausible';
+
+export const ppgReasonMessages: Record<PpgReason, string> = {
+  'too-short': 'The recording is too short to measure',
+  'no-finger': 'No finger on the sensor',
+  clipping: 'The signal is saturated (too much light or pressure)',
+  'low-perfusion': 'The pulse is too weak to measure (cold hand or light contact)',
+  'no-pulse': 'No regular pulse was found',
+  motion: 'The finger moved during the measurement',
+  'low-correlation': 'The red and infrared signals disagree (movement or ambient light)',
+  'unstable-ratio': 'The readings varied too much from beat to beat',
+  implausible: 'The result is outside the plausible range',
+};
+
+export const referenceLabel = 'reference value, not a diagnosis';
+
+export interface PpgResult {
+  /** Beats per minute, rounded; null when refused. */
+  heartRate: number | null;
+  /** Percent, rounded; null when refused. */
+  spo2: number | null;
+  /** IR AC/DC in percent, when a pulse was found. */
+  perfusionIndex: number | null;
+  /** 0–1: how periodic, how coherent between channels and how free of motion the window was. */
+  quality: number;
+  /** Null when measured; otherwise why not. */
+  reason: PpgReason | null;
+  /** Plain words for the reason, or the label when measured. */
+  message: string;
+  /** Median ratio of ratios, when computed. */
+  ratio: number | null;
+  /** Beats used. */
+  beats: number;
+  label: typeof referenceLabel;
+}
+
+const defaults = {
+  fingerThreshold: 20_000,
+  fullScale: 262_143,
+  maxClippedFraction: 0.01,
+  minPerfusionIndex: 0.2,
+  minCorrelation: 0.8,
+  minPeriodicity: 0.5,
+  maxBadBeatFraction: 0.5,
+  maxRatioSpread: 0.15,
+  minBeats: 5,
+  minBpm: 40,
+  maxBpm: 200,
+};
+
+/** Pass band: 0.5 Hz keeps 40 bpm and removes breathing wander; 5 Hz keeps the second harmonic of 150 bpm. */
+const passBandHz: [number, number] = [0.5, 5];
+/** The band-pass settles within a second; that much is dropped from the start of every window. */
+const settleSeconds = 1;
+
+const filterCache = new Map<number, ReturnType<typeof bandPass>>();
+function filterFor(rateHz: number): ReturnType<typeof bandPass> {
+  let f = filterCache.get(rateHz);
+  if (!f) {
+    f = bandPass(passBandHz[0], passBandHz[1], rateHz);
+    filterCache.set(rateHz, f);
+  }
+  return f;
+}
+
+function refused(reason: PpgReason, extra: Partial<PpgResult> = {}): PpgResult {
+  return {
+    heartRate: null,
+    spo2: null,
+    perfusionIndex: null,
+    quality: 0,
+    ratio: null,
+    beats: 0,
+    ...extra,
+    reason,
+    message: ppgReasonMessages[reason],
+    label: referenceLabel,
+  };
+}
+
+function mean(x: ArrayLike<number>, from = 0, to = x.length): number {
+  let s = 0;
+  for (let i = from; i < to; i++) s += x[i]!;
+  return to > from ? s / (to - from) : 0;
+}
+
+function quantile(sorted: number[], q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
+}
+
+function round1(x: number): number {
+  return Math.round(x * 100) / 100;
+}
+
+/**
+ * Analyses one window of samples (red and IR of equal length, ADC counts) taken at `rateHz`.
+ * Pure: the same samples always give the same result.
+ */
+export function analyzePpg(
+  red: ArrayLike<number>,
+  ir: ArrayLike<number>,
+  rateHz: number,
+  options: PpgAnalysisOptions = {},
+): PpgResult {
+  const o = { ...defaults, ...options };
+  const calibration = options.calibration ?? defaultCalibration;
+  const n = Math.min(red.length, ir.length);
+  const settle = Math.round(settleSeconds * rateHz);
+  if (n - settle < rateHz * 4) return refused('too-short');
+
+  // Finger presence: with the LEDs on and no finger, almost no light comes back (datasheet
+  // "Proximity function": the IR level is far below a covered sensor's).
+  const dcIr = mean(ir, settle, n);
+  const dcRed = mean(red, settle, n);
+  if (dcIr < o.fingerThreshold || dcRed < o.fingerThreshold / 4) return refused('no-finger');
+
+  let clipped = 0;
+  const top = o.fullScale * 0.995;
+  for (let i = 0; i < n; i++) {
+    const r = red[i]!;
+    const v = ir[i]!;
+    if (r >= top || v >= top || r <= 0 || v <= 0) clipped++;
+  }
+  if (clipped / n > o.maxClippedFraction) return refused('clipping');
+
+  const filter = filterFor(rateHz);
+  const bpIrFull = new Float64Array(n);
+  const bpRedFull = new Float64Array(n);
+  applyBandPass(filter, ir, bpIrFull);
+  applyBandPass(filter, red, bpRedFull);
+  const bpIr = bpIrFull.subarray(settle);
+  const bpRed = bpRedFull.subarray(settle);
+  const m = bpIr.length;
+
+  // Motion: a moving finger swings the light by several pulse heights. Samples beyond a robust
+  // bound (the median absolute level times six, about twice a clean pulse's peak) and half a
+  // second around them are masked: they take no part in the period or the ratio.
+  const absSorted = Float64Array.from(bpIr, Math.abs).sort();
+  const bound = 6 * absSorted[absSorted.length >> 1]!;
+  const masked = new Uint8Array(m);
+  const guard = Math.round(rateHz / 2);
+  let maskedCount = 0;
+  for (let i = 0; i < m; i++) {
+    if (Math.abs(bpIr[i]!) > bound || Math.abs(bpRed[i]!) > bound * (dcRed / dcIr) * 3) {
+      for (let j = Math.max(0, i - guard); j < Math.min(m, i + guard + 1); j++) masked[j] = 1;
+    }
+  }
+  const clean = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    if (masked[i]) maskedCount++;
+    else clean[i] = bpIr[i]!;
+  }
+  if (maskedCount > m / 2) return refused('motion', { quality: 0 });
+
+  // Pulse period: the normalised autocorrelation's first strong peak in the heart-rate range. The
+  // first (shortest lag) peak within 80% of the best avoids locking on a multiple of the period.
+  const minLag = Math.max(2, Math.floor((60 * rateHz) / o.maxBpm));
+  const maxLag = Math.min(m - 1, Math.ceil((60 * rateHz) / o.minBpm));
+  let energy = 0;
+  for (let i = 0; i < m; i++) energy += clean[i]! * clean[i]!;
+  if (energy === 0) return refused('no-pulse');
+  const ac = new Float64Array(maxLag + 2);
+  for (let k = minLag - 1; k <= maxLag + 1 && k < m; k++) {
+    let s = 0;
+    for (let i = 0; i + k < m; i++) s += clean[i]! * clean[i + k]!;
+    ac[k] = s / energy;
+  }
+  let best = -Infinity;
+  for (let k = minLag; k <= maxLag; k++) if (ac[k]! > ac[k - 1]! && ac[k]! >= ac[k + 1]! && ac[k]! > best) best = ac[k]!;
+  if (best === -Infinity || best <= 0) return refused('no-pulse');
+  let lag = -1;
+  for (let k = minLag; k <= maxLag; k++) {
+    if (ac[k]! > ac[k - 1]! && ac[k]! >= ac[k + 1]! && ac[k]! >= 0.8 * best) {
+      lag = k;
+      break;
+    }
+  }
+  // Sub-sample period by a parabola through the peak and its neighbours.
+  const y0 = ac[lag - 1]!;
+  const y1 = ac[lag]!;
+  const y2 = ac[lag + 1]!;
+  const denom = y0 - 2 * y1 + y2;
+  const period = lag + (denom < 0 ? (0.5 * (y0 - y2)) / denom : 0);
+  // A biased autocorrelation shrinks by (m − lag)/m; undo that so the figure compares across rates.
+  const cleanShare = 1 - maskedCount / m;
+  const periodicity = Math.min(1, (y1 * (m / (m - lag))) / cleanShare);
+
+  // Beats: troughs of the IR light (the systolic blood-volume peaks absorb most), one per period.
+  const half = Math.max(1, Math.round(period * 0.4));
+  const troughs: number[] = [];
+  for (let i = half; i < m - half; i++) {
+    const v = bpIr[i]!;
+    let isMin = true;
+    for (let j = i - half; j <= i + half; j++) {
+      if (bpIr[j]! < v || (bpIr[j]! === v && j < i)) {
+        isMin = false;
+        break;
+      }
+    }
+    if (isMin) troughs.push(i);
+  }
+  const beatCount = troughs.length - 1;
+  if (beatCount < o.minBeats) {
+    return refused(periodicity < o.minPeriodicity ? 'no-pulse' : 'too-short', { quality: round1(Math.max(0, periodicity)) });
+  }
+
+  // Per beat: pulse amplitude, interval, and the ratio of ratios by least squares of red on IR
+  // over the whole beat (the same AC ratio as peak-to-trough for a clean pulse, but every sample
+  // contributes, so noise averages out instead of inflating the peaks).
+  const amplitudes: number[] = [];
+  const intervals: number[] = [];
+  const ratios: number[] = [];
+  for (let b = 0; b < beatCount; b++) {
+    const from = troughs[b]!;
+    const to = troughs[b + 1]!;
+    let lo = Infinity;
+    let hi = -Infinity;
+    let sumIr = 0;
+    let sumRed = 0;
+    for (let i = from; i < to; i++) {
+      const v = bpIr[i]!;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+      sumIr += v;
+      sumRed += bpRed[i]!;
+    }
+    const len = to - from;
+    const meanIr = sumIr / len;
+    const meanRed = sumRed / len;
+    let sxy = 0;
+    let sxx = 0;
+    for (let i = from; i < to; i++) {
+      const x = bpIr[i]! - meanIr;
+      sxy += x * (bpRed[i]! - meanRed);
+      sxx += x * x;
+    }
+    const beatDcIr = mean(ir, from + settle, to + settle);
+    const beatDcRed = mean(red, from + settle, to + settle);
+    amplitudes.push(hi - lo);
+    intervals.push(len);
+    ratios.push(sxx > 0 ? ((sxy / sxx) * beatDcIr) / beatDcRed : NaN);
+  }
+
+  // Motion: a beat far larger or smaller than the median, or far off the period, is an artefact.
+  const medianAmplitude = quantile([...amplitudes].sort((a, b) => a - b), 0.5);
+  const good: number[] = [];
+  for (let b = 0; b < beatCount; b++) {
+    const a = amplitudes[b]!;
+    const okAmplitude = a <= 1.8 * medianAmplitude && a >= 0.5 * medianAmplitude;
+    const okInterval = Math.abs(intervals[b]! - period) <= 0.25 * period;
+    let still = true;
+    for (let i = troughs[b]!; i < troughs[b + 1]! && still; i++) if (masked[i]) still = false;
+    if (okAmplitude && okInterval && still && Number.isFinite(ratios[b]!)) good.push(b);
+  }
+  const badFraction = 1 - good.length / beatCount;
+  let goodSpan = 0;
+  for (const b of good) goodSpan += intervals[b]!;
+  // The beats found must agree with the period found; if not, the rhythm was not captured.
+  const beatsAgree = good.length > 0 && Math.abs(goodSpan / good.length - period) <= 0.08 * period;
+
+  const heartRate = (60 * rateHz) / period;
+  const perfusionIndex = (medianAmplitude / bandPassGainAt(filter, heartRate / 60) / dcIr) * 100;
+  const partial = { perfusionIndex: round1(perfusionIndex), beats: good.length };
+
+  if (badFraction > o.maxBadBeatFraction || good.length < o.minBeats) {
+    return refused(periodicity < o.minPeriodicity ? 'no-pulse' : 'motion', {
+      ...partial,
+      quality: round1(Math.max(0, periodicity * (1 - badFraction))),
+    });
+  }
+  if (!beatsAgree) return refused('no-pulse', { ...partial, quality: round1(Math.max(0, periodicity * (1 - badFraction))) });
+  if (perfusionIndex < o.minPerfusionIndex) return refused('low-perfusion', { ...partial, quality: round1(Math.max(0, periodicity)) });
+  if (periodicity < o.minPeriodicity) return refused('no-pulse', { ...partial, quality: round1(Math.max(0, periodicity)) });
+
+  // Red/IR coherence over the good beats: motion and ambient light break it, blood does not.
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (const b of good) {
+    for (let i = troughs[b]!; i < troughs[b + 1]!; i++) {
+      const x = bpIr[i]!;
+      const y = bpRed[i]!;
+      sxy += x * y;
+      sxx += x * x;
+      syy += y * y;
+    }
+  }
+  const correlation = sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
+  const quality = round1(Math.max(0, Math.min(1, periodicity * correlation * (1 - badFraction))));
+  if (correlation < o.minCorrelation) return refused('low-correlation', { ...partial, quality });
+
+  const goodRatios = good.map((b) => ratios[b]!).sort((a, b) => a - b);
+  const ratio = quantile(goodRatios, 0.5);
+  const spread = (quantile(goodRatios, 0.75) - quantile(goodRatios, 0.25)) / ratio;
+  if (!(ratio > 0) || spread > o.maxRatioSpread) return refused('unstable-ratio', { ...partial, quality, ratio: ratio > 0 ? ratio : null });
+
+  const unclamped = calibration.a - calibration.b * ratio;
+  // Beyond 50% (R ≈ 2.4) or far above 100% the curve is extrapolated: refuse rather than report.
+  if (unclamped < 50 || unclamped > 104) return refused('implausible', { ...partial, quality, ratio });
+
+  return {
+    heartRate: Math.round(heartRate),
+    spo2: Math.round(spo2FromRatio(ratio, calibration)),
+    perfusionIndex: round1(perfusionIndex),
+    quality,
+    reason: null,
+    message: referenceLabel,
+    ratio: Math.round(ratio * 1000) / 1000,
+    beats: good.length,
+    label: referenceLabel,
+  };
+}

@@ -1,0 +1,99 @@
+/**
+ * Second-order (biquad) IIR sections designed with the bilinear transform, after R. Bristow-Johnson's
+ * "Cookbook formulae for audio EQ biquad filter coefficients". A Butterworth section has Q = 1/√2.
+ */
+export interface BiquadCoefficients {
+  b0: number;
+  b1: number;
+  b2: number;
+  a1: number;
+  a2: number;
+}
+
+const butterworthQ = Math.SQRT1_2;
+
+export function lowPass(cutoffHz: number, rateHz: number, q = butterworthQ): BiquadCoefficients {
+  const w0 = (2 * Math.PI * cutoffHz) / rateHz;
+  const alpha = Math.sin(w0) / (2 * q);
+  const cos = Math.cos(w0);
+  const a0 = 1 + alpha;
+  return {
+    b0: (1 - cos) / 2 / a0,
+    b1: (1 - cos) / a0,
+    b2: (1 - cos) / 2 / a0,
+    a1: (-2 * cos) / a0,
+    a2: (1 - alpha) / a0,
+  };
+}
+
+export function highPass(cutoffHz: number, rateHz: number, q = butterworthQ): BiquadCoefficients {
+  const w0 = (2 * Math.PI * cutoffHz) / rateHz;
+  const alpha = Math.sin(w0) / (2 * q);
+  const cos = Math.cos(w0);
+  const a0 = 1 + alpha;
+  return {
+    b0: (1 + cos) / 2 / a0,
+    b1: -(1 + cos) / a0,
+    b2: (1 + cos) / 2 / a0,
+    a1: (-2 * cos) / a0,
+    a2: (1 - alpha) / a0,
+  };
+}
+
+/** Runs `input` through one section into `output` (may be the same array), starting at rest. */
+export function applyBiquad(c: BiquadCoefficients, input: ArrayLike<number>, output: Float64Array, offset = 0): void {
+  const { b0, b1, b2, a1, a2 } = c;
+  let x1 = 0;
+  let x2 = 0;
+  let y1 = 0;
+  let y2 = 0;
+  const n = output.length;
+  // Direct form I: the state is the last two inputs and outputs.
+  for (let i = 0; i < n; i++) {
+    const x = input[i]! - offset;
+    const y = b0 * x + b1 * x1 + b2 * x2 - a1 * y1 - a2 * y2;
+    x2 = x1;
+    x1 = x;
+    y2 = y1;
+    y1 = y;
+    output[i] = y;
+  }
+}
+
+/** Magnitude response of a section at `hz`. */
+export function gainAt(c: BiquadCoefficients, hz: number, rateHz: number): number {
+  const w = (2 * Math.PI * hz) / rateHz;
+  const cos1 = Math.cos(w);
+  const sin1 = Math.sin(w);
+  const cos2 = Math.cos(2 * w);
+  const sin2 = Math.sin(2 * w);
+  const numRe = c.b0 + c.b1 * cos1 + c.b2 * cos2;
+  const numIm = -(c.b1 * sin1 + c.b2 * sin2);
+  const denRe = 1 + c.a1 * cos1 + c.a2 * cos2;
+  const denIm = -(c.a1 * sin1 + c.a2 * sin2);
+  return Math.hypot(numRe, numIm) / Math.hypot(denRe, denIm);
+}
+
+/** A band-pass made of a high-pass then a low-pass section. */
+export interface BandPass {
+  high: BiquadCoefficients;
+  low: BiquadCoefficients;
+  rateHz: number;
+}
+
+export function bandPass(lowHz: number, highHz: number, rateHz: number): BandPass {
+  return { high: highPass(lowHz, rateHz), low: lowPass(highHz, rateHz), rateHz };
+}
+
+/**
+ * Filters `input` into `output`. The first sample is subtracted first, so a large DC level (a PPG
+ * sits at ~100 000 counts) does not ring through the high-pass as a start-up step.
+ */
+export function applyBandPass(filter: BandPass, input: ArrayLike<number>, output: Float64Array): void {
+  applyBiquad(filter.high, input, output, input.length > 0 ? input[0]! : 0);
+  applyBiquad(filter.low, output, output);
+}
+
+export function bandPassGainAt(filter: BandPass, hz: number): number {
+  return gainAt(filter.high, hz, filter.rateHz) * gainAt(filter.low, hz, filter.rateHz);
+}
