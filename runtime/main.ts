@@ -1,0 +1,112 @@
+/**
+ * The composition root. The only module that reads the environment, installs signal handlers,
+ * chooses real or simulated hardware per device, and exits the process.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import pino from 'pino';
+import { systemClock } from './clock.js';
+import { loadConfig, type StationConfig } from './config.js';
+import { redactedPaths } from './logger.js';
+import { LogBuffer } from './log-buffer.js';
+import { createStation } from './station.js';
+import { SystemdNotifier, unixDatagramSender } from './sd-notify.js';
+import { isStationError } from './errors.js';
+
+export interface DaemonOptions {
+  configFile: string;
+  /** Overrides `dataDir` (tests, several stations on one machine). */
+  dataDir?: string;
+  /** Overrides `mqtt.url` and turns the embedded broker off. */
+  brokerUrl?: string;
+}
+
+/** The package version, read from package.json beside the sources or beside dist/. */
+export function readVersion(): string {
+  for (const rel of ['../package.json', '../../package.json']) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === 'citizen-station' && pkg.version) return pkg.version;
+    } catch {
+      // try the next location
+    }
+  }
+  return '0.0.0';
+}
+
+function applyOverrides(config: StationConfig, options: DaemonOptions): StationConfig {
+  const next = structuredClone(config);
+  next.dataDir = resolve(options.dataDir ?? config.dataDir);
+  if (options.brokerUrl) {
+    next.mqtt.url = options.brokerUrl;
+    next.mqtt.embeddedBroker.enabled = false;
+  }
+  return next;
+}
+
+/** Runs the daemon until SIGTERM/SIGINT; resolves with the exit code. */
+export async function runDaemon(options: DaemonOptions): Promise<number> {
+  let config: StationConfig;
+  try {
+    config = applyOverrides(loadConfig(options.configFile), options);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 1;
+  }
+
+  const logBuffer = new LogBuffer(config.logging.bufferLines);
+  const logger = pino(
+    { level: config.logging.level, base: undefined, redact: { paths: redactedPaths, censor: '[redacted]' }, timestamp: pino.stdTimeFunctions.isoTime },
+    pino.multistream([{ stream: pino.destination({ fd: 1, sync: false }), level: config.logging.level as pino.Level }, { stream: logBuffer, level: 'trace' }]),
+  );
+
+  const station = createStation({
+    config,
+    configFile: resolve(options.configFile),
+    clock: systemClock,
+    logger,
+    logBuffer,
+    version: readVersion(),
+  });
+
+  const notifySocket = process.env.NOTIFY_SOCKET;
+  const sender = notifySocket ? unixDatagramSender(notifySocket) : undefined;
+  const watchdogUsec = Number(process.env.WATCHDOG_USEC) || undefined;
+  const notifier = sender
+    ? new SystemdNotifier({ send: sender.send, clock: systemClock, watchdogUsec, isHealthy: () => station.healthy() })
+    : undefined;
+
+  let stopping: Promise<number> | undefined;
+  const shutdown = (signal: string): Promise<number> => {
+    stopping ??= (async () => {
+      logger.info({ component: 'station', signal }, 'stopping');
+      notifier?.stopping();
+      await station.stop();
+      logger.info({ component: 'station' }, 'stopped');
+      logger.flush();
+      sender?.close();
+      return 0;
+    })();
+    return stopping;
+  };
+
+  const stopped = new Promise<number>((resolveExit) => {
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      process.once(signal, () => void shutdown(signal).then(resolveExit));
+    }
+  });
+
+  try {
+    await station.start();
+  } catch (err) {
+    logger.fatal({ component: 'station', err: (err as Error).message, code: isStationError(err) ? err.code : undefined }, 'station failed to start');
+    logger.flush();
+    sender?.close();
+    return 1;
+  }
+  const summary = `station ${config.station.id} ready; control socket ${station.socketPath}`;
+  logger.info({ component: 'station', socket: station.socketPath, dataDir: config.dataDir }, 'ready');
+  process.stderr.write(`${summary}\n`);
+  notifier?.ready(summary);
+  return stopped;
+}

@@ -1,0 +1,93 @@
+import t from 'tap';
+import { createRequire } from 'node:module';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { ControlClient } from '../../runtime/control-client.js';
+import { startDaemon, testConfig, cliPath } from '../fakes/daemon.js';
+
+const require = createRequire(import.meta.url);
+const unix = require('unix-dgram');
+
+/** A fake systemd notify socket collecting datagrams. */
+function notifySocket(t: any): { path: string; messages: string[]; waitFor: (re: RegExp) => Promise<void> } {
+  const path = join(mkdtempSync(join(tmpdir(), 'notify-')), 'notify.sock');
+  const messages: string[] = [];
+  const waiters: { re: RegExp; resolve: () => void }[] = [];
+  const socket = unix.createSocket('unix_dgram', (buf: Buffer) => {
+    messages.push(buf.toString());
+    for (const w of [...waiters]) if (messages.some((m) => w.re.test(m))) w.resolve();
+  });
+  socket.bind(path);
+  t.teardown(() => socket.close());
+  return {
+    path,
+    messages,
+    waitFor: (re) =>
+      messages.some((m) => re.test(m)) ? Promise.resolve() : new Promise<void>((resolve) => waiters.push({ re, resolve })),
+  };
+}
+
+t.test('daemon: READY, WATCHDOG while healthy, status over the socket, graceful SIGTERM with STOPPING', async (t) => {
+  const notify = notifySocket(t);
+  const daemon = startDaemon(testConfig(), { env: { NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: '200000' } });
+  t.teardown(() => daemon.child.kill('SIGKILL'));
+  await daemon.ready;
+  await notify.waitFor(/^READY=1/);
+  await notify.waitFor(/^WATCHDOG=1$/);
+
+  const client = new ControlClient(daemon.socketPath);
+  await client.connect();
+  const status = await client.call('status');
+  client.close();
+  t.equal(status.ok, true);
+  if (status.ok) {
+    t.equal(status.data.stationId, 'sim-dao-kim-cuong-01');
+    t.equal(status.data.healthy, true);
+    t.ok(status.data.components.find((c) => c.name === 'control-socket' && c.state === 'running'));
+  }
+
+  const cli = spawnSync(process.execPath, [cliPath, 'status', '--json', '--config', daemon.configFile, '--data', daemon.dataDir], { encoding: 'utf8' });
+  t.equal(cli.status, 0, cli.stderr);
+  t.equal(JSON.parse(cli.stdout).stationId, 'sim-dao-kim-cuong-01');
+  const text = spawnSync(process.execPath, [cliPath, 'status', '--socket', daemon.socketPath], { encoding: 'utf8' });
+  t.match(text.stdout, /health\s+OK/);
+  t.match(text.stdout, /control-socket\s+running/);
+
+  const began = Date.now();
+  daemon.child.kill('SIGTERM');
+  const exit = await daemon.exited;
+  const took = Date.now() - began;
+  t.equal(exit.code, 0, 'exits 0 after SIGTERM');
+  t.ok(took < 2000, `stopped in ${took} ms (< 2000)`);
+  t.ok(notify.messages.includes('STOPPING=1'), 'STOPPING sent');
+  t.match(daemon.output(), /"msg":"stopped"/);
+});
+
+t.test('status exits non-zero when the daemon is not reachable', async (t) => {
+  const r = spawnSync(process.execPath, [cliPath, 'status', '--socket', join(tmpdir(), 'no-such-station.sock')], { encoding: 'utf8' });
+  t.equal(r.status, 1);
+  t.match(r.stderr, /cannot reach the station/);
+});
+
+t.test('start refuses an invalid config, naming the path', async (t) => {
+  const daemon = startDaemon(testConfig((c) => (c.display.port = 'eighty')));
+  const exit = await daemon.exited;
+  t.equal(exit.code, 1);
+  t.match(daemon.output(), /station\.json: \/display\/port: expected integer/);
+});
+
+t.test('check-config exits 0 when valid, 1 with one line per problem', async (t) => {
+  const ok = spawnSync(process.execPath, [cliPath, 'check-config', 'config/sim.json'], { encoding: 'utf8' });
+  t.equal(ok.status, 0);
+  const dir = mkdtempSync(join(tmpdir(), 'cc-'));
+  const file = join(dir, 'bad.json');
+  require('node:fs').writeFileSync(file, JSON.stringify({ version: 1, station: { id: 'ok-id' }, devices: { lidar: { mode: 'sim' }, spo2: { mode: 'real', address: 300 } } }));
+  const bad = spawnSync(process.execPath, [cliPath, 'check-config', file], { encoding: 'utf8' });
+  t.equal(bad.status, 1);
+  const lines = bad.stderr.trim().split('\n');
+  t.equal(lines.length, 2);
+  t.ok(lines.some((l: string) => l.includes('/devices/lidar: unknown device kind "lidar"')));
+  t.ok(lines.some((l: string) => l.includes('/devices/spo2/address: expected a number <= 119')));
+});
