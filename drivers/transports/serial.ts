@@ -124,12 +124,24 @@ export class StreamSerialLink implements SerialLink {
 }
 
 /**
+ * Turns a device's byte stream into frames. Contract (checked by property tests for every
+ * parser): never throws on any input, gives the same frames however the bytes are chunked,
+ * resynchronises after garbage, and never holds more than `maxBuffered` bytes.
+ */
+export interface FrameParser<T> {
+  push(chunk: Uint8Array): T[];
+  /** Bytes held waiting for the rest of a frame. */
+  readonly pending: number;
+  reset(): void;
+}
+
+/**
  * Reassembles CR/LF-terminated lines from a byte stream for line-oriented devices (scale
  * indicator, QR scanner). Works on bytes, so a UTF-8 character split across chunks stays whole
  * (CR and LF never occur inside a multi-byte sequence). Bounded: a line longer than `maxLength`
  * without a terminator is dropped whole, so a device streaming garbage never grows the buffer.
  */
-export class LineAssembler {
+export class LineAssembler implements FrameParser<Buffer> {
   private buffer: number[] = [];
   private overflowing = false;
 
