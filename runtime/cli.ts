@@ -12,6 +12,8 @@ commands:
   status [--config FILE] [--data DIR] [--socket PATH] [--json]
                                                     show the running daemon's state
   check-config FILE                                 validate a configuration file
+  vietqr --bank BIN --account NO [--amount N] [--bill REF] [--terminal ID] [--purpose TEXT]
+                                                    print a VietQR payload
 `;
 
 type Io = { stdout: (s: string) => void; stderr: (s: string) => void };
@@ -50,6 +52,13 @@ async function main(argv: string[], io: Io): Promise<number> {
       }
       io.stderr(formatProblems(file, result.problems).join('\n') + '\n');
       return 1;
+    }
+    case 'vietqr': {
+      const { vietqrCommand } = await import('./vietqr-cli.js');
+      const result = vietqrCommand(rest);
+      if (result.stdout) io.stdout(result.stdout);
+      if (result.stderr) io.stderr(result.stderr);
+      return result.exitCode;
     }
     case undefined:
     case 'help':

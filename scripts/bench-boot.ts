@@ -1,0 +1,145 @@
+/**
+ * `npm run bench:boot`: start-to-ready time and idle RSS of the station in simulation against
+ * Node-RED 4 headless with a comparable flow (MQTT in wired to MQTT out), both on the same external
+ * mosquitto, with bare `node -e 0` as the floor. Node-RED is installed into a temporary folder by
+ * this script, never as a dependency. Prints medians of the runs and the ratios.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, idle: { type: 'string', default: '10' } } });
+const runs = Number(values.runs);
+const idleS = Number(values.idle);
+const root = resolve(import.meta.dirname, '..', '..');
+const cli = join(root, 'dist', 'runtime', 'cli.js');
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+    s.on('error', rej);
+  });
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Spawns a process and resolves when every pattern has appeared in its output. */
+async function timeToReady(cmd: string, args: string[], patterns: RegExp[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ ms: number; child: ChildProcess }> {
+  const began = process.hrtime.bigint();
+  const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((res, rej) => {
+    const check = () => {
+      if (patterns.every((p) => p.test(out))) {
+        child.stdout!.removeAllListeners('data');
+        child.stderr!.removeAllListeners('data');
+        child.stdout!.resume();
+        child.stderr!.resume();
+        res({ ms: Number(process.hrtime.bigint() - began) / 1e6, child });
+      }
+    };
+    child.stdout!.on('data', (d) => ((out += d), check()));
+    child.stderr!.on('data', (d) => ((out += d), check()));
+    child.once('exit', (code) => rej(new Error(`${cmd} ${args.join(' ')} exited ${code} before ready:\n${out.slice(-2000)}`)));
+  });
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const done = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await done;
+  clearTimeout(t);
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'bench-boot-'));
+  const port = await freePort();
+  writeFileSync(join(work, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
+  const broker = spawn('mosquitto', ['-c', join(work, 'mosquitto.conf')], { stdio: 'ignore' });
+  await sleep(300);
+  const brokerUrl = `mqtt://127.0.0.1:${port}`;
+
+  const nodeRedDir = join(tmpdir(), 'citizen-station-bench-node-red');
+  if (!existsSync(join(nodeRedDir, 'node_modules', 'node-red'))) {
+    mkdirSync(nodeRedDir, { recursive: true });
+    process.stderr.write('installing node-red@4 into a temporary folder…\n');
+    const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', nodeRedDir, 'node-red@4'], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('npm install node-red failed');
+  }
+  const userDir = join(work, 'node-red');
+  mkdirSync(userDir);
+  const flows = [
+    { id: 'tab1', type: 'tab', label: 'bench' },
+    { id: 'broker1', type: 'mqtt-broker', broker: '127.0.0.1', port: String(port), clientid: '', protocolVersion: '5', keepalive: '30', cleansession: true },
+    { id: 'in1', type: 'mqtt in', z: 'tab1', topic: 'cds/v1/bench/in', qos: '1', broker: 'broker1', wires: [['out1']] },
+    { id: 'out1', type: 'mqtt out', z: 'tab1', topic: 'cds/v1/bench/out', qos: '1', broker: 'broker1', wires: [] },
+  ];
+  writeFileSync(join(userDir, 'flows.json'), JSON.stringify(flows));
+  writeFileSync(join(userDir, 'settings.js'), `module.exports = { flowFile: 'flows.json', uiPort: 0, httpAdminRoot: false, httpNodeRoot: false, logging: { console: { level: 'info' } }, credentialSecret: 'bench' };\n`);
+  const nodeRedBin = join(nodeRedDir, 'node_modules', 'node-red', 'red.js');
+
+  const stationConfig = JSON.parse(readFileSync(join(root, 'config', 'sim.json'), 'utf8'));
+  stationConfig.centralSim = { enabled: false };
+  stationConfig.display = { ...stationConfig.display, port: 0 };
+  stationConfig.logging = { level: 'info' };
+  stationConfig.mqtt.protocolVersion = 5;
+  const stationConfigFile = join(work, 'station.json');
+  writeFileSync(stationConfigFile, JSON.stringify(stationConfig));
+
+  const results: Record<string, { ms: number[]; rss: number[] }> = { node: { ms: [], rss: [] }, station: { ms: [], rss: [] }, nodeRed: { ms: [], rss: [] } };
+
+  for (let i = 0; i < runs; i++) {
+    const began = process.hrtime.bigint();
+    spawnSync(process.execPath, ['-e', '0']);
+    results.node!.ms.push(Number(process.hrtime.bigint() - began) / 1e6);
+    const idle = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 1e9)'], { stdio: 'ignore' });
+    await sleep(300);
+    results.node!.rss.push(rssMb(idle.pid!));
+    idle.kill('SIGKILL');
+
+    const dataDir = mkdtempSync(join(work, 'station-'));
+    const st = await timeToReady(process.execPath, [cli, 'start', '--config', stationConfigFile, '--data', dataDir, '--broker', brokerUrl], [/ ready; control socket /, /"msg":"link connected"/]);
+    results.station!.ms.push(st.ms);
+    await sleep(idleS * 1000);
+    results.station!.rss.push(rssMb(st.child.pid!));
+    await stop(st.child);
+
+    const nr = await timeToReady(process.execPath, [nodeRedBin, '--userDir', userDir, '--settings', join(userDir, 'settings.js')], [/Started flows/, /Connected to broker/]);
+    results.nodeRed!.ms.push(nr.ms);
+    await sleep(idleS * 1000);
+    results.nodeRed!.rss.push(rssMb(nr.child.pid!));
+    await stop(nr.child);
+    process.stderr.write(`run ${i + 1}/${runs} done\n`);
+  }
+  broker.kill('SIGTERM');
+
+  const row = (name: string, r: { ms: number[]; rss: number[] }) =>
+    `${name.padEnd(28)} ${median(r.ms).toFixed(0).padStart(8)} ms ${median(r.rss).toFixed(1).padStart(8)} MB`;
+  const st = results.station!;
+  const nr = results.nodeRed!;
+  console.log(`boot benchmark: medians of ${runs} runs, RSS after ${idleS} s idle, same mosquitto ${brokerUrl}`);
+  console.log(`${'process'.padEnd(28)} ${'ready'.padStart(11)} ${'RSS'.padStart(11)}`);
+  console.log(row('node -e 0', results.node!));
+  console.log(row('station (sim, --broker)', st));
+  console.log(row('node-red 4 (mqtt in -> out)', nr));
+  console.log(`ratio station / node-red: ready ${(median(st.ms) / median(nr.ms)).toFixed(2)}x (target <= 0.30x), RSS ${(median(st.rss) / median(nr.rss)).toFixed(2)}x (target <= 0.70x)`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});
