@@ -1,0 +1,157 @@
+import t from 'tap';
+import { execFileSync } from 'node:child_process';
+import { X509Certificate, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ProvisionRefused, boardPaths, main, provision } from '../../scripts/provision.js';
+import type { ProvisionOptions } from '../../scripts/provision.js';
+import { validateConfigFile } from '../../runtime/config.js';
+
+const work = mkdtempSync(join(tmpdir(), 'provision-test-'));
+t.teardown(() => rmSync(work, { recursive: true, force: true }));
+const caKey = join(work, 'ca.key');
+const caCert = join(work, 'ca.pem');
+// A throwaway stand-in for central's CA.
+execFileSync('openssl', [
+  'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', caKey, '-out', caCert,
+  '-subj', '/O=Central/CN=Central Station CA', '-days', '30',
+  '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
+], { stdio: 'pipe' });
+
+const serials = { bp: 'A10K1234', scale: '0001', scanner: '0002', printer: 'A10K9876', heightPortPath: 'platform-fd500000.pcie-pci-0000:01:00.0-usb-0:1.3:1.0' };
+let n = 0;
+function options(overrides: Partial<ProvisionOptions> = {}): ProvisionOptions {
+  return {
+    stationId: 'hcm-bt-dkc-01',
+    brokerUrl: 'mqtts://broker.cds.hcmc.vn:8883',
+    name: 'Trạm công dân số Đảo Kim Cương',
+    site: { building: 'Tháp "Brilliant"', floor: 'Sảnh', address: '104 Nguyễn Văn Hưởng', ward: 'Phường Bình Trưng' },
+    caCert,
+    caKey,
+    serials,
+    root: join(work, `root-${++n}`),
+    ...overrides,
+  };
+}
+
+t.test('signs a station certificate with the CA and writes a config that check-config accepts', async (t) => {
+  const o = options();
+  const result = provision(o);
+  const at = (p: string) => join(o.root!, p);
+  const checked = validateConfigFile(at(boardPaths.config));
+  t.ok(checked.ok, 'validateConfigFile accepts the provisioned config');
+  if (checked.ok) {
+    t.equal(checked.config.station.id, 'hcm-bt-dkc-01');
+    t.equal(checked.config.station.site.building, 'Tháp "Brilliant"', 'quotes survive JSON filling');
+    t.equal(checked.config.mqtt.url, 'mqtts://broker.cds.hcmc.vn:8883');
+    t.same(checked.config.mqtt.tls, { ca: boardPaths.caCert, cert: boardPaths.cert, key: boardPaths.key });
+  }
+  const config = readFileSync(at(boardPaths.config), 'utf8');
+  t.notMatch(config, /@[A-Z_]+@/, 'no placeholder left in the config');
+  t.notMatch(config, /\$schema/, 'the repository editor hint is dropped');
+
+  const cert = new X509Certificate(readFileSync(at(boardPaths.cert)));
+  const ca = new X509Certificate(readFileSync(caCert));
+  t.ok(cert.verify(ca.publicKey), 'certificate issued by the CA');
+  t.match(cert.subject, /CN=hcm-bt-dkc-01/);
+  t.match(cert.subjectAltName ?? '', /urn:cds:station:hcm-bt-dkc-01/);
+  t.equal(cert.ca, false, 'not a CA');
+  t.same(cert.keyUsage, ['1.3.6.1.5.5.7.3.2'], 'clientAuth only');
+  t.equal(
+    createPublicKey(readFileSync(at(boardPaths.key))).export({ type: 'spki', format: 'der' }).toString('hex'),
+    cert.publicKey.export({ type: 'spki', format: 'der' }).toString('hex'),
+    'private key matches the certificate',
+  );
+  t.equal(statSync(at(boardPaths.key)).mode & 0o777, 0o640, 'TLS key is not world readable');
+  t.equal(statSync(at(boardPaths.signingKey)).mode & 0o777, 0o640, 'signing key is not world readable');
+  t.equal(createPublicKey(result.signingPublicKey).asymmetricKeyType, 'ed25519');
+  t.equal(result.certFingerprint, cert.fingerprint256);
+
+  const rules = readFileSync(at(boardPaths.udevRules), 'utf8');
+  t.notMatch(rules, /@[A-Z_]+@/, 'no placeholder left in the udev rules');
+  t.match(rules, /ATTRS\{serial\}=="A10K1234", SYMLINK\+="station-bp"/);
+  t.match(rules, /ENV\{ID_PATH\}=="platform-fd500000[^"]*", SYMLINK\+="station-height"/);
+});
+
+t.test('two stations never share keys', async (t) => {
+  const a = options({ stationId: 'hcm-bt-dkc-02' });
+  const b = options({ stationId: 'hcm-bt-dkc-03' });
+  provision(a);
+  provision(b);
+  for (const p of [boardPaths.key, boardPaths.signingKey]) {
+    t.not(readFileSync(join(a.root!, p), 'utf8'), readFileSync(join(b.root!, p), 'utf8'), p);
+  }
+});
+
+t.test('takes a certificate central issued, and refuses one for another key or station', async (t) => {
+  const issuedDir = join(work, 'issued');
+  const first = options({ stationId: 'hcm-bt-dkc-04', root: issuedDir });
+  provision(first);
+  const cert = join(issuedDir, boardPaths.cert);
+  const key = join(issuedDir, boardPaths.key);
+
+  const ok = options({ stationId: 'hcm-bt-dkc-04', caKey: undefined, cert, key, skipUdev: true });
+  provision(ok);
+  t.equal(readFileSync(join(ok.root!, boardPaths.cert), 'utf8'), readFileSync(cert, 'utf8'), 'issued certificate installed');
+  t.notOk(existsSync(join(ok.root!, boardPaths.udevRules)), '--skip-udev writes no rules');
+
+  const otherKey = join(work, 'other.key');
+  writeFileSync(otherKey, generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  t.throws(() => provision(options({ stationId: 'hcm-bt-dkc-04', caKey: undefined, cert, key: otherKey })), /does not belong to --key/);
+  t.throws(() => provision(options({ stationId: 'hcm-bt-dkc-05', caKey: undefined, cert, key })), /not CN=hcm-bt-dkc-05/);
+});
+
+t.test('refuses defaults and placeholders, naming every reason', async (t) => {
+  const refused = (o: Partial<ProvisionOptions>): string[] => {
+    try {
+      provision(options(o));
+    } catch (err) {
+      if (err instanceof ProvisionRefused) return err.reasons;
+      throw err;
+    }
+    return [];
+  };
+  t.match(refused({ stationId: 'hcm-station-00' }).join(), /development or placeholder id/);
+  t.match(refused({ stationId: 'sim-dao-kim-cuong-01' }).join(), /development or placeholder id/);
+  t.match(refused({ stationId: 'Bad Id' }).join(), /expected 3-64 lowercase/);
+  t.match(refused({ brokerUrl: 'mqtt://broker.cds.hcmc.vn:1883' }).join(), /over TLS only/);
+  t.match(refused({ brokerUrl: 'mqtts://central.example.com:8883' }).join(), /placeholder or loopback/);
+  t.match(refused({ brokerUrl: 'mqtts://127.0.0.1:8883' }).join(), /placeholder or loopback/);
+  t.match(refused({ brokerUrl: 'mqtts://user:secret@broker.cds.hcmc.vn:8883' }).join(), /no credentials/);
+  t.match(refused({ caKey: undefined }).join(), /--ca-key .* or --cert and --key/);
+  const missing = refused({ serials: { bp: 'A1' } }).join();
+  t.match(missing, /--scale-serial, --scanner-serial, --printer-serial, --height-port/);
+  t.match(refused({ serials: { ...serials, bp: 'x", RUN+="/bin/sh' } }).join(), /characters a udev match cannot hold/);
+  const many = refused({ stationId: 'hcm-station-00', brokerUrl: 'mqtt://localhost' });
+  t.ok(many.length >= 3, 'every reason at once');
+
+  const template = join(work, 'template.json');
+  writeFileSync(template, readFileSync(new URL('../../config/station.template.json', import.meta.url), 'utf8').replace('"info"', '"@LOG_LEVEL@"'));
+  t.match(refused({ template }).join(), /config template still holds @LOG_LEVEL@/);
+});
+
+t.test('never overwrites an identity without --force', async (t) => {
+  const o = options();
+  provision(o);
+  const before = readFileSync(join(o.root!, boardPaths.key), 'utf8');
+  t.throws(() => provision(o), /already has an identity/);
+  t.equal(readFileSync(join(o.root!, boardPaths.key), 'utf8'), before, 'key untouched');
+  provision({ ...o, force: true });
+  t.not(readFileSync(join(o.root!, boardPaths.key), 'utf8'), before, '--force replaces it');
+});
+
+t.test('the command line reports refusals with exit code 1', async (t) => {
+  const err: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string) => (err.push(chunk), true)) as typeof process.stderr.write;
+  let code: number;
+  try {
+    code = main(['--station-id', 'hcm-station-00', '--broker', 'mqtts://broker.cds.hcmc.vn:8883', '--ca-cert', caCert, '--ca-key', caKey, '--skip-udev', '--root', join(work, 'cli')]);
+  } finally {
+    process.stderr.write = write;
+  }
+  t.equal(code, 1);
+  t.match(err.join(''), /provisioning refused:\n {2}--station-id "hcm-station-00" is a development/);
+  t.notOk(existsSync(join(work, 'cli', boardPaths.config)), 'nothing written');
+});
