@@ -1,0 +1,471 @@
+import type { Clock } from '../runtime/clock.js';
+import { sleep } from '../runtime/clock.js';
+import { StationError } from '../runtime/errors.js';
+import type { Logger } from '../runtime/logger.js';
+import type { MeasureOptions, Measurement } from './types.js';
+import type { I2cBus } from './transports/i2c.js';
+import { isI2cError, isNoAcknowledge } from './transports/i2c.js';
+import { analyzePpg } from './spo2/analyze.js';
+import type { PpgAnalysisOptions, PpgResult } from './spo2/analyze.js';
+
+/*
+ * MAX30102 pulse oximetry and heart-rate sensor (Maxim 19-7740). Register numbers, fields and the
+ * FIFO protocol follow the datasheet's "Register Map and Descriptions" table and its FIFO
+ * sections ("FIFO Write Pointer", "Overflow Counter", "FIFO Read Pointer", "FIFO Data Register").
+ */
+
+/** 7-bit I2C address (datasheet "I2C Slave Address": 0xAE write / 0xAF read). */
+export const max30102Address = 0x57;
+
+export const Max30102Register = {
+  INT_STATUS_1: 0x00,
+  INT_STATUS_2: 0x01,
+  INT_ENABLE_1: 0x02,
+  INT_ENABLE_2: 0x03,
+  FIFO_WR_PTR: 0x04,
+  OVF_COUNTER: 0x05,
+  FIFO_RD_PTR: 0x06,
+  FIFO_DATA: 0x07,
+  FIFO_CONFIG: 0x08,
+  MODE_CONFIG: 0x09,
+  SPO2_CONFIG: 0x0a,
+  LED1_PA: 0x0c,
+  LED2_PA: 0x0d,
+  MULTI_LED_1: 0x11,
+  MULTI_LED_2: 0x12,
+  TEMP_INT: 0x1f,
+  TEMP_FRAC: 0x20,
+  TEMP_CONFIG: 0x21,
+  REV_ID: 0xfe,
+  PART_ID: 0xff,
+} as const;
+
+/** PART_ID (0xFF) of every MAX30102. */
+export const max30102PartId = 0x15;
+/** The FIFO holds 32 samples (datasheet "FIFO Data Register"). */
+export const fifoDepth = 32;
+/** Each LED channel is 3 bytes per sample; SpO2 mode stores LED1 (red) then LED2 (IR). */
+export const bytesPerChannel = 3;
+/** Samples are 18 bits left-justified to bit 17 whatever the resolution; bits 23:18 are unused. */
+export const sampleMask = 0x3ffff;
+export const adcFullScale = sampleMask;
+
+/** MODE_CONFIG (0x09) bits: SHDN[7], RESET[6] (self-clearing), MODE[2:0]. */
+export const modeBits = { shutdown: 0x80, reset: 0x40 } as const;
+export const Mode = { heartRate: 0x02, spo2: 0x03, multiLed: 0x07 } as const;
+
+const sampleRates = [50, 100, 200, 400, 800, 1000, 1600, 3200] as const;
+const pulseWidths = [69, 118, 215, 411] as const;
+const adcRanges = [2048, 4096, 8192, 16384] as const;
+const averages = [1, 2, 4, 8, 16, 32] as const;
+
+export type SampleRate = (typeof sampleRates)[number];
+export type PulseWidthUs = (typeof pulseWidths)[number];
+export type AdcRangeNa = (typeof adcRanges)[number];
+export type SampleAverage = (typeof averages)[number];
+
+/** SPO2_CONFIG (0x0A): SPO2_ADC_RGE[6:5], SPO2_SR[4:2], LED_PW[1:0]. */
+export interface Spo2Config {
+  adcRangeNa: AdcRangeNa;
+  sampleRate: SampleRate;
+  pulseWidthUs: PulseWidthUs;
+}
+
+export function encodeSpo2Config(c: Spo2Config): number {
+  const range = adcRanges.indexOf(c.adcRangeNa);
+  const rate = sampleRates.indexOf(c.sampleRate);
+  const width = pulseWidths.indexOf(c.pulseWidthUs);
+  if (range < 0 || rate < 0 || width < 0) throw new RangeError('Invalid SpO2 configuration');
+  return (range << 5) | (rate << 2) | width;
+}
+
+export function decodeSpo2Config(byte: number): Spo2Config {
+  return {
+    adcRangeNa: adcRanges[(byte >> 5) & 0x03]!,
+    sampleRate: sampleRates[(byte >> 2) & 0x07]!,
+    pulseWidthUs: pulseWidths[byte & 0x03]!,
+  };
+}
+
+/** ADC resolution set by the LED pulse width (datasheet "SpO2 Configuration": 15 to 18 bits). */
+export function resolutionBits(pulseWidthUs: PulseWidthUs): number {
+  return 15 + pulseWidths.indexOf(pulseWidthUs);
+}
+
+/** FIFO_CONFIG (0x08): SMP_AVE[7:5], FIFO_ROLLOVER_EN[4], FIFO_A_FULL[3:0]. */
+export interface FifoConfig {
+  sampleAverage: SampleAverage;
+  rollover: boolean;
+  /** Free slots left when the almost-full interrupt fires (0–15). */
+  almostFull: number;
+}
+
+export function encodeFifoConfig(c: FifoConfig): number {
+  const ave = averages.indexOf(c.sampleAverage);
+  if (ave < 0 || !Number.isInteger(c.almostFull) || c.almostFull < 0 || c.almostFull > 15) {
+    throw new RangeError('Invalid FIFO configuration');
+  }
+  return (ave << 5) | (c.rollover ? 0x10 : 0) | c.almostFull;
+}
+
+export function decodeFifoConfig(byte: number): FifoConfig {
+  // SMP_AVE codes 101, 110 and 111 all mean 32 samples.
+  return {
+    sampleAverage: averages[Math.min(5, (byte >> 5) & 0x07)]!,
+    rollover: (byte & 0x10) !== 0,
+    almostFull: byte & 0x0f,
+  };
+}
+
+/** LEDx_PA (0x0C, 0x0D): 0.2 mA per step, 0x00 = 0 mA … 0xFF = 51 mA. */
+export function encodeLedCurrent(milliamps: number): number {
+  if (!(milliamps >= 0 && milliamps <= 51)) throw new RangeError('LED current must be 0–51 mA');
+  return Math.round(milliamps / 0.2);
+}
+
+export function decodeLedCurrent(byte: number): number {
+  return Math.round((byte & 0xff) * 2) / 10;
+}
+
+/**
+ * Samples waiting in the FIFO from FIFO_WR_PTR, OVF_COUNTER and FIFO_RD_PTR (5-bit pointers).
+ * A non-zero overflow count means the FIFO is full and samples were lost (datasheet "Overflow
+ * Counter"), so all 32 are waiting.
+ */
+export function fifoSamplesWaiting(writePointer: number, overflowCount: number, readPointer: number): number {
+  if ((overflowCount & 0x1f) !== 0) return fifoDepth;
+  return ((writePointer & 0x1f) - (readPointer & 0x1f) + fifoDepth) % fifoDepth;
+}
+
+export interface FifoSamples {
+  red: number[];
+  ir: number[];
+}
+
+/**
+ * Decodes FIFO_DATA bytes: per sample, 3 bytes per channel, most significant byte first, the
+ * value in bits 17:0. In SpO2 mode each sample is red (LED1) then IR (LED2); in heart-rate mode
+ * only red. Trailing bytes of an incomplete sample are ignored.
+ */
+export function decodeFifo(bytes: Uint8Array, channels: 1 | 2 = 2): FifoSamples {
+  const stride = bytesPerChannel * channels;
+  const count = Math.floor(bytes.length / stride);
+  const red: number[] = new Array(count);
+  const ir: number[] = channels === 2 ? new Array(count) : [];
+  for (let s = 0; s < count; s++) {
+    const o = s * stride;
+    red[s] = ((bytes[o]! << 16) | (bytes[o + 1]! << 8) | bytes[o + 2]!) & sampleMask;
+    if (channels === 2) ir[s] = ((bytes[o + 3]! << 16) | (bytes[o + 4]! << 8) | bytes[o + 5]!) & sampleMask;
+  }
+  return { red, ir };
+}
+
+/** Inverse of {@link decodeFifo} for one channel value (used by the simulator and tests). */
+export function encodeSampleBytes(value: number): [number, number, number] {
+  const v = Math.max(0, Math.min(sampleMask, Math.round(value)));
+  return [(v >> 16) & 0x03, (v >> 8) & 0xff, v & 0xff];
+}
+
+export interface PulseOximeterOptions {
+  /** I2C address; default 0x57. */
+  address?: number;
+  /** Red and IR LED currents, mA; default 7.2 each (a finger at rest reads ~40–60% of full scale). */
+  ledCurrentMa?: { red: number; ir: number };
+  /** ADC range; default 4096 nA. */
+  adcRangeNa?: AdcRangeNa;
+  /** How often the FIFO is read; default 100 ms (10 samples; the FIFO holds 320 ms). */
+  pollIntervalMs?: number;
+  /** Seconds of signal analysed for one result; default 10. */
+  windowSeconds?: number;
+  /** Seconds dropped after the finger is placed, while the tissue and the filters settle; default 2. */
+  settleSeconds?: number;
+  /** How long to wait for a finger; default 20 000 ms. */
+  fingerTimeoutMs?: number;
+  /** Seconds with a finger on after which a signal still not good enough fails; default 30. */
+  maxFingerSeconds?: number;
+  /** Consecutive failed transfers after which the measurement fails; default 5. */
+  maxConsecutiveErrors?: number;
+  /** Quality gates and calibration of the analysis. */
+  analysis?: PpgAnalysisOptions;
+}
+
+/** Figures for the technician view (DeviceStatus.detail). */
+export interface PulseOximeterStats {
+  transferErrors: number;
+  overflows: number;
+  lastReason: string | null;
+}
+
+/** The output rate the driver sets: 100 samples/s, no averaging. */
+const sampleRateHz = 100;
+const defaultFingerThreshold = 20_000;
+
+/**
+ * The SpO2 and pulse sensor. `measure` resets and configures the chip, waits for a finger, reads
+ * the FIFO while the signal settles and fills a window, and returns a reading only when the
+ * analysis accepts it; the chip is put back in shutdown (LEDs off) afterwards.
+ */
+export class PulseOximeter {
+  private readonly address: number;
+  private busy = false;
+  private closed = false;
+  readonly stats: PulseOximeterStats = { transferErrors: 0, overflows: 0, lastReason: null };
+  /** The last analysis, for the technician view. */
+  lastResult: PpgResult | null = null;
+
+  constructor(
+    private readonly bus: I2cBus,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly options: PulseOximeterOptions = {},
+  ) {
+    this.address = options.address ?? max30102Address;
+  }
+
+  /** Reads PART_ID; rejects with DEVICE_MISSING when nothing answers or another chip does. */
+  async probe(): Promise<{ partId: number; revision: number }> {
+    let partId: number;
+    let revision: number;
+    try {
+      partId = await this.read(Max30102Register.PART_ID);
+      revision = await this.read(Max30102Register.REV_ID);
+    } catch (err) {
+      if (!(err instanceof StationError)) throw err;
+      throw new StationError('DEVICE_MISSING', `SpO2 sensor does not answer at 0x${this.address.toString(16)}`, {
+        transient: true,
+        cause: err,
+        ...(err.details ? { details: err.details } : {}),
+      });
+    }
+    if (partId !== max30102PartId) {
+      throw new StationError('DEVICE_MISSING', `Device at 0x${this.address.toString(16)} is not a MAX30102 (part id 0x${partId.toString(16)})`, {
+        details: { partId },
+      });
+    }
+    return { partId, revision };
+  }
+
+  async measure(options: MeasureOptions = {}): Promise<Measurement<'spo2'>> {
+    if (this.closed) throw new StationError('NOT_RUNNING', 'SpO2 sensor is closed');
+    if (this.busy) throw new StationError('DEVICE_BUSY');
+    this.busy = true;
+    try {
+      await this.configure(options.signal);
+      return await this.acquire(options);
+    } catch (err) {
+      throw this.asStationError(err, options.signal);
+    } finally {
+      await this.shutdown();
+      this.busy = false;
+    }
+  }
+
+  /** Puts the chip in shutdown; the bus itself belongs to the composition root. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.busy) await this.shutdown();
+  }
+
+  private async configure(signal: AbortSignal | undefined): Promise<void> {
+    const R = Max30102Register;
+    await this.probe();
+    // RESET puts every register at its power-on value and clears itself when done
+    // (datasheet "Mode Configuration").
+    await this.write(R.MODE_CONFIG, modeBits.reset);
+    for (let i = 0; ; i++) {
+      const mode = await this.read(R.MODE_CONFIG);
+      if ((mode & modeBits.reset) === 0) break;
+      if (i >= 10) throw new StationError('DEVICE_READ_FAILED', 'SpO2 sensor did not finish its reset');
+      await sleep(this.clock, 1, signal);
+    }
+    const led = this.options.ledCurrentMa ?? { red: 7.2, ir: 7.2 };
+    // No averaging and no rollover: a FIFO that fills up keeps its oldest samples and counts the
+    // lost ones in OVF_COUNTER, so an overrun is seen rather than silently stitched.
+    await this.write(R.FIFO_CONFIG, encodeFifoConfig({ sampleAverage: 1, rollover: false, almostFull: 0x0f }));
+    await this.write(R.SPO2_CONFIG, encodeSpo2Config({
+      adcRangeNa: this.options.adcRangeNa ?? 4096,
+      sampleRate: sampleRateHz,
+      pulseWidthUs: 411,
+    }));
+    await this.write(R.LED1_PA, encodeLedCurrent(led.red));
+    await this.write(R.LED2_PA, encodeLedCurrent(led.ir));
+    await this.clearFifo();
+    await this.write(R.MODE_CONFIG, Mode.spo2);
+  }
+
+  /** The datasheet recommends clearing the three pointers before a new acquisition. */
+  private async clearFifo(): Promise<void> {
+    const R = Max30102Register;
+    await this.write(R.FIFO_WR_PTR, 0);
+    await this.write(R.OVF_COUNTER, 0);
+    await this.write(R.FIFO_RD_PTR, 0);
+  }
+
+  private async acquire(options: MeasureOptions): Promise<Measurement<'spo2'>> {
+    const o = this.options;
+    const poll = o.pollIntervalMs ?? 100;
+    const windowSamples = Math.round((o.windowSeconds ?? 10) * sampleRateHz);
+    const settleSamples = Math.round((o.settleSeconds ?? 2) * sampleRateHz);
+    const fingerTimeout = o.fingerTimeoutMs ?? 20_000;
+    const maxFingerSamples = Math.round((o.maxFingerSeconds ?? 30) * sampleRateHz);
+    const threshold = o.analysis?.fingerThreshold ?? defaultFingerThreshold;
+    const signal = options.signal;
+    const started = this.clock.now();
+
+    const overflowsAtStart = this.stats.overflows;
+    this.lastResult = null;
+    let red: number[] = [];
+    let ir: number[] = [];
+    let fingerSamples = 0;
+    let analysedAt = 0;
+    let lastPhase = '';
+    const report = (phase: string, secondsLeft?: number) => {
+      if (!options.onProgress) return;
+      if (phase === lastPhase && secondsLeft === undefined) return;
+      lastPhase = phase;
+      options.onProgress({ kind: 'spo2', phase, ...(secondsLeft === undefined ? {} : { secondsLeft }) });
+    };
+    report('waiting-finger');
+
+    for (;;) {
+      await sleep(this.clock, poll, signal);
+      const chunk = await this.readFifo();
+      if (chunk.overflowed) {
+        // Samples were lost: the trace has a gap, so what came before cannot be joined to what follows.
+        this.stats.overflows++;
+        this.logger.warn({ overflows: this.stats.overflows }, 'SpO2 FIFO overflowed; restarting the window');
+        red = [];
+        ir = [];
+      }
+      if (chunk.ir.length === 0) continue;
+      const chunkIr = chunk.ir.reduce((s, v) => s + v, 0) / chunk.ir.length;
+      if (chunkIr < threshold) {
+        if (fingerSamples > 0) this.logger.info('finger removed from the SpO2 sensor');
+        red = [];
+        ir = [];
+        fingerSamples = 0;
+        analysedAt = 0;
+        report('waiting-finger');
+        if (this.clock.now() - started >= fingerTimeout) {
+          throw new StationError('DEVICE_TIMEOUT', 'No finger was placed on the SpO2 sensor', { transient: true });
+        }
+        continue;
+      }
+      fingerSamples += chunk.ir.length;
+      if (fingerSamples >= maxFingerSamples) {
+        // Still no acceptable window: say why in the resident's terms, never guess a value.
+        const reason = this.stats.overflows > overflowsAtStart && red.length < windowSamples ? 'samples-lost' : this.lastResult?.reason ?? 'no-pulse';
+        throw new StationError('DEVICE_READ_FAILED', reason === 'samples-lost'
+          ? 'SpO2 samples were lost (the sensor was not read in time)'
+          : this.lastResult?.message ?? 'No pulse was found', {
+          transient: true,
+          details: { reason, quality: this.lastResult?.quality ?? 0 },
+        });
+      }
+      red.push(...chunk.red);
+      ir.push(...chunk.ir);
+      if (fingerSamples <= settleSamples) {
+        red = [];
+        ir = [];
+        report('settling', Math.ceil((settleSamples - fingerSamples + windowSamples) / sampleRateHz));
+        continue;
+      }
+      if (red.length > windowSamples) {
+        red = red.slice(-windowSamples);
+        ir = ir.slice(-windowSamples);
+      }
+      if (red.length < windowSamples) {
+        report('reading', Math.ceil((windowSamples - red.length) / sampleRateHz));
+        continue;
+      }
+      // A full window: analyse it, then again every second as it slides, until one is good enough.
+      if (analysedAt !== 0 && fingerSamples - analysedAt < sampleRateHz) continue;
+      analysedAt = fingerSamples;
+      const result = analyzePpg(red, ir, sampleRateHz, o.analysis);
+      this.lastResult = result;
+      this.stats.lastReason = result.reason;
+      if (result.reason === null && result.spo2 !== null && result.heartRate !== null) {
+        report('done', 0);
+        return {
+          kind: 'spo2',
+          at: this.clock.now(),
+          device: 'spo2',
+          values: { spo2: result.spo2, heartRate: result.heartRate, perfusionIndex: result.perfusionIndex ?? 0 },
+        };
+      }
+      this.logger.debug({ reason: result.reason, quality: result.quality }, 'SpO2 window refused');
+      report('reading', Math.ceil((maxFingerSamples - fingerSamples) / sampleRateHz));
+    }
+  }
+
+  /** Reads every waiting sample: pointers first, then FIFO_DATA in blocks of whole samples. */
+  private async readFifo(): Promise<FifoSamples & { overflowed: boolean }> {
+    const R = Max30102Register;
+    const pointers = Buffer.alloc(3);
+    await this.transfer(() => this.bus.readI2cBlock(this.address, R.FIFO_WR_PTR, 3, pointers));
+    const overflowed = (pointers[1]! & 0x1f) !== 0;
+    let waiting = fifoSamplesWaiting(pointers[0]!, pointers[1]!, pointers[2]!);
+    const red: number[] = [];
+    const ir: number[] = [];
+    // i2c-bus block transfers carry at most 32 bytes: 5 samples of 6 bytes per block.
+    const perBlock = 5;
+    const block = Buffer.alloc(perBlock * 2 * bytesPerChannel);
+    while (waiting > 0) {
+      const count = Math.min(perBlock, waiting);
+      const length = count * 2 * bytesPerChannel;
+      await this.transfer(() => this.bus.readI2cBlock(this.address, R.FIFO_DATA, length, block));
+      const samples = decodeFifo(block.subarray(0, length), 2);
+      red.push(...samples.red);
+      ir.push(...samples.ir);
+      waiting -= count;
+    }
+    return { red, ir, overflowed };
+  }
+
+  private read(register: number): Promise<number> {
+    return this.transfer(() => this.bus.readByte(this.address, register));
+  }
+
+  private write(register: number, value: number): Promise<void> {
+    return this.transfer(() => this.bus.writeByte(this.address, register, value));
+  }
+
+  /**
+   * One bus transfer, tried again on an errno failure (a noisy bus, a hot-plugged cable). After
+   * `maxConsecutiveErrors` failures in a row the error goes up: never a made-up sample.
+   */
+  private async transfer<T>(op: () => Promise<T>): Promise<T> {
+    const limit = this.options.maxConsecutiveErrors ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await op();
+      } catch (err) {
+        if (!isI2cError(err)) throw err;
+        this.stats.transferErrors++;
+        if (attempt >= limit) {
+          throw new StationError(isNoAcknowledge(err) ? 'DEVICE_MISSING' : 'DEVICE_READ_FAILED',
+            `SpO2 sensor transfer failed ${attempt} times (${err.code})`, {
+              transient: true,
+              cause: err,
+              details: { errno: err.code },
+            });
+        }
+      }
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    try {
+      await this.bus.writeByte(this.address, Max30102Register.MODE_CONFIG, modeBits.shutdown);
+    } catch (err) {
+      this.logger.warn({ err }, 'could not put the SpO2 sensor in shutdown');
+    }
+  }
+
+  private asStationError(err: unknown, signal: AbortSignal | undefined): StationError {
+    if (signal?.aborted) return new StationError('DEVICE_ABORTED', undefined, { cause: err });
+    if (err instanceof StationError) return err;
+    return new StationError('DEVICE_READ_FAILED', err instanceof Error ? err.message : String(err), { cause: err });
+  }
+}

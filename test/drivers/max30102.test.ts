@@ -1,0 +1,238 @@
+import t from 'tap';
+import pino from 'pino';
+import {
+  Max30102Register as R, PulseOximeter, decodeFifo, decodeFifoConfig, decodeLedCurrent, decodeSpo2Config,
+  encodeFifoConfig, encodeLedCurrent, encodeSampleBytes, encodeSpo2Config, fifoSamplesWaiting, max30102Address,
+} from '../../drivers/max30102.js';
+import { SimMax30102 } from '../../drivers/max30102-sim.js';
+import { SimI2cBus } from '../../drivers/transports/i2c-sim.js';
+import { StationError } from '../../runtime/errors.js';
+import type { MeasureProgress } from '../../drivers/types.js';
+import { ManualClock } from '../fakes/manual-clock.js';
+import { runClockUntilSettled } from '../fakes/run-clock.js';
+
+const logger = pino({ level: 'silent' });
+const healthy = { heartRate: 72, spo2: 97, perfusionIndex: 2, noise: 5, seed: 11 };
+
+function rig(options: { finger?: typeof healthy | null; seed?: number } = {}) {
+  const clock = new ManualClock();
+  const bus = new SimI2cBus({ seed: options.seed ?? 3 });
+  const device = new SimMax30102(clock, { finger: options.finger === undefined ? healthy : options.finger });
+  bus.attach(max30102Address, device);
+  const oximeter = new PulseOximeter(bus, clock, logger, { fingerTimeoutMs: 5000 });
+  return { clock, bus, device, oximeter };
+}
+
+t.test('FIFO decode: 3 bytes per channel, MSB first, 18 bits, red then IR', async (t) => {
+  // One sample: red 0x01_2345 and IR 0x3_FFFF with garbage in the unused bits 23:18.
+  const bytes = Uint8Array.of(0xfd, 0x23, 0x45, 0xff, 0xff, 0xff, 0x00, 0x00, 0x01, 0x02, 0x00, 0x00, 0xaa);
+  const { red, ir } = decodeFifo(bytes, 2);
+  t.same(red, [0x12345, 0x00001]);
+  t.same(ir, [0x3ffff, 0x20000]);
+  t.same(decodeFifo(Uint8Array.of(0x00, 0x01, 0x02, 0x03, 0x04, 0x05), 1).red, [0x00102, 0x30405]);
+  t.same(encodeSampleBytes(0x12345), [0x01, 0x23, 0x45]);
+  t.same(encodeSampleBytes(0x3ffff + 10), [0x03, 0xff, 0xff], 'clamped to 18 bits');
+});
+
+t.test('register fields encode as the datasheet lays them out', async (t) => {
+  // SPO2_CONFIG: ADC range 4096 nA (01), 100 sps (001), 411 µs (11) -> 0b0_01_001_11 = 0x27.
+  t.equal(encodeSpo2Config({ adcRangeNa: 4096, sampleRate: 100, pulseWidthUs: 411 }), 0x27);
+  t.same(decodeSpo2Config(0x27), { adcRangeNa: 4096, sampleRate: 100, pulseWidthUs: 411 });
+  t.same(decodeSpo2Config(0x7f), { adcRangeNa: 16384, sampleRate: 3200, pulseWidthUs: 411 });
+  t.throws(() => encodeSpo2Config({ adcRangeNa: 4096, sampleRate: 120 as 100, pulseWidthUs: 411 }), RangeError);
+  // FIFO_CONFIG: SMP_AVE 4 (010), rollover on, almost-full 15 -> 0b010_1_1111 = 0x5F.
+  t.equal(encodeFifoConfig({ sampleAverage: 4, rollover: true, almostFull: 15 }), 0x5f);
+  t.same(decodeFifoConfig(0xff), { sampleAverage: 32, rollover: true, almostFull: 15 });
+  t.equal(encodeLedCurrent(7.2), 0x24);
+  t.equal(encodeLedCurrent(51), 0xff);
+  t.equal(decodeLedCurrent(0x24), 7.2);
+  t.throws(() => encodeLedCurrent(60), RangeError);
+});
+
+t.test('FIFO pointers: wrap-around and overflow', async (t) => {
+  t.equal(fifoSamplesWaiting(10, 0, 4), 6);
+  t.equal(fifoSamplesWaiting(3, 0, 30), 5, 'write pointer wrapped past 31');
+  t.equal(fifoSamplesWaiting(7, 0, 7), 0, 'empty');
+  t.equal(fifoSamplesWaiting(7, 4, 7), 32, 'overflow count means full');
+  t.equal(fifoSamplesWaiting(0x27, 0, 0x21), 6, 'only 5 pointer bits count');
+});
+
+t.test('simulated chip: FIFO fills with time, pointers wrap, overflow counts lost samples', async (t) => {
+  const { clock, bus, device } = rig();
+  await bus.writeByte(max30102Address, R.MODE_CONFIG, 0x40);
+  await bus.writeByte(max30102Address, R.FIFO_CONFIG, encodeFifoConfig({ sampleAverage: 1, rollover: false, almostFull: 15 }));
+  await bus.writeByte(max30102Address, R.SPO2_CONFIG, 0x27);
+  await bus.writeByte(max30102Address, R.LED1_PA, 0x24);
+  await bus.writeByte(max30102Address, R.LED2_PA, 0x24);
+  await bus.writeByte(max30102Address, R.MODE_CONFIG, 0x03);
+  await clock.advance(250);
+  const ptr = Buffer.alloc(3);
+  await bus.readI2cBlock(max30102Address, R.FIFO_WR_PTR, 3, ptr);
+  t.same([...ptr], [25, 0, 0], '25 samples at 100 sps after 250 ms');
+  const data = Buffer.alloc(30);
+  for (let i = 0; i < 5; i++) await bus.readI2cBlock(max30102Address, R.FIFO_DATA, 30, data);
+  const { ir } = decodeFifo(data, 2);
+  t.ok(ir.every((v) => v > 50_000 && v < 200_000), 'IR samples at finger level');
+  await bus.readI2cBlock(max30102Address, R.FIFO_WR_PTR, 3, ptr);
+  t.same([...ptr], [25, 0, 25], 'read pointer followed');
+  await clock.advance(100);
+  await bus.readI2cBlock(max30102Address, R.FIFO_WR_PTR, 3, ptr);
+  t.same([...ptr], [3, 0, 25], 'write pointer wrapped');
+  t.equal(fifoSamplesWaiting(ptr[0]!, ptr[1]!, ptr[2]!), 10);
+  await clock.advance(500);
+  await bus.readI2cBlock(max30102Address, R.FIFO_WR_PTR, 3, ptr);
+  t.equal(device.fifoCount, 32, 'full');
+  t.equal(ptr[1], 28, '60 produced, 32 kept: 28 lost');
+  t.equal(fifoSamplesWaiting(ptr[0]!, ptr[1]!, ptr[2]!), 32);
+  await clock.advance(10_000);
+  t.equal((await bus.readByte(max30102Address, R.OVF_COUNTER)), 0x1f, 'saturates at 0x1F');
+  await bus.readI2cBlock(max30102Address, R.FIFO_DATA, 6, data);
+  t.equal(await bus.readByte(max30102Address, R.OVF_COUNTER), 0, 'cleared once a sample is popped');
+});
+
+t.test('probe checks the part id and reports a missing or wrong chip', async (t) => {
+  const { oximeter, bus } = rig();
+  t.same(await oximeter.probe(), { partId: 0x15, revision: 0x03 });
+  bus.detach(max30102Address);
+  await t.rejects(oximeter.probe(), { code: 'DEVICE_MISSING' });
+  bus.attach(max30102Address, new SimMax30102(new ManualClock(), { partId: 0x11 }));
+  await t.rejects(oximeter.probe(), { code: 'DEVICE_MISSING', message: /not a MAX30102/ });
+});
+
+t.test('measure: configures the chip, reports progress and returns a labelled reading', async (t) => {
+  const { clock, oximeter, bus } = rig();
+  const progress: MeasureProgress[] = [];
+  const run = await runClockUntilSettled(clock, oximeter.measure({ onProgress: (p) => progress.push(p) }));
+  t.ok(run.ok, 'resolved');
+  if (!run.ok) return;
+  const m = run.value;
+  t.equal(m.kind, 'spo2');
+  t.equal(m.device, 'spo2');
+  t.ok(Math.abs(m.values.spo2 - 97) <= 2, `spo2 ${m.values.spo2}`);
+  t.ok(Math.abs(m.values.heartRate - 72) <= 3, `heart rate ${m.values.heartRate}`);
+  t.ok(m.values.perfusionIndex > 1 && m.values.perfusionIndex < 3, `perfusion ${m.values.perfusionIndex}`);
+  t.ok(run.elapsedMs >= 12_000 && run.elapsedMs <= 14_000, `about 2 s settle + 10 s window (${run.elapsedMs} ms)`);
+  t.same(progress[0], { kind: 'spo2', phase: 'waiting-finger' });
+  t.same(progress[1], { kind: 'spo2', phase: 'settling', secondsLeft: 12 }, 'finger seen at the first poll');
+  t.ok(progress.some((p) => p.phase === 'reading' && p.secondsLeft === 1));
+  t.equal(progress.at(-1)?.phase, 'done');
+  const left = progress.filter((p) => p.secondsLeft !== undefined).map((p) => p.secondsLeft!);
+  t.ok(left.every((v, i) => i === 0 || v <= left[i - 1]!), 'seconds left never go up');
+  t.equal(await bus.readByte(max30102Address, R.MODE_CONFIG), 0x80, 'left in shutdown, LEDs off');
+  t.equal(await bus.readByte(max30102Address, R.SPO2_CONFIG), 0x27);
+  t.equal(await bus.readByte(max30102Address, R.LED1_PA), 0x24);
+  t.equal(oximeter.stats.overflows, 0);
+});
+
+t.test('measure waits for a finger, then times out without one', async (t) => {
+  const { clock, oximeter, device } = rig({ finger: null });
+  const phases: string[] = [];
+  const run = await runClockUntilSettled(clock, oximeter.measure({ onProgress: (p) => phases.push(p.phase) }));
+  t.notOk(run.ok);
+  if (!run.ok) t.match(run.error, { code: 'DEVICE_TIMEOUT' });
+  t.same(phases, ['waiting-finger']);
+
+  const late = oximeter.measure();
+  await clock.advance(3000);
+  device.placeFinger(healthy);
+  const run2 = await runClockUntilSettled(clock, late);
+  t.ok(run2.ok, 'a finger placed within the timeout is measured');
+});
+
+t.test('abort stops the measurement with DEVICE_ABORTED and leaves the chip shut down', async (t) => {
+  const { clock, oximeter, bus } = rig();
+  const ac = new AbortController();
+  const p = oximeter.measure({ signal: ac.signal });
+  await clock.advance(3000);
+  ac.abort(new Error('resident walked away'));
+  const run = await runClockUntilSettled(clock, p);
+  t.notOk(run.ok);
+  if (!run.ok) t.match(run.error, { code: 'DEVICE_ABORTED' });
+  t.equal(clock.timerCount, 0, 'no timer left behind');
+  t.equal(await bus.readByte(max30102Address, R.MODE_CONFIG), 0x80);
+});
+
+t.test('a second measure while one runs is refused as busy', async (t) => {
+  const { clock, oximeter } = rig();
+  const first = oximeter.measure();
+  await t.rejects(oximeter.measure(), { code: 'DEVICE_BUSY' });
+  const run = await runClockUntilSettled(clock, first);
+  t.ok(run.ok);
+});
+
+t.test('FIFO overflow when polling stalls: the window restarts instead of stitching a gap', async (t) => {
+  const clock = new ManualClock();
+  const bus = new SimI2cBus();
+  bus.attach(max30102Address, new SimMax30102(clock, { finger: healthy }));
+  // Polling every 500 ms lets 50 samples arrive into a 32-deep FIFO.
+  const oximeter = new PulseOximeter(bus, clock, logger, { pollIntervalMs: 500, maxFingerSeconds: 15 });
+  const run = await runClockUntilSettled(clock, oximeter.measure(), { stepMs: 500 });
+  t.notOk(run.ok, 'never a reading from gapped data');
+  if (!run.ok) t.match(run.error, { code: 'DEVICE_READ_FAILED', details: { reason: 'samples-lost' } });
+  t.ok(oximeter.stats.overflows > 10, `overflows counted (${oximeter.stats.overflows})`);
+});
+
+for (const code of ['EREMOTEIO', 'EIO'] as const) {
+  t.test(`bus faults ${code} at 10%: retried, reading still right, errors counted`, async (t) => {
+    const { clock, bus, oximeter } = rig({ seed: 7 });
+    bus.setFaults(max30102Address, { errorRate: 0.1, errorCode: code });
+    const run = await runClockUntilSettled(clock, oximeter.measure());
+    t.ok(run.ok);
+    if (run.ok) {
+      t.ok(Math.abs(run.value.values.spo2 - 97) <= 2);
+      t.ok(Math.abs(run.value.values.heartRate - 72) <= 3);
+    }
+    t.ok(bus.stats.injectedErrors > 10 && oximeter.stats.transferErrors === bus.stats.injectedErrors,
+      `${bus.stats.injectedErrors} injected, all seen`);
+  });
+
+  t.test(`bus faults ${code} at 100%: error surfaced, no value, recovery once cleared`, async (t) => {
+    const { clock, bus, oximeter } = rig();
+    bus.setFaults('*', { errorRate: 1, errorCode: code });
+    const run = await runClockUntilSettled(clock, oximeter.measure());
+    t.notOk(run.ok);
+    if (!run.ok) {
+      t.ok(run.error instanceof StationError);
+      t.match(run.error, { code: 'DEVICE_MISSING', transient: true, details: { errno: code } });
+    }
+    bus.setFaults('*', undefined);
+    const again = await runClockUntilSettled(clock, oximeter.measure());
+    t.ok(again.ok, 'measures again once the bus is healthy');
+  });
+}
+
+t.test('faults mid-measurement: the failure is surfaced, not turned into a value', async (t) => {
+  const { clock, bus, oximeter } = rig();
+  const p = oximeter.measure();
+  await clock.advance(4000);
+  bus.setFaults(max30102Address, { errorRate: 1, errorCode: 'EIO' });
+  const run = await runClockUntilSettled(clock, p);
+  t.notOk(run.ok);
+  if (!run.ok) t.match(run.error, { code: 'DEVICE_READ_FAILED', details: { errno: 'EIO' } });
+});
+
+t.test('a stuck data line (0xFF) is never read as a pulse', async (t) => {
+  const { clock, bus, oximeter } = rig();
+  bus.setFaults(max30102Address, { stuckByte: 0xff });
+  const run = await runClockUntilSettled(clock, oximeter.measure());
+  t.notOk(run.ok);
+  if (!run.ok) t.match(run.error, { code: 'DEVICE_MISSING', message: /part id 0xff/ });
+});
+
+t.test('a restless finger is refused with a reason after the time limit', async (t) => {
+  const clock = new ManualClock();
+  const bus = new SimI2cBus();
+  bus.attach(max30102Address, new SimMax30102(clock, { finger: { ...healthy, motion: 1.5 } }));
+  const oximeter = new PulseOximeter(bus, clock, logger, { maxFingerSeconds: 20 });
+  const run = await runClockUntilSettled(clock, oximeter.measure());
+  t.notOk(run.ok);
+  if (!run.ok) t.match(run.error, { code: 'DEVICE_READ_FAILED', details: { reason: /motion|no-pulse|low-correlation|unstable-ratio/ } });
+});
+
+t.test('close shuts the chip down and later measures are refused', async (t) => {
+  const { oximeter, bus } = rig();
+  await oximeter.close();
+  await oximeter.close();
+  t.equal(await bus.readByte(max30102Address, R.MODE_CONFIG), 0x80);
+  await t.rejects(oximeter.measure(), { code: 'NOT_RUNNING' });
+});
