@@ -34,6 +34,7 @@ export const ErrorCodes = {
   CCCD_INVALID: 'The CCCD data is invalid',
   PAYMENT_EXPIRED: 'The payment expired before it was confirmed',
   PAYMENT_FAILED: 'The payment failed',
+  PAYMENT_CANCELLED: 'The resident cancelled the payment before it was confirmed',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

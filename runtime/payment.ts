@@ -4,7 +4,7 @@
  *
  *   CREATED ──QR shown──▶ PENDING ──central: paid────▶ PAID
  *                            │ ├────central: failed──▶ FAILED
- *                            │ ├────resident cancels─▶ FAILED (reason CANCELLED)
+ *                            │ ├────resident cancels─▶ FAILED (PAYMENT_CANCELLED)
  *                            │ └────deadline─────────▶ EXPIRED
  *   EXPIRED / FAILED ──central: paid (late)──▶ same state, `late` set, flagged for reconciliation
  *
@@ -66,7 +66,7 @@ export interface PaymentRecord {
   settledAt?: number;
   /** Bank transaction reference reported by central. */
   bankRef?: string;
-  /** Why it failed: CANCELLED, AMOUNT_MISMATCH, or central's code. */
+  /** Why it failed: PAYMENT_CANCELLED by the resident, or PAYMENT_FAILED (central's reason, AMOUNT_MISMATCH). */
   failure?: ErrorShape;
   /** Confirmation that arrived after the payment expired or was cancelled: money to reconcile. */
   late?: LateConfirmation;
@@ -126,7 +126,7 @@ export interface PaymentHandle {
   subscribe(listener: (payment: PaymentRecord, centralReachable: boolean) => void): () => void;
   /** Resolves once the payment is PAID, EXPIRED or FAILED. */
   readonly settled: Promise<PaymentRecord>;
-  /** The resident gave up: FAILED with CANCELLED (still reconciled if money arrives). */
+  /** The resident gave up: FAILED with PAYMENT_CANCELLED (still reconciled if money arrives). Never rejects. */
   cancel(): Promise<PaymentRecord>;
 }
 
@@ -316,8 +316,11 @@ export class PaymentService {
   private async cancel(entry: Open): Promise<PaymentRecord> {
     await this.serialise(entry, async () => {
       if (entry.record.state === 'PENDING') {
-        await this.transition(entry, 'FAILED', { failure: { code: 'PAYMENT_FAILED', message: 'CANCELLED by the resident' } });
+        await this.transition(entry, 'FAILED', { failure: { code: 'PAYMENT_CANCELLED', message: 'cancelled by the resident' } });
       }
+    }).catch((err: unknown) => {
+      // Not journaled: the payment stays PENDING and expires at its deadline instead.
+      this.o.logger.error({ err: toErrorShape(err), paymentId: entry.record.paymentId }, 'could not record the cancellation');
     });
     return { ...entry.record };
   }
@@ -476,4 +479,69 @@ export async function openPaymentLedger(dataDir: string, logger: Logger): Promis
       await db.write();
     },
   };
+}
+
+/** What the pay step shows while it waits. */
+export interface PayView {
+  paymentId: string;
+  state: PaymentState;
+  /** The VietQR payload to draw. */
+  payload: string;
+  amount: number;
+  reference: string;
+  expiresAt: number;
+  centralReachable: boolean;
+}
+
+export type PayOutcome = 'ok' | 'expired' | 'failed' | 'cancel' | 'error';
+
+export interface PayStepResult {
+  outcome: PayOutcome;
+  /** Stored at the step's `save` path. */
+  data: { paymentId?: string; state?: PaymentState; amount: number; reference: string; bankRef?: string };
+  /** Set with outcome `error` (JOURNAL_FULL, INPUT_INVALID). */
+  error?: ErrorShape;
+}
+
+function viewOf(p: PaymentRecord, centralReachable: boolean): PayView {
+  return {
+    paymentId: p.paymentId, state: p.state, payload: p.payload, amount: p.amount, reference: p.reference,
+    expiresAt: p.expiresAt, centralReachable,
+  };
+}
+
+/**
+ * The `pay` step's effect: creates the payment, reports every change through `onUpdate` for the
+ * screen, and resolves with the step outcome. Aborting `signal` (Back, Home, key 2, session wipe)
+ * cancels the payment. Never rejects.
+ */
+export async function runPayStep(
+  service: PaymentService,
+  request: PaymentRequest,
+  options: { signal?: AbortSignal; onUpdate?: (view: PayView) => void } = {},
+): Promise<PayStepResult> {
+  const base = { amount: request.amount, reference: request.reference };
+  if (options.signal?.aborted) return { outcome: 'cancel', data: base };
+  let handle: PaymentHandle;
+  try {
+    handle = await service.create(request);
+  } catch (err) {
+    return { outcome: 'error', data: base, error: toErrorShape(err) };
+  }
+  const unsubscribe = handle.subscribe((p, reachable) => options.onUpdate?.(viewOf(p, reachable)));
+  options.onUpdate?.(viewOf(handle.current(), handle.centralReachable()));
+  const onAbort = () => void handle.cancel();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) onAbort();
+  try {
+    const final = await handle.settled;
+    const data: PayStepResult['data'] = { paymentId: final.paymentId, state: final.state, amount: final.amount, reference: final.reference };
+    if (final.bankRef) data.bankRef = final.bankRef;
+    if (final.state === 'PAID') return { outcome: 'ok', data };
+    if (final.state === 'EXPIRED') return { outcome: 'expired', data };
+    return { outcome: final.failure?.code === 'PAYMENT_CANCELLED' ? 'cancel' : 'failed', data };
+  } finally {
+    unsubscribe();
+    options.signal?.removeEventListener('abort', onAbort);
+  }
 }

@@ -2,8 +2,8 @@ import t from 'tap';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { silentLogger, tempDir } from '../fakes/link-test-kit.js';
 import { FakeRpc, MemoryPaymentLedger, MemoryRecordSink } from '../fakes/payment-fakes.js';
-import { openPaymentLedger, PaymentService } from '../../runtime/payment.js';
-import type { PaymentRecord, PaymentServiceOptions } from '../../runtime/payment.js';
+import { openPaymentLedger, PaymentService, runPayStep } from '../../runtime/payment.js';
+import type { PaymentRecord, PaymentServiceOptions, PayView } from '../../runtime/payment.js';
 import { parseVietQr } from '../../runtime/vietqr.js';
 import { isStationError } from '../../runtime/errors.js';
 
@@ -176,7 +176,7 @@ t.test('the resident cancels: FAILED (CANCELLED); money paid anyway is reconcile
   const handle = await service.create(bill);
   const cancelled = await handle.cancel();
   t.equal(cancelled.state, 'FAILED');
-  t.match(cancelled.failure, { code: 'PAYMENT_FAILED', message: /CANCELLED/ });
+  t.match(cancelled.failure, { code: 'PAYMENT_CANCELLED' });
   t.equal((await handle.settled).state, 'FAILED');
   paid.add(handle.paymentId);
   await clock.advance(10_000);
@@ -265,4 +265,47 @@ t.test('the ledger file keeps open payments across processes', async (t) => {
   await ledger.save([p]);
   const reopened = await openPaymentLedger(dir, silentLogger());
   t.same(await reopened.load(), [p]);
+});
+
+t.test('runPayStep maps payment states to step outcomes and feeds the screen', async (t) => {
+  const { clock, records, rpc, service, paid } = setup();
+  await service.start();
+  const views: PayView[] = [];
+  const paidRun = runPayStep(service, bill, { onUpdate: (v) => views.push(v) });
+  await clock.advance(0);
+  const first = views[0]!;
+  t.equal(first.state, 'PENDING');
+  t.ok(parseVietQr(first.payload).ok);
+  t.equal(first.amount, 356_000);
+  paid.add(first.paymentId);
+  await clock.advance(2000);
+  const ok = await paidRun;
+  t.equal(ok.outcome, 'ok');
+  t.match(ok.data, { paymentId: first.paymentId, state: 'PAID', amount: 356_000, bankRef: 'FT2633012345' });
+
+  const expiring = runPayStep(service, bill);
+  await clock.advance(60_000);
+  t.equal((await expiring).outcome, 'expired');
+
+  const ac = new AbortController();
+  const cancelling = runPayStep(service, bill, { signal: ac.signal });
+  await clock.advance(100);
+  ac.abort();
+  const cancelled = await cancelling;
+  t.equal(cancelled.outcome, 'cancel');
+  t.equal(cancelled.data.state, 'FAILED');
+
+  const offlineViews: PayView[] = [];
+  rpc.offline = true;
+  const offline = runPayStep(service, bill, { onUpdate: (v) => offlineViews.push(v) });
+  await clock.advance(2000);
+  t.equal(offlineViews.at(-1)!.centralReachable, false, 'the screen can say central is unreachable');
+  await clock.advance(60_000);
+  t.equal((await offline).outcome, 'expired');
+
+  records.full = true;
+  const refused = await runPayStep(service, bill);
+  t.equal(refused.outcome, 'error');
+  t.equal(refused.error?.code, 'JOURNAL_FULL');
+  await service.stop();
 });
