@@ -5,7 +5,7 @@
  */
 import type { ComponentReport } from './lifecycle.js';
 import type { ConfigProblem } from './config.js';
-import type { DeviceStatus } from '../drivers/types.js';
+import type { DeviceName, DeviceStatus } from '../drivers/types.js';
 
 export interface LinkReport {
   state: 'connecting' | 'connected' | 'offline' | 'stopped' | 'disabled';
@@ -52,6 +52,62 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
+/** Technician actions name who did them; the audit record carries it (the UI sends the login name). */
+export interface TechnicianParams {
+  operator?: string;
+}
+
+/** Device tests the technician UI offers; each device accepts the ones that make sense for it. */
+export type DeviceTestAction = 'measure' | 'print-test' | 'beep' | 'blink' | 'read-cccd';
+
+export interface DeviceTestResult {
+  device: DeviceName;
+  action: DeviceTestAction;
+  /** One line for the technician; a CCCD is masked, health values are shown but never logged. */
+  summary: string;
+  values?: Record<string, string | number>;
+}
+
+/** Scale calibration, persisted by the station: `kg = (raw - zeroRaw) * kgPerCount`. */
+export interface ScaleCalibration {
+  zeroRaw: number;
+  kgPerCount: number;
+  /** The known weight used for the span, when one was. */
+  knownKg?: number;
+  calibratedAt: string;
+}
+
+/** A live reading pushed while `devices.reading.subscribe` is active for that device. */
+export interface DeviceReading {
+  device: DeviceName;
+  at: number;
+  /** e.g. `waiting-finger`, `inflating`, `settling`. */
+  phase?: string;
+  /** SpO2: a finger covers the sensor; `ppg` then holds the newest IR samples (arbitrary units). */
+  fingerOn?: boolean;
+  ppg?: number[];
+  /** Blood pressure: cuff pressure in mmHg. */
+  cuffPressure?: number;
+  /** Scale: the uncalibrated value (IIO counts or indicator kg) and the calibrated one. */
+  raw?: number;
+  value?: number;
+  unit?: string;
+  stable?: boolean;
+}
+
+/** A journal record as the technician sees it: never its body. */
+export interface JournalEntrySummary {
+  eventId: string;
+  kind: string;
+  recordedAt: number;
+  personal: boolean;
+  state: 'waiting' | 'flagged';
+  /** Broker refusal (MQTT v5 reason code) when flagged. */
+  reasonCode?: number;
+  refusals?: number;
+  retryAt?: number;
+}
+
 export interface ControlMethods {
   status: { params: Record<string, never>; result: StatusReport };
   devices: { params: Record<string, never>; result: DeviceStatus[] };
@@ -63,6 +119,24 @@ export interface ControlMethods {
   'logs.tail': { params: { lines?: number; level?: string; component?: string }; result: LogLine[] };
   /** Pushes `log` events until the connection closes. */
   'logs.subscribe': { params: { level?: string; component?: string }; result: { subscribed: true } };
+  /** Runs one test on a device (runtime/technician-actions.ts); audited. */
+  'devices.test': { params: TechnicianParams & { device: DeviceName; action: DeviceTestAction }; result: DeviceTestResult };
+  /** Scale: `tare` takes the empty reading as zero; `span` with a known weight on it sets the factor. Persisted; audited. */
+  'devices.calibrate': {
+    params: TechnicianParams & ({ device: 'scale'; step: 'tare' } | { device: 'scale'; step: 'span'; knownKg: number });
+    result: ScaleCalibration;
+  };
+  /** Pushes `device.reading` events for one device until unsubscribed or the connection closes. */
+  'devices.reading.subscribe': { params: { device: DeviceName }; result: { subscribed: true } };
+  'devices.reading.unsubscribe': { params: { device: DeviceName }; result: { subscribed: false } };
+  /** Records not yet released by central's receipt, newest first. */
+  'journal.list': { params: { filter?: 'all' | 'flagged'; limit?: number }; result: { total: number; records: JournalEntrySummary[] } };
+  /** Sends flagged records again now (all flagged ones when `eventIds` is absent); audited. */
+  'journal.retry': { params: TechnicianParams & { eventIds?: string[] }; result: { retried: number } };
+  /** Writes the waiting records, bodies redacted, to a file in the data directory; audited. */
+  'journal.export': { params: TechnicianParams; result: { file: string; records: number } };
+  /** Audits an action taken in the technician UI itself (opening the board shell). */
+  'audit.record': { params: TechnicianParams & { action: string; detail?: Record<string, string | number | boolean> }; result: { eventId: string } };
 }
 
 export type ControlMethod = keyof ControlMethods;
@@ -72,6 +146,7 @@ export type ResultOf<M extends ControlMethod> = ControlMethods[M]['result'];
 /** Notifications pushed to subscribed clients: `{event, data}` lines. */
 export interface ControlEvents {
   log: LogLine;
+  'device.reading': DeviceReading;
 }
 
 export interface ControlRequest {
