@@ -20,6 +20,7 @@ export const ErrorCodes = {
   DEVICE_IMPLAUSIBLE: 'The device returned a value outside the plausible range',
   DEVICE_TIMEOUT: 'The device did not answer in time',
   DEVICE_ABORTED: 'The measurement was aborted',
+  PRINTER_PAPER_OUT: 'The receipt printer is out of paper',
   JOURNAL_FULL: 'The journal has no room for new business records',
   JOURNAL_CORRUPT: 'A journal record failed its integrity check',
   JOURNAL_CLOSED: 'The journal is closed',
