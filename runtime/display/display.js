@@ -1,0 +1,295 @@
+// The resident display page. It draws the one Screen the daemon sent (runtime/screen-model.ts) and
+// sends back keys and touches; it keeps nothing else. Every render replaces the whole screen, and a
+// lost connection wipes it, so what a resident typed or measured never outlives the session.
+
+const KEY_BADGES = { ok: 'OK', back: '◀', help: '?', home: '⌂' };
+
+const WORDS = {
+  vi: {
+    amount: 'Số tiền', reference: 'Mã hóa đơn', timeLeft: 'Còn lại', seconds: 'giây', help: 'Trợ giúp',
+    close: 'Đóng', currency: 'đồng', delete: 'Xóa', offline: 'Mất kết nối với trung tâm. Dữ liệu được lưu và sẽ gửi khi có mạng lại.',
+    maintenance: 'Trạm đang bảo trì.', keys: 'Phím',
+  },
+  en: {
+    amount: 'Amount', reference: 'Bill reference', timeLeft: 'Time left', seconds: 's', help: 'Help',
+    close: 'Close', currency: 'VND', delete: 'Delete', offline: 'Central link is down. Records are kept and sent when it is back.',
+    maintenance: 'The station is under maintenance.', keys: 'Keys',
+  },
+};
+
+// Browser keys that stand in for the keypad (PC keyboard, USB numeric pad).
+const KEYBOARD = {
+  Enter: 'ok', Backspace: 'back', Escape: 'back', F1: 'help', h: 'help', H: 'help', Home: 'home', '*': '*', '#': '#',
+};
+for (let d = 0; d <= 9; d++) KEYBOARD[String(d)] = String(d);
+
+const el = {
+  body: document.body,
+  banners: document.getElementById('banners'),
+  title: document.getElementById('title'),
+  screen: document.getElementById('screen'),
+  keys: document.getElementById('keys'),
+  help: document.getElementById('help'),
+  helpTitle: document.getElementById('help-title'),
+  helpText: document.getElementById('help-text'),
+  helpClose: document.getElementById('help-close-label'),
+};
+
+let words = WORDS.vi;
+let countdownTimer;
+let source;
+let retryTimer;
+
+function h(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+function keyButton(key, label, className) {
+  const button = h('button', className);
+  button.type = 'button';
+  button.dataset.key = key;
+  button.append(h('span', 'badge', KEY_BADGES[key] ?? key), h('span', 'label', label));
+  return button;
+}
+
+function renderBanners(screen) {
+  const banners = [];
+  if (screen.banners?.offline) banners.push(h('div', 'banner banner-offline', words.offline));
+  if (screen.banners?.maintenance) banners.push(h('div', 'banner banner-maintenance', words.maintenance));
+  el.banners.replaceChildren(...banners);
+}
+
+function renderOptions(options) {
+  const list = h('div', 'options');
+  list.dataset.count = String(options.length);
+  for (const option of options) {
+    const button = h('button', 'option');
+    button.type = 'button';
+    button.dataset.key = option.key;
+    const text = h('span', 'text');
+    text.append(h('span', 'label', option.label));
+    if (option.hint) text.append(h('span', 'hint', option.hint));
+    button.append(h('span', 'badge', KEY_BADGES[option.key] ?? option.key), text);
+    list.append(button);
+  }
+  return list;
+}
+
+// A mask marks character positions with `_` or `#`; anything else is a separator between groups.
+function renderField(input) {
+  const value = Array.from(input.value ?? '');
+  const wrap = h('div', 'input-area');
+  const left = h('div', 'input-left');
+  let field;
+  if (input.mask) {
+    field = h('div', 'field');
+    let i = 0;
+    for (const c of input.mask) {
+      if (c === '_' || c === '#') {
+        const ch = value[i++];
+        field.append(h('span', ch === undefined ? 'slot' : 'slot filled', ch ?? ''));
+      } else {
+        field.append(h('span', 'sep', c === ' ' ? '' : c));
+      }
+    }
+  } else {
+    field = h('div', 'field-plain', input.value ?? '');
+  }
+  field.setAttribute('aria-label', input.placeholder ?? '');
+  left.append(field);
+  if (input.placeholder && value.length === 0) left.append(h('div', 'placeholder', input.placeholder));
+  wrap.append(left);
+  // A touch pad for residents who do not use the physical keypad; it sends the same keys.
+  const pad = h('div', 'pad');
+  for (const key of ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'back', '0', 'ok']) {
+    const button = h('button', '', KEY_BADGES[key] ?? key);
+    button.type = 'button';
+    button.dataset.key = key;
+    if (key === 'back') button.setAttribute('aria-label', words.delete);
+    pad.append(button);
+  }
+  wrap.append(pad);
+  return wrap;
+}
+
+function renderProgress(progress) {
+  const box = h('div', 'progress');
+  box.append(h('div', 'progress-label', progress.label));
+  if (progress.value !== undefined && progress.value !== null) {
+    const reading = h('div', 'reading', progress.value);
+    if (progress.unit) reading.append(h('span', 'unit', progress.unit));
+    box.append(reading);
+  }
+  if (typeof progress.fraction === 'number') {
+    const bar = h('div', 'bar');
+    bar.setAttribute('role', 'progressbar');
+    bar.setAttribute('aria-valuenow', String(Math.round(progress.fraction * 100)));
+    const fill = h('div', 'bar-fill');
+    fill.style.width = `${Math.max(0, Math.min(1, progress.fraction)) * 100}%`;
+    bar.append(fill);
+    box.append(bar);
+  }
+  return box;
+}
+
+function renderRows(rows) {
+  const table = h('table', 'rows');
+  for (const row of rows) {
+    const tr = h('tr', row.tone ? `tone-row-${row.tone}` : '');
+    tr.append(h('td', 'label', row.label));
+    const value = h('td', 'value', row.value);
+    if (row.unit) value.append(h('span', 'unit', row.unit));
+    tr.append(value);
+    const band = h('td', 'band-cell');
+    if (row.band) band.append(h('span', `band tone-${row.tone ?? 'neutral'}`, row.band));
+    tr.append(band);
+    table.append(tr);
+  }
+  return table;
+}
+
+function formatAmount(amount, locale) {
+  return `${new Intl.NumberFormat(locale === 'vi' ? 'vi-VN' : 'en-US').format(amount)} ${words.currency}`;
+}
+
+function renderCountdown(seconds) {
+  const box = h('div', 'countdown');
+  const value = h('span', 'seconds', seconds);
+  box.append(h('span', 'countdown-label', `${words.timeLeft}: `), value, h('span', 'countdown-unit', ` ${words.seconds}`));
+  // Ticks locally between the engine's updates; each new screen restarts it from the engine's figure.
+  const deadline = performance.now() + seconds * 1000;
+  countdownTimer = setInterval(() => {
+    value.textContent = String(Math.max(0, Math.ceil((deadline - performance.now()) / 1000)));
+  }, 250);
+  return box;
+}
+
+function renderPay(view) {
+  const { screen } = view;
+  const pay = h('div', 'pay');
+  if (view.qrSvg) {
+    const qr = h('div', 'qr');
+    qr.setAttribute('role', 'img');
+    qr.setAttribute('aria-label', 'VietQR');
+    // Drawn by the daemon from the engine's payload with the qrcode package; no flow text inside.
+    qr.innerHTML = view.qrSvg;
+    pay.append(qr);
+  }
+  const facts = h('div', 'pay-facts');
+  if (typeof screen.qr.amount === 'number') {
+    facts.append(h('div', 'fact-label', words.amount), h('div', 'amount', formatAmount(screen.qr.amount, screen.locale)));
+  }
+  if (screen.qr.reference) facts.append(h('div', 'fact-label', words.reference), h('div', 'reference', screen.qr.reference));
+  if (typeof screen.countdown === 'number') facts.append(renderCountdown(screen.countdown));
+  pay.append(facts);
+  return pay;
+}
+
+function render(view) {
+  const { screen } = view;
+  clearInterval(countdownTimer);
+  words = WORDS[screen.locale] ?? WORDS.vi;
+  document.documentElement.lang = screen.locale;
+  el.body.dataset.kind = screen.kind;
+  el.body.dataset.tone = screen.tone ?? 'neutral';
+  el.body.dataset.seq = String(view.seq);
+  el.title.textContent = screen.title;
+  renderBanners(screen);
+
+  const parts = [];
+  if (screen.body?.length) {
+    const body = h('div', 'body');
+    for (const paragraph of screen.body) body.append(h('p', '', paragraph));
+    parts.push(body);
+  }
+  if (screen.progress) parts.push(renderProgress(screen.progress));
+  if (screen.input) parts.push(renderField(screen.input));
+  if (screen.rows?.length) parts.push(renderRows(screen.rows));
+  if (screen.qr) parts.push(renderPay(view));
+  else if (typeof screen.countdown === 'number') parts.push(renderCountdown(screen.countdown));
+  if (screen.options?.length) parts.push(renderOptions(screen.options));
+  if (screen.errorCode) parts.push(h('div', 'error-code', screen.errorCode));
+  el.screen.replaceChildren(...parts);
+
+  const keys = screen.keys.map((k) => keyButton(k.key, k.label, 'key-button'));
+  if (!screen.keys.some((k) => k.key === 'help')) keys.push(keyButton('help', words.help, 'key-button'));
+  el.keys.setAttribute('aria-label', words.keys);
+  el.keys.replaceChildren(...keys);
+  el.helpTitle.textContent = words.help;
+  el.helpClose.textContent = words.close;
+}
+
+function renderHelp(help) {
+  el.helpText.replaceChildren(...(help.text ?? '').split('\n').map((line) => h('p', '', line)));
+  el.help.hidden = !help.open;
+}
+
+// Forgets the screen entirely: used while the daemon is away, so nothing personal stays visible.
+function wipe() {
+  clearInterval(countdownTimer);
+  el.body.dataset.connected = 'false';
+  el.body.dataset.kind = 'none';
+  el.body.dataset.seq = '';
+  el.title.textContent = '';
+  el.banners.replaceChildren();
+  el.screen.replaceChildren();
+  el.keys.replaceChildren();
+  renderHelp({ open: false });
+}
+
+function connect() {
+  clearTimeout(retryTimer);
+  source = new EventSource('/events');
+  source.addEventListener('screen', (event) => {
+    render(JSON.parse(event.data));
+    el.body.dataset.connected = 'true';
+  });
+  source.addEventListener('help', (event) => renderHelp(JSON.parse(event.data)));
+  source.addEventListener('error', () => {
+    wipe();
+    // EventSource retries by itself after a dropped stream, but gives up for good after an HTTP
+    // error (WHATWG HTML §9.2.3); then start over on our own.
+    if (source.readyState === EventSource.CLOSED) retryTimer = setTimeout(connect, 1000);
+  });
+}
+
+function send(event) {
+  fetch('/input', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(event),
+    cache: 'no-store',
+  }).catch(() => {
+    // The daemon is away; the event stream shows "please wait" until it is back.
+  });
+}
+
+// Lights the thing the resident pressed so they see the station heard them.
+function flash(key) {
+  for (const node of document.querySelectorAll(`#screen [data-key="${CSS.escape(key)}"], #keys [data-key="${CSS.escape(key)}"]`)) {
+    node.classList.add('pressed');
+    setTimeout(() => node.classList.remove('pressed'), 180);
+  }
+}
+
+document.addEventListener('keydown', (event) => {
+  const key = KEYBOARD[event.key];
+  if (!key) return;
+  event.preventDefault();
+  if (event.repeat) return;
+  flash(key);
+  send({ type: 'key', key });
+});
+
+document.addEventListener('click', (event) => {
+  const target = event.target instanceof Element ? event.target.closest('[data-key]') : null;
+  if (!target) return;
+  send({ type: 'touch', key: target.dataset.key });
+});
+
+document.addEventListener('contextmenu', (event) => event.preventDefault());
+
+connect();
