@@ -68,7 +68,7 @@ export const ppgReasonMessages: Record<PpgReason, string> = {
   implausible: 'The result is outside the plausible range',
 };
 
-export const referenceLabel = 'reference value, not a diagnosis';
+export const referenceLabel = 'reference value, not a diagnosis' as const;
 
 export interface PpgResult {
   /** Beats per minute, rounded; null when refused. */
@@ -260,7 +260,8 @@ export function analyzePpg(
   }
   const beatCount = troughs.length - 1;
   if (beatCount < o.minBeats) {
-    return refused(periodicity < o.minPeriodicity ? 'no-pulse' : 'too-short', { quality: round1(Math.max(0, periodicity)) });
+    const reason = periodicity < o.minPeriodicity ? 'no-pulse' : maskedCount > 0 ? 'motion' : 'too-short';
+    return refused(reason, { quality: round1(Math.max(0, periodicity)) });
   }
 
   // Per beat: pulse amplitude, interval, and the ratio of ratios by least squares of red on IR
@@ -286,11 +287,26 @@ export function analyzePpg(
     const len = to - from;
     const meanIr = sumIr / len;
     const meanRed = sumRed / len;
+    // Breathing leaves a slow slope across a beat that the band-pass only partly removes at low
+    // heart rates; the slope is taken out of both channels (least-squares line) before the fit.
+    const tMid = (len - 1) / 2;
+    let stt = 0;
+    let stIr = 0;
+    let stRed = 0;
+    for (let i = from; i < to; i++) {
+      const tc = i - from - tMid;
+      stt += tc * tc;
+      stIr += tc * (bpIr[i]! - meanIr);
+      stRed += tc * (bpRed[i]! - meanRed);
+    }
+    const slopeIr = stt > 0 ? stIr / stt : 0;
+    const slopeRed = stt > 0 ? stRed / stt : 0;
     let sxy = 0;
     let sxx = 0;
     for (let i = from; i < to; i++) {
-      const x = bpIr[i]! - meanIr;
-      sxy += x * (bpRed[i]! - meanRed);
+      const tc = i - from - tMid;
+      const x = bpIr[i]! - meanIr - slopeIr * tc;
+      sxy += x * (bpRed[i]! - meanRed - slopeRed * tc);
       sxx += x * x;
     }
     const beatDcIr = mean(ir, from + settle, to + settle);
