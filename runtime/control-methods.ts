@@ -42,6 +42,19 @@ export interface StatusReport {
   maintenance: { on: boolean; reason?: string };
   healthy: boolean;
   display?: { url: string };
+  /** Resident sessions started since local midnight (the technician dashboard shows it). */
+  sessionsToday?: number;
+  /** Open problems for the technician, newest first (link refusals, journal nearly full, device lost). */
+  alerts?: StationAlert[];
+}
+
+export interface StationAlert {
+  /** A stable code (the error catalogue or a link alert code). */
+  code: string;
+  message: string;
+  /** Clock ms when raised. */
+  at: number;
+  severity?: 'warning' | 'critical';
 }
 
 export interface LogLine {
