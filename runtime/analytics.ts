@@ -68,6 +68,8 @@ export interface AnalyticsSummary {
 
 interface AnalyticsState {
   lastSentDay: string | null;
+  /** Names the station in `station report` run on a copy of the data directory. */
+  stationId: string;
 }
 
 const validateDay: DocumentValidator<DayAggregate> = (v) => {
@@ -79,12 +81,19 @@ const validateState: DocumentValidator<AnalyticsState> = (v) => {
   const o = v as AnalyticsState | null;
   if (typeof o !== 'object' || o === null) return { ok: false, reason: 'not an object' };
   if (o.lastSentDay !== null && !isDay(o.lastSentDay)) return { ok: false, reason: 'lastSentDay is not YYYY-MM-DD or null' };
-  return { ok: true, value: { lastSentDay: o.lastSentDay } };
+  if (typeof o.stationId !== 'string') return { ok: false, reason: 'stationId is not a string' };
+  return { ok: true, value: { lastSentDay: o.lastSentDay, stationId: o.stationId } };
 };
 
 /** The folder of day aggregates inside a data directory. */
 export function analyticsDaysDir(dataDir: string): string {
   return join(dataDir, 'analytics', 'days');
+}
+
+/** The station id recorded beside the aggregates, or undefined when the folder has none. */
+export async function readAnalyticsStationId(dataDir: string, logger: Logger): Promise<string | undefined> {
+  const state = await new DurableJsonFile<AnalyticsState>({ path: join(dataDir, 'analytics', 'state.json'), validate: validateState, logger }).read();
+  return state?.stationId;
 }
 
 /** Reads every valid day aggregate in `{dataDir}/analytics/days`, falling back to `.bak` copies. */
@@ -121,7 +130,7 @@ export class StationAnalytics implements SessionAnalyticsSink {
   private readonly log: Logger;
   private readonly days = new Map<string, DayAggregate>();
   private readonly dirty = new Set<string>();
-  private state: AnalyticsState = { lastSentDay: null };
+  private state: AnalyticsState;
   private stateFile: DurableJsonFile<AnalyticsState> | undefined;
   private started = false;
   private stopped = false;
@@ -133,6 +142,7 @@ export class StationAnalytics implements SessionAnalyticsSink {
 
   constructor(private readonly options: StationAnalyticsOptions) {
     this.log = options.logger;
+    this.state = { lastSentDay: null, stationId: options.stationId };
   }
 
   private get dir(): string {
@@ -147,7 +157,9 @@ export class StationAnalytics implements SessionAnalyticsSink {
     await mkdir(this.dir, { recursive: true });
     for (const day of await readDayAggregates(this.options.dataDir, this.log)) this.days.set(day.day, day);
     this.stateFile = new DurableJsonFile<AnalyticsState>({ path: join(this.options.dataDir, 'analytics', 'state.json'), validate: validateState, logger: this.log });
-    this.state = (await this.stateFile.read()) ?? { lastSentDay: null };
+    const saved = await this.stateFile.read();
+    this.state = { lastSentDay: saved?.lastSentDay ?? null, stationId: this.options.stationId };
+    if (saved?.stationId !== this.options.stationId) await this.stateFile.write(this.state);
     this.started = true;
     this.stopped = false;
     // A day record exists for every day the station ran, so a day without sessions reads as "no use", not "no data".
@@ -272,7 +284,7 @@ export class StationAnalytics implements SessionAnalyticsSink {
     try {
       for (const day of due) {
         const recorded = await this.recordDay(day, false);
-        this.state = { lastSentDay: day };
+        this.state = { ...this.state, lastSentDay: day };
         await this.stateFile?.write(this.state);
         sent.push({ day, eventId: recorded.eventId, partial: false });
       }

@@ -1,0 +1,183 @@
+/**
+ * The report as one standalone SVG a ward officer opens in a browser: a heat map of sessions by
+ * weekday and hour, a funnel per service, services by age band (and, across stations, a comparison).
+ * Every number is drawn as text from the same model as the table, and each carries a `data-key` so
+ * the two can be checked against each other. Labels are Vietnamese with diacritics; the font list
+ * names fonts that cover Vietnamese on Windows, Android and Linux.
+ */
+import type { ReportModel } from './model.js';
+import { serviceLabel, sexLabels, weekdayLabels, weekdayShort } from './model.js';
+import { formatPct, formatSeconds } from './render-table.js';
+
+export function escapeXml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+}
+
+const fontFamily = "'Be Vietnam Pro', 'Noto Sans', 'Segoe UI', Roboto, Arial, sans-serif";
+
+/** White to deep blue; `f` in 0..1. */
+function shade(f: number): string {
+  const from = [247, 251, 255];
+  const to = [8, 69, 148];
+  const c = from.map((v, i) => Math.round(v + (to[i]! - v) * f));
+  return `rgb(${c[0]},${c[1]},${c[2]})`;
+}
+
+interface TextOptions {
+  size?: number;
+  anchor?: 'start' | 'middle' | 'end';
+  weight?: 'bold' | 'normal';
+  fill?: string;
+  key?: string;
+}
+
+function text(x: number, y: number, content: string, o: TextOptions = {}): string {
+  const attrs = [`x="${Math.round(x * 10) / 10}"`, `y="${Math.round(y * 10) / 10}"`];
+  if (o.size) attrs.push(`font-size="${o.size}"`);
+  if (o.anchor && o.anchor !== 'start') attrs.push(`text-anchor="${o.anchor}"`);
+  if (o.weight === 'bold') attrs.push('font-weight="bold"');
+  if (o.fill) attrs.push(`fill="${o.fill}"`);
+  if (o.key) attrs.push(`data-key="${escapeXml(o.key)}"`);
+  return `<text ${attrs.join(' ')}>${escapeXml(content)}</text>`;
+}
+
+function rect(x: number, y: number, w: number, h: number, fill: string, extra = ''): string {
+  return `<rect x="${x}" y="${y}" width="${Math.max(0, Math.round(w * 10) / 10)}" height="${h}" fill="${fill}"${extra}/>`;
+}
+
+export function renderSvg(model: ReportModel): string {
+  const parts: string[] = [];
+  const margin = 24;
+  let y = 40;
+
+  parts.push(text(margin, y, 'Báo cáo sử dụng Trạm công dân số', { size: 24, weight: 'bold' }));
+  y += 26;
+  parts.push(text(margin, y, `Từ ${model.from ?? '-'} đến ${model.to ?? '-'} · ${model.days} ngày có dữ liệu · giờ Việt Nam (UTC+07:00) · trạm: ${model.sites.map((s) => s.site).join(', ') || '-'}`, { size: 14, fill: '#444' }));
+  y += 30;
+  const t = model.totals;
+  const summary: [string, number, string][] = [
+    ['Lượt sử dụng', t.sessions, 'totals:sessions'], ['Hoàn tất', t.completed, 'totals:completed'], ['Bỏ dở', t.abandoned, 'totals:abandoned'],
+    ['Lỗi thiết bị', t.failedDevice, 'totals:failedDevice'], ['Lỗi trung tâm', t.failedCentral, 'totals:failedCentral'],
+    ['Lỗi nhập', t.failedInput, 'totals:failedInput'], ['Có quét CCCD', t.withCccd, 'totals:withCccd'],
+  ];
+  summary.forEach(([label, n, key], i) => {
+    const x = margin + i * 150;
+    parts.push(rect(x, y, 140, 56, '#eef3f8', ' rx="6"'));
+    parts.push(text(x + 10, y + 20, label, { size: 13, fill: '#333' }));
+    parts.push(text(x + 10, y + 46, String(n), { size: 22, weight: 'bold', key }));
+  });
+  y += 90;
+
+  // Heat map: rows Monday..Sunday, columns 00..23 local time.
+  parts.push(text(margin, y, 'Lượt sử dụng theo thứ và giờ bắt đầu', { size: 18, weight: 'bold' }));
+  y += 14;
+  const labelW = 90;
+  const cellW = 38;
+  const cellH = 28;
+  const max = Math.max(1, ...model.heatmap.flat());
+  for (let h = 0; h < 24; h++) parts.push(text(margin + labelW + h * cellW + cellW / 2, y + 14, `${String(h).padStart(2, '0')}h`, { size: 11, anchor: 'middle', fill: '#555' }));
+  parts.push(text(margin + labelW + 24 * cellW + 34, y + 14, 'Tổng', { size: 11, anchor: 'middle', fill: '#555' }));
+  y += 20;
+  model.heatmap.forEach((row, d) => {
+    const ry = y + d * cellH;
+    parts.push(`<g><title>${escapeXml(weekdayLabels[d]!)}</title>${text(margin, ry + 19, weekdayLabels[d]!, { size: 13 })}</g>`);
+    row.forEach((n, h) => {
+      const x = margin + labelW + h * cellW;
+      const f = n / max;
+      parts.push(`<g>${rect(x, ry, cellW - 2, cellH - 2, shade(f))}<title>${escapeXml(`${weekdayShort[d]} ${String(h).padStart(2, '0')}:00: ${n} lượt`)}</title>`
+        + `${text(x + cellW / 2 - 1, ry + 18, String(n), { size: 11, anchor: 'middle', fill: f > 0.55 ? '#fff' : n === 0 ? '#aaa' : '#222', key: `heatmap:${d + 1}:${h}` })}</g>`);
+    });
+    parts.push(text(margin + labelW + 24 * cellW + 34, ry + 19, String(row.reduce((a, b) => a + b, 0)), { size: 13, anchor: 'middle', weight: 'bold', key: `heatmap:${d + 1}:total` }));
+  });
+  y += 7 * cellH + 40;
+
+  // Funnel per service.
+  parts.push(text(margin, y, 'Phễu theo dịch vụ: số lượt đến từng bước, bỏ dở và lỗi tại bước', { size: 18, weight: 'bold' }));
+  y += 12;
+  const barX = margin + 220;
+  const barMax = 560;
+  for (const s of model.services) {
+    y += 28;
+    parts.push(text(margin, y, s.label, { size: 15, weight: 'bold' }));
+    const k = `service:${escapeXml(s.service)}`;
+    parts.push(`<text x="${margin + 220}" y="${y}" font-size="13" fill="#444"><tspan font-weight="bold" data-key="${k}:sessions">${s.sessions}</tspan> lượt · hoàn tất `
+      + `<tspan data-key="${k}:completionPct">${formatPct(s.completionPct)}</tspan> · thời gian trung vị <tspan data-key="${k}:p50">${formatSeconds(s.duration.p50S)}</tspan>`
+      + ` · 90% dưới <tspan data-key="${k}:p90">${formatSeconds(s.duration.p90S)}</tspan></text>`);
+    const top = Math.max(1, ...s.funnel.map((f) => f.reached));
+    for (const f of s.funnel) {
+      y += 22;
+      const key = `funnel:${s.service}:${f.step}`;
+      parts.push(text(margin + 12, y + 13, f.step, { size: 12, fill: '#333' }));
+      parts.push(rect(barX, y, (f.reached / top) * barMax, 17, '#2b7bba'));
+      parts.push(text(barX + (f.reached / top) * barMax + 6, y + 13, String(f.reached), { size: 12, weight: 'bold', key: `${key}:reached` }));
+      parts.push(text(barX + barMax + 60, y + 13, 'bỏ dở', { size: 12, fill: '#8a5a00' }));
+      parts.push(text(barX + barMax + 130, y + 13, String(f.abandoned), { size: 12, anchor: 'end', fill: '#8a5a00', key: `${key}:abandoned` }));
+      parts.push(text(barX + barMax + 150, y + 13, 'lỗi', { size: 12, fill: '#b00020' }));
+      parts.push(text(barX + barMax + 200, y + 13, String(f.failed), { size: 12, anchor: 'end', fill: '#b00020', key: `${key}:failed` }));
+    }
+  }
+  y += 50;
+
+  // Services by age band (sessions with a scanned CCCD).
+  parts.push(text(margin, y, 'Dịch vụ theo nhóm tuổi (lượt có quét CCCD)', { size: 18, weight: 'bold' }));
+  y += 16;
+  const services = model.services.filter((s) => s.withCccd > 0);
+  const columns: { label: string; key: string; value: (b: ReportModel['ageBands'][number]) => number }[] = [
+    ...model.sexes.map((sex) => ({ label: sexLabels[sex] ?? sex, key: sex, value: (b: ReportModel['ageBands'][number]) => b.sexes[sex] ?? 0 })),
+    { label: 'Tổng', key: 'total', value: (b) => b.total },
+    ...services.map((s) => ({ label: serviceLabel(s.service), key: `service:${s.service}`, value: (b: ReportModel['ageBands'][number]) => b.services[s.service] ?? 0 })),
+  ];
+  const colW = 118;
+  const bandW = 90;
+  columns.forEach((c, i) => parts.push(text(margin + bandW + i * colW + colW / 2, y + 14, c.label, { size: 11, anchor: 'middle', weight: 'bold' })));
+  y += 22;
+  const bandMax = Math.max(1, ...model.ageBands.flatMap((b) => services.map((s) => b.services[s.service] ?? 0)));
+  for (const b of model.ageBands) {
+    parts.push(text(margin, y + 19, b.band, { size: 13 }));
+    columns.forEach((c, i) => {
+      const n = c.value(b);
+      const x = margin + bandW + i * colW;
+      const f = c.key.startsWith('service:') ? n / bandMax : 0;
+      parts.push(rect(x, y, colW - 4, cellH - 2, c.key.startsWith('service:') ? shade(f) : '#f2f2f2'));
+      parts.push(text(x + colW / 2 - 2, y + 18, String(n), { size: 12, anchor: 'middle', fill: f > 0.55 ? '#fff' : '#222', key: `age:${b.band}:${c.key}` }));
+    });
+    y += cellH;
+  }
+  const contentW = Math.max(margin * 2 + bandW + columns.length * colW, margin * 2 + labelW + 24 * cellW + 70, barX + barMax + 230);
+
+  if (model.deviceFailures.length > 0) {
+    y += 40;
+    parts.push(text(margin, y, 'Lỗi thiết bị theo bước đo', { size: 18, weight: 'bold' }));
+    for (const f of model.deviceFailures) {
+      y += 22;
+      parts.push(text(margin + 12, y, f.step, { size: 13 }));
+      parts.push(text(margin + 260, y, String(f.count), { size: 13, anchor: 'end', weight: 'bold', key: `device:${f.step}` }));
+    }
+  }
+
+  if (model.sites.length > 1) {
+    y += 40;
+    parts.push(text(margin, y, 'So sánh các trạm: lượt sử dụng và tỉ lệ hoàn tất', { size: 18, weight: 'bold' }));
+    const top = Math.max(1, ...model.sites.map((s) => s.sessions));
+    for (const s of model.sites) {
+      y += 26;
+      parts.push(text(margin + 12, y + 13, s.site, { size: 13 }));
+      parts.push(rect(barX, y, (s.sessions / top) * barMax, 18, '#41ab5d'));
+      parts.push(text(barX + (s.sessions / top) * barMax + 6, y + 13, String(s.sessions), { size: 12, weight: 'bold', key: `site:${s.site}:sessions` }));
+      parts.push(text(barX + barMax + 60, y + 13, `hoàn tất ${formatPct(s.completionPct)}`, { size: 12, key: `site:${s.site}:completionPct` }));
+    }
+  }
+  y += 40;
+  parts.push(text(margin, y, `Tạo lúc ${model.generatedAt} · số liệu ẩn danh: không có số CCCD, họ tên hay mã phiên`, { size: 11, fill: '#777' }));
+  y += 20;
+
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<svg xmlns="http://www.w3.org/2000/svg" xml:lang="vi" width="${contentW}" height="${y}" viewBox="0 0 ${contentW} ${y}" font-family="${escapeXml(fontFamily)}">`,
+    '<title>Báo cáo sử dụng Trạm công dân số</title>',
+    rect(0, 0, contentW, y, '#ffffff'),
+    ...parts,
+    '</svg>',
+    '',
+  ].join('\n');
+}

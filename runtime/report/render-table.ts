@@ -1,0 +1,87 @@
+/**
+ * The report as plain-text tables for a terminal (SSH session, ward office PC). Vietnamese labels;
+ * the numbers are the model's, formatted exactly as the SVG shows them.
+ */
+import type { ReportModel, ServiceSummary, Totals } from './model.js';
+import { serviceLabel, sexLabels, weekdayLabels } from './model.js';
+
+/** Seconds as `m:ss` (a session rarely exceeds an hour); `-` when unknown. */
+export function formatSeconds(s: number | null): string {
+  if (s === null) return '-';
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+export function formatPct(n: number): string {
+  return `${n}%`;
+}
+
+function width(text: string): number {
+  // Labels are NFC, so each Vietnamese letter (even with two marks, e.g. ệ) is one code point.
+  return [...text.normalize('NFC')].length;
+}
+
+function pad(text: string, w: number, right: boolean): string {
+  const fill = ' '.repeat(Math.max(0, w - width(text)));
+  return right ? fill + text : text + fill;
+}
+
+/** A table with the first column left-aligned and the others right-aligned. */
+export function textTable(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
+  const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i]!, i > 0)).join('  ').trimEnd();
+  return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+function outcomeCells(t: Totals): string[] {
+  return [t.sessions, t.completed, t.abandoned, t.failedDevice, t.failedCentral, t.failedInput].map(String);
+}
+
+const outcomeHeader = ['Lượt', 'Hoàn tất', 'Bỏ dở', 'Lỗi thiết bị', 'Lỗi trung tâm', 'Lỗi nhập'];
+
+function serviceRow(s: ServiceSummary): string[] {
+  return [s.label, ...outcomeCells(s), formatPct(s.completionPct), formatSeconds(s.duration.p50S), formatSeconds(s.duration.p90S)];
+}
+
+export function renderTable(model: ReportModel): string {
+  const out: string[] = [];
+  out.push('BÁO CÁO SỬ DỤNG TRẠM CÔNG DÂN SỐ');
+  out.push(`Khoảng thời gian: ${model.from ?? '-'} → ${model.to ?? '-'} (${model.days} ngày có dữ liệu)`);
+  out.push(`Múi giờ: ${model.timeZone}`);
+  out.push(`Trạm: ${model.sites.map((s) => s.site).join(', ') || '-'}`);
+  out.push('');
+  out.push('TỔNG QUAN');
+  out.push(textTable(['', ...outcomeHeader, 'Có quét CCCD'], [['Tất cả dịch vụ', ...outcomeCells(model.totals), String(model.totals.withCccd)]]));
+  out.push('');
+  out.push('THEO DỊCH VỤ (thời gian: lượt hoàn tất, trung vị và 90%, phút:giây)');
+  out.push(textTable(['Dịch vụ', ...outcomeHeader, 'Tỉ lệ hoàn tất', 'TG trung vị', 'TG 90%'], model.services.map(serviceRow)));
+  out.push('');
+  out.push('LƯỢT SỬ DỤNG THEO THỨ VÀ GIỜ (giờ bắt đầu)');
+  const hours = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0'));
+  out.push(textTable(['Thứ', ...hours, 'Tổng'], model.heatmap.map((row, d) => [weekdayLabels[d]!, ...row.map(String), String(row.reduce((a, b) => a + b, 0))])));
+  for (const s of model.services) {
+    out.push('');
+    out.push(`PHỄU: ${s.label} (${s.sessions} lượt)`);
+    out.push(textTable(['Bước', 'Đến bước', 'Bỏ dở tại bước', 'Lỗi tại bước', 'TG TB'], s.funnel.map((f) => [
+      f.step, String(f.reached), String(f.abandoned), String(f.failed), formatSeconds(f.meanS),
+    ])));
+  }
+  out.push('');
+  out.push('DỊCH VỤ THEO NHÓM TUỔI (lượt có quét CCCD)');
+  const services = model.services.filter((s) => s.withCccd > 0);
+  out.push(textTable(
+    ['Nhóm tuổi', ...model.sexes.map((s) => sexLabels[s] ?? s), 'Tổng', ...services.map((s) => serviceLabel(s.service))],
+    model.ageBands.map((b) => [b.band, ...model.sexes.map((s) => String(b.sexes[s] ?? 0)), String(b.total), ...services.map((s) => String(b.services[s.service] ?? 0))]),
+  ));
+  out.push('');
+  out.push('LỖI THIẾT BỊ (theo bước đo)');
+  out.push(model.deviceFailures.length === 0 ? 'Không có' : textTable(['Bước', 'Số lần'], model.deviceFailures.map((f) => [f.step, String(f.count)])));
+  if (model.sites.length > 1) {
+    out.push('');
+    out.push('SO SÁNH CÁC TRẠM');
+    out.push(textTable(['Trạm', 'Ngày', ...outcomeHeader, 'Tỉ lệ hoàn tất', 'Dịch vụ nhiều nhất', 'Giờ cao điểm'], model.sites.map((s) => [
+      s.site, String(s.days), ...outcomeCells(s), formatPct(s.completionPct), s.topService ? serviceLabel(s.topService) : '-',
+      s.peakHour === null ? '-' : `${String(s.peakHour).padStart(2, '0')}:00`,
+    ])));
+  }
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,186 @@
+import t from 'tap';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../runtime/logger.js';
+import { StationAnalytics } from '../../runtime/analytics.js';
+import { reportCommand } from '../../runtime/report/cli.js';
+import { buildReport, serviceLabel } from '../../runtime/report/model.js';
+import { emptyDay } from '../../runtime/report/aggregate.js';
+import type { ReportModel } from '../../runtime/report/model.js';
+import { ManualClock } from '../fakes/manual-clock.js';
+import { elements, parseXml, textOf } from '../fakes/xml-parse.js';
+import { aggregateDays, identifyingStrings, pilotEvents } from '../fakes/simulated-pilot.js';
+
+const afterPilot = Date.UTC(2026, 10, 25, 2, 0, 0);
+const quiet = createLogger({ level: 'silent', destination: new Writable({ write(_c, _e, cb) { cb(); } }) });
+
+async function run(argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await reportCommand(argv, {
+    stdout: { write: (s: string) => (out += s) },
+    stderr: { write: (s: string) => (err += s) },
+    clock: new ManualClock(afterPilot),
+  });
+  return { code, out, err };
+}
+
+const dataDir = await mkdtemp(join(tmpdir(), 'report-'));
+t.teardown(() => rm(dataDir, { recursive: true, force: true }));
+{
+  const analytics = new StationAnalytics({
+    clock: new ManualClock(afterPilot), logger: quiet, dataDir, stationId: 'DKC-01',
+    records: { record: async () => ({ eventId: 'x', recordedAt: 0 }) },
+  });
+  await analytics.start();
+  for (const e of pilotEvents) analytics.sessionEnded(e);
+  await analytics.stop();
+}
+
+/** Cells of a table section: the lines after `title`, its header and rule, split on the two-space gutter. */
+function section(table: string, title: string): string[][] {
+  const lines = table.split('\n');
+  const at = lines.findIndex((l) => l.startsWith(title));
+  if (at < 0) throw new Error(`no section ${title}`);
+  const rows: string[][] = [];
+  for (const line of lines.slice(at + 1)) {
+    if (line.trim() === '') break;
+    rows.push(line.trim().split(/\s{2,}/));
+  }
+  return rows;
+}
+
+t.test('the table, JSON and CSV report the pilot as counted from the events', async (t) => {
+  const table = await run(['--data', dataDir]);
+  t.equal(table.code, 0, table.err);
+  const json = await run(['--data', dataDir, '--format', 'json']);
+  const model = JSON.parse(json.out) as ReportModel;
+  t.equal(model.totals.sessions, 1800);
+  t.equal(model.totals.completed, pilotEvents.filter((e) => e.outcome === 'completed').length);
+  t.equal(model.totals.withCccd, pilotEvents.filter((e) => e.beneficiary).length);
+  t.equal(model.sites[0]!.site, 'DKC-01');
+  // The station also keeps an (empty) record of the day it ran the report on.
+  const days = [...aggregateDays(pilotEvents), emptyDay('2026-11-25')];
+  t.same(model, buildReport([{ site: 'DKC-01', days }], { generatedAt: afterPilot }), 'disk round trip');
+  t.equal(model.days, 61);
+
+  const overview = section(table.out, 'TỔNG QUAN');
+  t.same(overview[2], ['Tất cả dịch vụ', ...[model.totals.sessions, model.totals.completed, model.totals.abandoned, model.totals.failedDevice,
+    model.totals.failedCentral, model.totals.failedInput, model.totals.withCccd].map(String)]);
+  const services = section(table.out, 'THEO DỊCH VỤ').slice(2);
+  for (const s of model.services) {
+    const row = services.find((r) => r[0] === s.label);
+    t.same(row?.slice(1, 7), [s.sessions, s.completed, s.abandoned, s.failedDevice, s.failedCentral, s.failedInput].map(String), s.service);
+    t.equal(s.sessions, pilotEvents.filter((e) => e.service === s.service).length);
+  }
+
+  const csv = json.out && (await run(['--data', dataDir, '--format', 'csv'])).out;
+  t.ok(csv.startsWith('\uFEFFsection,service,row,column,value\r\n'));
+  const heat = csv.split('\r\n').filter((l) => l.startsWith('heatmap,')).map((l) => l.split(','));
+  t.equal(heat.length, 7 * 24);
+  t.equal(heat.reduce((n, r) => n + Number(r[4]), 0), 1800);
+  for (const r of heat) t.equal(Number(r[4]), model.heatmap[Number(r[2]) - 1]![Number(r[3])]);
+});
+
+t.test('the SVG is well-formed, Vietnamese, and says the same numbers as the table', async (t) => {
+  const { code, out: svg } = await run(['--data', dataDir, '--format', 'svg']);
+  t.equal(code, 0);
+  const table = (await run(['--data', dataDir])).out;
+  const root = parseXml(svg);
+  t.equal(root.name, 'svg');
+  t.equal(root.attrs.xmlns, 'http://www.w3.org/2000/svg');
+  t.equal(root.attrs['xml:lang'], 'vi');
+  const keyed = new Map<string, string>();
+  for (const el of elements(root)) if (el.attrs['data-key']) keyed.set(el.attrs['data-key'], textOf(el));
+  const all = textOf(root);
+  for (const label of ['Thứ Hai', 'Chủ Nhật', 'Kiểm tra sức khỏe', 'Thanh toán hóa đơn', 'Phễu theo dịch vụ', 'Dịch vụ theo nhóm tuổi', 'Nữ']) {
+    t.ok(all.includes(label), label);
+  }
+
+  const heat = section(table, 'LƯỢT SỬ DỤNG THEO THỨ VÀ GIỜ').slice(2);
+  t.equal(heat.length, 7);
+  let compared = 0;
+  heat.forEach((row, d) => {
+    for (let h = 0; h < 24; h++) {
+      t.equal(keyed.get(`heatmap:${d + 1}:${h}`), row[h + 1], `heat map ${d + 1} ${h}`);
+      compared++;
+    }
+    t.equal(keyed.get(`heatmap:${d + 1}:total`), row[25]);
+  });
+  t.equal(compared, 168);
+
+  const serviceRows = section(table, 'THEO DỊCH VỤ').slice(2);
+  const model = JSON.parse((await run(['--data', dataDir, '--format', 'json'])).out) as ReportModel;
+  for (const s of model.services) {
+    const row = serviceRows.find((r) => r[0] === s.label)!;
+    t.equal(keyed.get(`service:${s.service}:sessions`), row[1]);
+    t.equal(keyed.get(`service:${s.service}:completionPct`), row[7]);
+    t.equal(keyed.get(`service:${s.service}:p50`), row[8]);
+    const funnel = section(table, `PHỄU: ${s.label} `).slice(2);
+    t.equal(funnel.length, s.funnel.length);
+    for (const f of funnel) {
+      t.equal(keyed.get(`funnel:${s.service}:${f[0]}:reached`), f[1]);
+      t.equal(keyed.get(`funnel:${s.service}:${f[0]}:abandoned`), f[2]);
+      t.equal(keyed.get(`funnel:${s.service}:${f[0]}:failed`), f[3]);
+    }
+  }
+  const ages = section(table, 'DỊCH VỤ THEO NHÓM TUỔI');
+  const header = ages[0]!;
+  for (const row of ages.slice(2)) {
+    header.slice(1).forEach((col, i) => {
+      const key = col === 'Nam' ? 'male' : col === 'Nữ' ? 'female' : col === 'Tổng' ? 'total'
+        : `service:${model.services.find((s) => serviceLabel(s.service) === col)!.service}`;
+      t.equal(keyed.get(`age:${row[0]}:${key}`), row[i + 1], `${row[0]} ${col}`);
+    });
+  }
+  t.ok(model.ageBands.length >= 5);
+  t.equal(keyed.get('totals:sessions'), '1800');
+});
+
+t.test('no report format contains a CCCD number, a name or a session id', async (t) => {
+  const forbidden = identifyingStrings();
+  t.ok(forbidden.length > 2000);
+  for (const format of ['table', 'json', 'csv', 'svg']) {
+    const { out } = await run(['--data', dataDir, '--format', format]);
+    t.same(forbidden.filter((s) => out.includes(s)), [], format);
+    t.notMatch(out, /\d{9,}/, `${format}: no long digit run`);
+  }
+});
+
+t.test('--from and --to select local days', async (t) => {
+  const { out } = await run(['--data', dataDir, '--format', 'json', '--from', '2026-11-01', '--to', '2026-11-07']);
+  const model = JSON.parse(out) as ReportModel;
+  const vnDay = (ms: number) => new Date(ms + 7 * 3_600_000).toISOString().slice(0, 10);
+  const expected = pilotEvents.filter((e) => vnDay(e.startedAt) >= '2026-11-01' && vnDay(e.startedAt) <= '2026-11-07');
+  t.equal(model.totals.sessions, expected.length);
+  t.equal(model.from, '2026-11-01');
+  t.equal(model.days, 7);
+  t.equal(model.services.find((s) => s.service === 'bill-payment')!.sessions, expected.filter((e) => e.service === 'bill-payment').length);
+});
+
+t.test('usage errors exit 2 with a message; an empty folder gives an empty report', async (t) => {
+  for (const argv of [['--format', 'pdf'], ['--from', '2026-13-01'], ['--from', '2026-11-02', '--to', '2026-11-01'], ['--bogus']]) {
+    const r = await run(['--data', dataDir, ...argv]);
+    t.equal(r.code, 2, argv.join(' '));
+    t.ok(r.err.length > 0);
+    t.equal(r.out, '');
+  }
+  const help = await run(['--help']);
+  t.equal(help.code, 0);
+  t.match(help.out, /--format table\|json\|csv\|svg/);
+  const empty = await mkdtemp(join(tmpdir(), 'report-empty-'));
+  t.teardown(() => rm(empty, { recursive: true, force: true }));
+  const r = await run(['--data', empty, '--format', 'svg']);
+  t.equal(r.code, 0);
+  t.match(r.err, /No analytics/);
+  t.doesNotThrow(() => parseXml(r.out));
+});
+
+t.test('the XML check itself rejects what is not well-formed', async (t) => {
+  for (const bad of ['<a><b></a></b>', '<a x="1" x="2"/>', '<a>&nbsp;</a>', '<a>x & y</a>', '<a/><b/>', '<a x=1/>', '<a>', 'text']) {
+    t.throws(() => parseXml(bad), bad);
+  }
+  t.equal(textOf(parseXml('<?xml version="1.0"?><a>Thứ &amp; <b>Hai</b></a>')), 'Thứ & Hai');
+});
