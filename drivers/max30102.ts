@@ -2,7 +2,7 @@ import type { Clock } from '../runtime/clock.js';
 import { sleep } from '../runtime/clock.js';
 import { StationError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
-import type { MeasureOptions, Measurement } from './types.js';
+import type { MeasureOptions, Measurement, StationDevice } from './types.js';
 import type { I2cBus } from './transports/i2c.js';
 import { isI2cError, isNoAcknowledge } from './transports/i2c.js';
 import { analyzePpg } from './spo2/analyze.js';
@@ -205,7 +205,8 @@ const defaultFingerThreshold = 20_000;
  * the FIFO while the signal settles and fills a window, and returns a reading only when the
  * analysis accepts it; the chip is put back in shutdown (LEDs off) afterwards.
  */
-export class PulseOximeter {
+export class PulseOximeter implements StationDevice {
+  readonly name = 'spo2' as const;
   private readonly address: number;
   private busy = false;
   private closed = false;
@@ -222,8 +223,17 @@ export class PulseOximeter {
     this.address = options.address ?? max30102Address;
   }
 
-  /** Reads PART_ID; rejects with DEVICE_MISSING when nothing answers or another chip does. */
-  async probe(): Promise<{ partId: number; revision: number }> {
+  /**
+   * Reads PART_ID; rejects with DEVICE_MISSING when nothing answers or another chip does. A probe
+   * after close() makes the sensor usable again (the hub's recovery path).
+   */
+  async probe(): Promise<{ partId: number; revision: number; transferErrors: number; overflows: number }> {
+    this.closed = false;
+    const { partId, revision } = await this.identify();
+    return { partId, revision, transferErrors: this.stats.transferErrors, overflows: this.stats.overflows };
+  }
+
+  private async identify(): Promise<{ partId: number; revision: number }> {
     let partId: number;
     let revision: number;
     try {
@@ -269,7 +279,7 @@ export class PulseOximeter {
 
   private async configure(signal: AbortSignal | undefined): Promise<void> {
     const R = Max30102Register;
-    await this.probe();
+    await this.identify();
     // RESET puts every register at its power-on value and clears itself when done
     // (datasheet "Mode Configuration").
     await this.write(R.MODE_CONFIG, modeBits.reset);

@@ -2,7 +2,7 @@ import type { Clock } from '../runtime/clock.js';
 import { sleep } from '../runtime/clock.js';
 import { StationError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
-import type { MeasureOptions, Measurement } from './types.js';
+import type { MeasureOptions, Measurement, StationDevice } from './types.js';
 import type { I2cBus } from './transports/i2c.js';
 import { isI2cError, isNoAcknowledge } from './transports/i2c.js';
 
@@ -90,7 +90,8 @@ export interface InfraredThermometerStats {
 }
 
 /** The forehead/wrist thermometer: reads Tobj1 several times, each word PEC-checked. */
-export class InfraredThermometer {
+export class InfraredThermometer implements StationDevice {
+  readonly name = 'thermometer' as const;
   private readonly address: number;
   private busy = false;
   private closed = false;
@@ -105,11 +106,12 @@ export class InfraredThermometer {
     this.address = options.address ?? mlx90614Address;
   }
 
-  /** Reads the ambient temperature; DEVICE_MISSING when nothing answers. */
-  async probe(): Promise<{ ambientC: number }> {
+  /** Reads the ambient temperature; DEVICE_MISSING when nothing answers. Reopens after close(). */
+  async probe(): Promise<{ ambientC: number; transferErrors: number; pecErrors: number }> {
+    this.closed = false;
     try {
       const raw = await this.readTemperature(Mlx90614Ram.ambient);
-      return { ambientC: Math.round(rawToCelsius(raw) * 100) / 100 };
+      return { ambientC: Math.round(rawToCelsius(raw) * 100) / 100, transferErrors: this.stats.transferErrors, pecErrors: this.stats.pecErrors };
     } catch (err) {
       if (err instanceof StationError && err.code === 'DEVICE_MISSING') {
         throw new StationError('DEVICE_MISSING', `Thermometer does not answer at 0x${this.address.toString(16)}`, {

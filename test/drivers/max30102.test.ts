@@ -92,7 +92,7 @@ t.test('simulated chip: FIFO fills with time, pointers wrap, overflow counts los
 
 t.test('probe checks the part id and reports a missing or wrong chip', async (t) => {
   const { oximeter, bus } = rig();
-  t.same(await oximeter.probe(), { partId: 0x15, revision: 0x03 });
+  t.same(await oximeter.probe(), { partId: 0x15, revision: 0x03, transferErrors: 0, overflows: 0 });
   bus.detach(max30102Address);
   await t.rejects(oximeter.probe(), { code: 'DEVICE_MISSING' });
   bus.attach(max30102Address, new SimMax30102(new ManualClock(), { partId: 0x11 }));
@@ -229,10 +229,12 @@ t.test('a restless finger is refused with a reason after the time limit', async 
   if (!run.ok) t.match(run.error, { code: 'DEVICE_READ_FAILED', details: { reason: /motion|no-pulse|low-correlation|unstable-ratio/ } });
 });
 
-t.test('close shuts the chip down and later measures are refused', async (t) => {
-  const { oximeter, bus } = rig();
+t.test('close shuts the chip down and refuses measures until probed again', async (t) => {
+  const { oximeter, bus, clock } = rig();
   await oximeter.close();
   await oximeter.close();
   t.equal(await bus.readByte(max30102Address, R.MODE_CONFIG), 0x80);
   await t.rejects(oximeter.measure(), { code: 'NOT_RUNNING' });
+  await oximeter.probe();
+  t.ok((await runClockUntilSettled(clock, oximeter.measure())).ok, 'usable again after a probe');
 });

@@ -53,7 +53,7 @@ t.test('temperature words: byte order, scale, PEC and error flag', async (t) => 
 
 t.test('probe reads the ambient temperature or reports the thermometer missing', async (t) => {
   const { thermometer, bus } = rig({ ambientC: 26.11, noiseC: 0 });
-  t.same(await thermometer.probe(), { ambientC: 26.11 });
+  t.same(await thermometer.probe(), { ambientC: 26.11, transferErrors: 0, pecErrors: 0 });
   bus.detach(mlx90614Address);
   await t.rejects(thermometer.probe(), { code: 'DEVICE_MISSING', details: { errno: 'EREMOTEIO' } });
 });
