@@ -115,6 +115,7 @@ export function renderSvg(model: ReportModel): string {
       parts.push(text(barX + barMax + 150, y + 13, 'lỗi', { size: 12, fill: '#b00020' }));
       parts.push(text(barX + barMax + 200, y + 13, String(f.failed), { size: 12, anchor: 'end', fill: '#b00020', key: `${key}:failed` }));
     }
+    y += 24;
   }
   y += 50;
 
