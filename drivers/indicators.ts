@@ -1,0 +1,79 @@
+/**
+ * The status LED and the buzzer, as johnny-five components on the GPIO IO plugin. The buzzer is
+ * an active buzzer (sounds while its line is high), so a beep is the line held high for a while on
+ * the injected clock; johnny-five's Piezo tone generator runs on real timers and is not used.
+ */
+import five from 'johnny-five';
+import type { Clock, TimerHandle } from '../runtime/clock.js';
+import { StationError } from '../runtime/errors.js';
+import type { GpioIoPlugin } from './johnny-five-io.js';
+
+export interface IndicatorOptions {
+  /** BCM line of the status LED (high = lit). */
+  ledLine: number;
+  /** BCM line of the active buzzer (high = sounding). */
+  buzzerLine: number;
+  /** How long to wait for the IO plugin to report ready; default 5000 ms. */
+  readyTimeoutMs?: number;
+}
+
+/** Waits for johnny-five's Board to accept the IO plugin. */
+export function connectBoard(io: GpioIoPlugin, clock: Clock, timeoutMs = 5000): Promise<InstanceType<typeof five.Board>> {
+  return new Promise((resolve, reject) => {
+    // repl, debug and sigint off: the composition root owns the terminal and the signals.
+    const board = new five.Board({ io, repl: false, debug: false, sigint: false, timeout: timeoutMs });
+    const timer = clock.setTimeout(() => reject(new StationError('DEVICE_MISSING', 'GPIO board did not become ready')), timeoutMs);
+    board.once('ready', () => {
+      clock.clearTimeout(timer);
+      resolve(board);
+    });
+    board.once('error', (err: Error) => {
+      clock.clearTimeout(timer);
+      reject(new StationError('DEVICE_MISSING', err.message, { cause: err }));
+    });
+    io.open();
+  });
+}
+
+export class StatusIndicators {
+  private led: InstanceType<typeof five.Led> | undefined;
+  private buzzer: InstanceType<typeof five.Pin> | undefined;
+  private beepTimer: TimerHandle | undefined;
+
+  constructor(
+    private readonly io: GpioIoPlugin,
+    private readonly clock: Clock,
+    private readonly options: IndicatorOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    if (this.led) return;
+    const board = await connectBoard(this.io, this.clock, this.options.readyTimeoutMs);
+    this.led = new five.Led({ pin: this.options.ledLine, board });
+    this.buzzer = new five.Pin({ pin: this.options.buzzerLine, type: 'digital', board });
+    this.led.off();
+    this.buzzer.low();
+  }
+
+  setLed(on: boolean): void {
+    if (on) this.led?.on();
+    else this.led?.off();
+  }
+
+  /** Sounds the buzzer for `ms` (a key click is ~40 ms, an alert ~400 ms). */
+  beep(ms = 60): void {
+    if (!this.buzzer) return;
+    this.clock.clearTimeout(this.beepTimer);
+    this.buzzer.high();
+    this.beepTimer = this.clock.setTimeout(() => this.buzzer?.low(), ms);
+  }
+
+  /** LED and buzzer off; idempotent. */
+  async stop(): Promise<void> {
+    this.clock.clearTimeout(this.beepTimer);
+    this.buzzer?.low();
+    this.led?.off();
+    this.led = undefined;
+    this.buzzer = undefined;
+  }
+}

@@ -1,0 +1,175 @@
+/**
+ * The resident's 4x4 matrix keypad, scanned over GPIO through the johnny-five IO plugin.
+ *
+ * johnny-five's `Keypad` does not fit: its controllers are I2C touch/expander chips (MPR121,
+ * AT42QT1070, SX1509), resistor-ladder analog keypads and VKey, none scans a bare row/column
+ * matrix on GPIO, and its debounce runs on real timers. So rows are driven and columns read here,
+ * on the injected clock, over the same {@link GpioIoPlugin} the LED and buzzer use.
+ *
+ * Wiring: rows are outputs idling high, one row at a time is pulled low; columns are inputs with
+ * pull-ups (set in /boot/firmware/config.txt, e.g. `gpio=5,6,13,19=ip,pu`, since sysfs cannot set
+ * pulls). A pressed key connects its row to its column, so that column reads low.
+ */
+import type { Clock, TimerHandle } from '../runtime/clock.js';
+import { StationError } from '../runtime/errors.js';
+import type { Key } from '../runtime/input.js';
+import { isKey } from '../runtime/input.js';
+import type { Logger } from '../runtime/logger.js';
+import { TypedEmitter } from '../runtime/typed-emitter.js';
+import { IO_MODES } from './johnny-five-io.js';
+import type { GpioIoPlugin } from './johnny-five-io.js';
+import type { SimGpio } from './transports/gpio-sim.js';
+import type { GpioValue } from './transports/gpio.js';
+import type { StationDevice } from './types.js';
+
+/** The station keypad's legend: the right-hand column is OK, Back, Help, Home (A, B, C, D on stock keypads). */
+export const defaultKeypadLayout: readonly (readonly Key[])[] = [
+  ['1', '2', '3', 'ok'],
+  ['4', '5', '6', 'back'],
+  ['7', '8', '9', 'help'],
+  ['*', '0', '#', 'home'],
+];
+
+/**
+ * Turns raw scans into presses: a key must read the same for `debounceMs` before it counts, one
+ * press per physical press (holding does not repeat), and two keys at once (ghosting on a matrix
+ * without diodes) count as none. Pure apart from the times it is given.
+ */
+export class KeyDebouncer {
+  private candidate: Key | null = null;
+  private candidateSince = 0;
+  private stable: Key | null = null;
+
+  constructor(private readonly debounceMs: number) {}
+
+  /** Feeds one scan; returns the key when a press is confirmed. */
+  feed(sample: Key | null, now: number): Key | undefined {
+    if (sample !== this.candidate) {
+      this.candidate = sample;
+      this.candidateSince = now;
+      return undefined;
+    }
+    if (sample === this.stable || now - this.candidateSince < this.debounceMs) return undefined;
+    this.stable = sample;
+    return sample ?? undefined;
+  }
+}
+
+export interface MatrixKeypadOptions {
+  /** BCM line numbers of the rows, top to bottom. */
+  rows: number[];
+  /** BCM line numbers of the columns, left to right. */
+  cols: number[];
+  /** Key per [row][col]; default {@link defaultKeypadLayout}. */
+  layout?: readonly (readonly Key[])[];
+  /** Scan period; default 10 ms. */
+  scanIntervalMs?: number;
+  /** Time a key must read steadily; default 30 ms. */
+  debounceMs?: number;
+}
+
+export class MatrixKeypad implements StationDevice {
+  readonly name = 'keypad' as const;
+  readonly events = new TypedEmitter<{ key: Key }>();
+  private timer: TimerHandle | undefined;
+  private debouncer: KeyDebouncer | undefined;
+  private scanning = false;
+
+  constructor(
+    private readonly io: GpioIoPlugin,
+    private readonly clock: Clock,
+    private readonly log: Logger,
+    private readonly options: MatrixKeypadOptions,
+  ) {}
+
+  private get layout(): readonly (readonly Key[])[] {
+    return this.options.layout ?? defaultKeypadLayout;
+  }
+
+  /** Claims the lines and starts scanning; idempotent. */
+  async probe(): Promise<Record<string, unknown>> {
+    const { rows, cols } = this.options;
+    if (this.layout.length !== rows.length || this.layout.some((r) => r.length !== cols.length || !r.every(isKey))) {
+      throw new StationError('CONFIG_INVALID', `keypad layout must be ${rows.length}x${cols.length} keys`);
+    }
+    if (!this.scanning) {
+      for (const r of rows) {
+        this.io.pinMode(r, IO_MODES.OUTPUT);
+        this.io.digitalWrite(r, 1);
+      }
+      for (const c of cols) this.io.pinMode(c, IO_MODES.INPUT);
+      this.debouncer = new KeyDebouncer(this.options.debounceMs ?? 30);
+      this.scanning = true;
+      this.schedule();
+    }
+    return { rows: rows.length, cols: cols.length };
+  }
+
+  /** One pass over the matrix: the single key down, null for none or for several (ghosting). */
+  scanOnce(): Key | null {
+    const { rows, cols } = this.options;
+    let found: Key | null = null;
+    let count = 0;
+    rows.forEach((r, ri) => {
+      this.io.digitalWrite(r, 0);
+      cols.forEach((c, ci) => {
+        if (this.io.readNow(c) === 0) {
+          count++;
+          found = this.layout[ri]![ci]!;
+        }
+      });
+      this.io.digitalWrite(r, 1);
+    });
+    return count === 1 ? found : null;
+  }
+
+  private schedule(): void {
+    this.timer = this.clock.setTimeout(() => {
+      if (!this.scanning) return;
+      try {
+        const key = this.debouncer!.feed(this.scanOnce(), this.clock.now());
+        if (key) this.events.emit('key', key);
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'keypad scan failed');
+      }
+      this.schedule();
+    }, this.options.scanIntervalMs ?? 10);
+  }
+
+  async close(): Promise<void> {
+    this.scanning = false;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/** A keypad in simulation: pressing a key connects its row line to its column line. */
+export class SimKeypadMatrix {
+  private pressed: Key[] = [];
+
+  constructor(
+    private readonly gpio: SimGpio,
+    private readonly options: Pick<MatrixKeypadOptions, 'rows' | 'cols' | 'layout'>,
+  ) {
+    gpio.setResolver((line) => this.columnLevel(line));
+  }
+
+  press(key: Key): void {
+    if (!this.pressed.includes(key)) this.pressed.push(key);
+  }
+
+  release(key?: Key): void {
+    this.pressed = key ? this.pressed.filter((k) => k !== key) : [];
+  }
+
+  private columnLevel(line: number): GpioValue | undefined {
+    const ci = this.options.cols.indexOf(line);
+    if (ci < 0) return undefined;
+    const layout = this.options.layout ?? defaultKeypadLayout;
+    for (const key of this.pressed) {
+      const ri = layout.findIndex((row) => row[ci] === key);
+      if (ri >= 0 && this.gpio.level(this.options.rows[ri]!) === 0) return 0;
+    }
+    return 1;
+  }
+}
