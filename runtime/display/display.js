@@ -21,7 +21,13 @@ const WORDS = {
 const KEYBOARD = {
   Enter: 'ok', Backspace: 'back', Escape: 'back', F1: 'help', h: 'help', H: 'help', Home: 'home', '*': '*', '#': '#',
 };
-for (let d = 0; d <= 9; d++) KEYBOARD[String(d)] = String(d);
+// A USB numeric pad reports Home, End, arrows... for its digits when Num Lock is off; the station
+// has no use for those, so its keys are read by position (KeyboardEvent.code) instead.
+const NUMPAD = { NumpadEnter: 'ok', NumpadMultiply: '*', NumpadDecimal: 'back', NumpadSubtract: 'back' };
+for (let d = 0; d <= 9; d++) {
+  KEYBOARD[String(d)] = String(d);
+  NUMPAD[`Numpad${d}`] = String(d);
+}
 
 const el = {
   body: document.body,
@@ -276,7 +282,7 @@ function flash(key) {
 }
 
 document.addEventListener('keydown', (event) => {
-  const key = KEYBOARD[event.key];
+  const key = NUMPAD[event.code] ?? KEYBOARD[event.key];
   if (!key) return;
   event.preventDefault();
   if (event.repeat) return;
