@@ -41,6 +41,8 @@ export interface PaymentRequest {
   reference: string;
   /** What the transfer is for, in Vietnamese; folded into VietQR 62/08 after the payment code. */
   purpose?: string;
+  /** How long this code is accepted; default the service's `timeoutMs`. */
+  expiresInMs?: number;
 }
 
 /** A late or unexpected confirmation kept for central's reconciliation. */
@@ -195,6 +197,9 @@ export class PaymentService {
     if (!Number.isSafeInteger(request.amount) || request.amount <= 0) {
       throw new StationError('INPUT_INVALID', 'the amount to pay must be a positive whole number of dong');
     }
+    if (request.expiresInMs !== undefined && !(Number.isSafeInteger(request.expiresInMs) && request.expiresInMs > 0)) {
+      throw new StationError('INPUT_INVALID', 'a payment needs a positive deadline');
+    }
     const now = this.o.clock.now();
     this.seq = (this.seq + 1) % 1296;
     // Short and unambiguous: the code is read back from a bank statement line by central.
@@ -212,7 +217,7 @@ export class PaymentService {
     });
     const record: PaymentRecord = {
       paymentId, service: request.service, amount: request.amount, reference, purpose: purposeText, payload,
-      state: 'CREATED', createdAt: now, expiresAt: now + this.timeoutMs,
+      state: 'CREATED', createdAt: now, expiresAt: now + (request.expiresInMs ?? this.timeoutMs),
     };
     await this.journal(record);
     const entry = this.track(record);
@@ -358,12 +363,13 @@ export class PaymentService {
     this.o.logger.info({ paymentId: next.paymentId, state, service: next.service }, 'payment state');
     if (settledStates.has(state)) {
       this.o.clock.clearTimeout(entry.expiryTimer);
-      entry.settle?.({ ...next });
       // Paid payments need no more checking; expired and failed ones are watched for late money.
       if (state === 'PAID') this.finishReconcile(entry);
     }
     await this.persist();
+    // Listeners hear the change before `settled` resolves, so the screen never misses the last state.
     this.notify(entry);
+    if (settledStates.has(state)) entry.settle?.({ ...next });
   }
 
   private notify(entry: Open): void {
@@ -481,67 +487,71 @@ export async function openPaymentLedger(dataDir: string, logger: Logger): Promis
   };
 }
 
-/** What the pay step shows while it waits. */
-export interface PayView {
-  paymentId: string;
-  state: PaymentState;
-  /** The VietQR payload to draw. */
-  payload: string;
+/** The engine's `pay` effect request (runtime/flow-engine.ts PaymentRequest), structurally. */
+export interface PayEffectRequest {
+  flowId: string;
   amount: number;
   reference: string;
-  expiresAt: number;
-  centralReachable: boolean;
+  purpose: string;
+  /** The pay step's deadline; the code expires then. */
+  expiresInMs?: number;
 }
 
-export type PayOutcome = 'ok' | 'expired' | 'failed' | 'cancel' | 'error';
-
-export interface PayStepResult {
-  outcome: PayOutcome;
-  /** Stored at the step's `save` path. */
-  data: { paymentId?: string; state?: PaymentState; amount: number; reference: string; bankRef?: string };
-  /** Set with outcome `error` (JOURNAL_FULL, INPUT_INVALID). */
+/** What the session feeds back to the engine (`payment-state` EffectEvent), structurally. */
+export interface PaymentStateEvent {
+  type: 'payment-state';
+  effectId: string;
+  state: PaymentState;
+  paymentId?: string;
+  /** The VietQR payload, with the PENDING event. */
+  qr?: string;
+  expiresAt?: number;
   error?: ErrorShape;
-}
-
-function viewOf(p: PaymentRecord, centralReachable: boolean): PayView {
-  return {
-    paymentId: p.paymentId, state: p.state, payload: p.payload, amount: p.amount, reference: p.reference,
-    expiresAt: p.expiresAt, centralReachable,
-  };
+  /** False while central cannot be asked about the payment (for the offline banner). */
+  centralReachable?: boolean;
 }
 
 /**
- * The `pay` step's effect: creates the payment, reports every change through `onUpdate` for the
- * screen, and resolves with the step outcome. Aborting `signal` (Back, Home, key 2, session wipe)
- * cancels the payment. Never rejects.
+ * Runs the engine's `pay` effect on the PaymentService: creates the payment, emits `payment-state`
+ * events (PENDING with the QR and deadline, then PAID / EXPIRED / FAILED), and cancels the payment
+ * when `signal` aborts (the engine's `abort` effect: Back, Home, session wipe). A payment refused
+ * before any QR exists (JOURNAL_FULL, an invalid amount) is emitted as FAILED with the error.
+ * Resolves when the payment settled; never rejects.
  */
-export async function runPayStep(
+export async function runPayEffect(
   service: PaymentService,
-  request: PaymentRequest,
-  options: { signal?: AbortSignal; onUpdate?: (view: PayView) => void } = {},
-): Promise<PayStepResult> {
-  const base = { amount: request.amount, reference: request.reference };
-  if (options.signal?.aborted) return { outcome: 'cancel', data: base };
+  effectId: string,
+  request: PayEffectRequest,
+  emit: (event: PaymentStateEvent) => void,
+  signal?: AbortSignal,
+): Promise<PaymentRecord | undefined> {
+  if (signal?.aborted) return undefined;
+  const create: PaymentRequest = { service: request.flowId, amount: request.amount, reference: request.reference, purpose: request.purpose };
+  if (request.expiresInMs !== undefined) create.expiresInMs = request.expiresInMs;
   let handle: PaymentHandle;
   try {
-    handle = await service.create(request);
+    handle = await service.create(create);
   } catch (err) {
-    return { outcome: 'error', data: base, error: toErrorShape(err) };
+    emit({ type: 'payment-state', effectId, state: 'FAILED', error: toErrorShape(err) });
+    return undefined;
   }
-  const unsubscribe = handle.subscribe((p, reachable) => options.onUpdate?.(viewOf(p, reachable)));
-  options.onUpdate?.(viewOf(handle.current(), handle.centralReachable()));
+  const event = (p: PaymentRecord, reachable: boolean): PaymentStateEvent => {
+    const e: PaymentStateEvent = { type: 'payment-state', effectId, state: p.state, paymentId: p.paymentId, centralReachable: reachable };
+    if (p.state === 'PENDING') {
+      e.qr = p.payload;
+      e.expiresAt = p.expiresAt;
+    }
+    if (p.failure) e.error = p.failure;
+    return e;
+  };
+  const unsubscribe = handle.subscribe((p, reachable) => emit(event(p, reachable)));
+  emit(event(handle.current(), handle.centralReachable()));
   const onAbort = () => void handle.cancel();
-  options.signal?.addEventListener('abort', onAbort, { once: true });
-  if (options.signal?.aborted) onAbort();
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    const final = await handle.settled;
-    const data: PayStepResult['data'] = { paymentId: final.paymentId, state: final.state, amount: final.amount, reference: final.reference };
-    if (final.bankRef) data.bankRef = final.bankRef;
-    if (final.state === 'PAID') return { outcome: 'ok', data };
-    if (final.state === 'EXPIRED') return { outcome: 'expired', data };
-    return { outcome: final.failure?.code === 'PAYMENT_CANCELLED' ? 'cancel' : 'failed', data };
+    return await handle.settled;
   } finally {
     unsubscribe();
-    options.signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', onAbort);
   }
 }

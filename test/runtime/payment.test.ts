@@ -2,8 +2,8 @@ import t from 'tap';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { silentLogger, tempDir } from '../fakes/link-test-kit.js';
 import { FakeRpc, MemoryPaymentLedger, MemoryRecordSink } from '../fakes/payment-fakes.js';
-import { openPaymentLedger, PaymentService, runPayStep } from '../../runtime/payment.js';
-import type { PaymentRecord, PaymentServiceOptions, PayView } from '../../runtime/payment.js';
+import { openPaymentLedger, PaymentService, runPayEffect } from '../../runtime/payment.js';
+import type { PaymentRecord, PaymentServiceOptions, PaymentStateEvent } from '../../runtime/payment.js';
 import { parseVietQr } from '../../runtime/vietqr.js';
 import { isStationError } from '../../runtime/errors.js';
 
@@ -267,45 +267,53 @@ t.test('the ledger file keeps open payments across processes', async (t) => {
   t.same(await reopened.load(), [p]);
 });
 
-t.test('runPayStep maps payment states to step outcomes and feeds the screen', async (t) => {
+t.test('runPayEffect feeds the engine payment-state events and cancels on abort', async (t) => {
   const { clock, records, rpc, service, paid } = setup();
   await service.start();
-  const views: PayView[] = [];
-  const paidRun = runPayStep(service, bill, { onUpdate: (v) => views.push(v) });
+  const req = { flowId: 'bill-payment', amount: 356_000, reference: 'EVN-2611-0123456', purpose: 'Tiền điện 11/2026', expiresInMs: 120_000 };
+  const events: PaymentStateEvent[] = [];
+  const run = runPayEffect(service, 'pay-7', req, (e) => events.push(e));
   await clock.advance(0);
-  const first = views[0]!;
-  t.equal(first.state, 'PENDING');
-  t.ok(parseVietQr(first.payload).ok);
-  t.equal(first.amount, 356_000);
-  paid.add(first.paymentId);
+  const pending = events[0]!;
+  t.match(pending, { type: 'payment-state', effectId: 'pay-7', state: 'PENDING', centralReachable: true });
+  t.equal(pending.expiresAt, clock.now() + 120_000, 'the step deadline is the payment deadline');
+  const qr = parseVietQr(pending.qr ?? '');
+  t.ok(qr.ok && qr.value.amount === 356_000 && qr.value.bill === 'EVN-2611-0123456');
+  paid.add(pending.paymentId!);
   await clock.advance(2000);
-  const ok = await paidRun;
-  t.equal(ok.outcome, 'ok');
-  t.match(ok.data, { paymentId: first.paymentId, state: 'PAID', amount: 356_000, bankRef: 'FT2633012345' });
+  t.equal((await run)?.state, 'PAID');
+  t.match(events.at(-1), { state: 'PAID', paymentId: pending.paymentId });
+  t.equal(events.at(-1)!.qr, undefined);
 
-  const expiring = runPayStep(service, bill);
-  await clock.advance(60_000);
-  t.equal((await expiring).outcome, 'expired');
+  const expiring: PaymentStateEvent[] = [];
+  const e = runPayEffect(service, 'pay-8', req, (ev) => expiring.push(ev));
+  await clock.advance(120_000);
+  t.equal((await e)?.state, 'EXPIRED');
+  t.equal(expiring.at(-1)!.state, 'EXPIRED');
 
   const ac = new AbortController();
-  const cancelling = runPayStep(service, bill, { signal: ac.signal });
+  const cancelling: PaymentStateEvent[] = [];
+  const c = runPayEffect(service, 'pay-9', req, (ev) => cancelling.push(ev), ac.signal);
   await clock.advance(100);
   ac.abort();
-  const cancelled = await cancelling;
-  t.equal(cancelled.outcome, 'cancel');
-  t.equal(cancelled.data.state, 'FAILED');
+  t.equal((await c)?.state, 'FAILED');
+  t.match(cancelling.at(-1), { state: 'FAILED', error: { code: 'PAYMENT_CANCELLED' } });
 
-  const offlineViews: PayView[] = [];
+  const offline: PaymentStateEvent[] = [];
   rpc.offline = true;
-  const offline = runPayStep(service, bill, { onUpdate: (v) => offlineViews.push(v) });
+  const o = runPayEffect(service, 'pay-10', req, (ev) => offline.push(ev));
   await clock.advance(2000);
-  t.equal(offlineViews.at(-1)!.centralReachable, false, 'the screen can say central is unreachable');
-  await clock.advance(60_000);
-  t.equal((await offline).outcome, 'expired');
+  t.match(offline.at(-1), { state: 'PENDING', centralReachable: false }, 'the screen can say central is unreachable');
+  await clock.advance(120_000);
+  t.equal((await o)?.state, 'EXPIRED');
 
   records.full = true;
-  const refused = await runPayStep(service, bill);
-  t.equal(refused.outcome, 'error');
-  t.equal(refused.error?.code, 'JOURNAL_FULL');
+  const refused: PaymentStateEvent[] = [];
+  t.equal(await runPayEffect(service, 'pay-11', req, (ev) => refused.push(ev)), undefined);
+  t.same(refused, [{ type: 'payment-state', effectId: 'pay-11', state: 'FAILED', error: { code: 'JOURNAL_FULL', message: 'The journal has no room for new business records' } }]);
+  records.full = false;
+  const bad: PaymentStateEvent[] = [];
+  await runPayEffect(service, 'pay-12', { ...req, amount: 0 }, (ev) => bad.push(ev));
+  t.match(bad, [{ state: 'FAILED', error: { code: 'INPUT_INVALID' } }]);
   await service.stop();
 });
