@@ -147,6 +147,32 @@ function quantile(sorted: number[], q: number): number {
   return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
 }
 
+/** The k-th smallest value (Hoare's quickselect); reorders `values`. */
+function selectKth(values: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = values.length - 1;
+  while (lo < hi) {
+    const pivot = values[(lo + hi) >> 1]!;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (values[i]! < pivot) i++;
+      while (values[j]! > pivot) j--;
+      if (i <= j) {
+        const t = values[i]!;
+        values[i] = values[j]!;
+        values[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return values[k]!;
+  }
+  return values[k]!;
+}
+
 function round1(x: number): number {
   return Math.round(x * 100) / 100;
 }
@@ -194,8 +220,9 @@ export function analyzePpg(
   // Motion: a moving finger swings the light by several pulse heights. Samples beyond a robust
   // bound (the median absolute level times six, about twice a clean pulse's peak) and half a
   // second around them are masked: they take no part in the period or the ratio.
-  const absSorted = Float64Array.from(bpIr, Math.abs).sort();
-  const bound = 6 * absSorted[absSorted.length >> 1]!;
+  const magnitudes = new Float64Array(m);
+  for (let i = 0; i < m; i++) magnitudes[i] = Math.abs(bpIr[i]!);
+  const bound = 6 * selectKth(magnitudes, m >> 1);
   const masked = new Uint8Array(m);
   const guard = Math.round(rateHz / 2);
   let maskedCount = 0;
@@ -213,30 +240,65 @@ export function analyzePpg(
 
   // Pulse period: the normalised autocorrelation's first strong peak in the heart-rate range. The
   // first (shortest lag) peak within 80% of the best avoids locking on a multiple of the period.
+  // The search runs on the trace decimated to about 25 Hz (the band stops at 5 Hz), then the peak
+  // is refined at the full rate.
   const minLag = Math.max(2, Math.floor((60 * rateHz) / o.maxBpm));
-  const maxLag = Math.min(m - 1, Math.ceil((60 * rateHz) / o.minBpm));
-  let energy = 0;
-  for (let i = 0; i < m; i++) energy += clean[i]! * clean[i]!;
-  if (energy === 0) return refused('no-pulse');
-  const ac = new Float64Array(maxLag + 2);
-  for (let k = minLag - 1; k <= maxLag + 1 && k < m; k++) {
-    let s = 0;
-    for (let i = 0; i + k < m; i++) s += clean[i]! * clean[i + k]!;
-    ac[k] = s / energy;
+  const maxLag = Math.min(m - 2, Math.ceil((60 * rateHz) / o.minBpm));
+  const d = Math.max(1, Math.floor(rateHz / 25));
+  const md = Math.floor(m / d);
+  const coarse = new Float64Array(md);
+  for (let i = 0; i < md; i++) {
+    let sum = 0;
+    for (let j = 0; j < d; j++) sum += clean[i * d + j]!;
+    coarse[i] = sum / d;
+  }
+  let energyCoarse = 0;
+  for (let i = 0; i < md; i++) energyCoarse += coarse[i]! * coarse[i]!;
+  if (energyCoarse === 0) return refused('no-pulse');
+  const minLagD = Math.max(1, Math.floor(minLag / d));
+  const maxLagD = Math.min(md - 2, Math.ceil(maxLag / d));
+  const acd = new Float64Array(maxLagD + 2);
+  for (let k = minLagD - 1; k <= maxLagD + 1; k++) {
+    let sum = 0;
+    for (let i = 0; i + k < md; i++) sum += coarse[i]! * coarse[i + k]!;
+    acd[k] = sum / energyCoarse;
   }
   let best = -Infinity;
-  for (let k = minLag; k <= maxLag; k++) if (ac[k]! > ac[k - 1]! && ac[k]! >= ac[k + 1]! && ac[k]! > best) best = ac[k]!;
+  for (let k = minLagD; k <= maxLagD; k++) if (acd[k]! > acd[k - 1]! && acd[k]! >= acd[k + 1]! && acd[k]! > best) best = acd[k]!;
   if (best === -Infinity || best <= 0) return refused('no-pulse');
-  let lag = -1;
-  for (let k = minLag; k <= maxLag; k++) {
-    if (ac[k]! > ac[k - 1]! && ac[k]! >= ac[k + 1]! && ac[k]! >= 0.8 * best) {
-      lag = k;
+  let lagD = -1;
+  for (let k = minLagD; k <= maxLagD; k++) {
+    if (acd[k]! > acd[k - 1]! && acd[k]! >= acd[k + 1]! && acd[k]! >= 0.8 * best) {
+      lagD = k;
       break;
     }
   }
+  let energy = 0;
+  for (let i = 0; i < m; i++) energy += clean[i]! * clean[i]!;
+  const acAt = (k: number) => {
+    let sum = 0;
+    for (let i = 0; i + k < m; i++) sum += clean[i]! * clean[i + k]!;
+    return sum / energy;
+  };
+  let lag = lagD * d;
+  let y1 = acAt(lag);
+  if (d > 1) {
+    // Climb to the full-rate maximum near the coarse peak.
+    for (;;) {
+      const up = acAt(lag + 1);
+      const down = acAt(lag - 1);
+      if (up > y1 && up >= down) {
+        lag++;
+        y1 = up;
+      } else if (down > y1) {
+        lag--;
+        y1 = down;
+      } else break;
+    }
+  }
+  const ac = { [lag - 1]: acAt(lag - 1), [lag]: y1, [lag + 1]: acAt(lag + 1) } as Record<number, number>;
   // Sub-sample period by a parabola through the peak and its neighbours.
   const y0 = ac[lag - 1]!;
-  const y1 = ac[lag]!;
   const y2 = ac[lag + 1]!;
   const denom = y0 - 2 * y1 + y2;
   const period = lag + (denom < 0 ? (0.5 * (y0 - y2)) / denom : 0);
@@ -249,6 +311,8 @@ export function analyzePpg(
   const troughs: number[] = [];
   for (let i = half; i < m - half; i++) {
     const v = bpIr[i]!;
+    // Only local minima are candidates; each is then checked against its whole neighbourhood.
+    if (!(v < bpIr[i - 1]! && v <= bpIr[i + 1]!)) continue;
     let isMin = true;
     for (let j = i - half; j <= i + half; j++) {
       if (bpIr[j]! < v || (bpIr[j]! === v && j < i)) {
