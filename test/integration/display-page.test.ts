@@ -15,6 +15,8 @@ import { decodeQrScreenshot } from '../fakes/qr-decode.js';
 declare const document: any;
 declare const localStorage: any;
 declare const sessionStorage: any;
+declare const getComputedStyle: (node: unknown) => { color: string; fontSize: string };
+declare const innerHeight: number;
 
 const shots = 'test-output/screens';
 mkdirSync(shots, { recursive: true });
