@@ -24,17 +24,25 @@ export interface DossierEvent {
   note?: string;
 }
 
-/** Central's `dossiers` answer for one code. */
+/**
+ * Central's `dossiers` answer for one code. `events` is the full history when central has it;
+ * otherwise the timeline is the filing date (`receivedAt`) and the current status with its `note`.
+ */
 export interface DossierAnswer {
   code: string;
   procedure?: string;
   agency?: string;
-  status: DossierStatus;
+  /** `returned` is accepted as a synonym of `result-returned`. */
+  status: DossierStatus | 'returned';
+  receivedAt?: string;
   /** Date the result is promised (ISO). */
   dueAt?: string;
-  /** Fee still to pay, in dong (status fee-due). */
+  /** Fee still to pay, in dong (status fee-due); `fee` is accepted too. */
   feeDue?: number;
-  events: DossierEvent[];
+  fee?: number;
+  /** The agency's note on the current status (which paper is missing, why refused). */
+  note?: string;
+  events?: DossierEvent[];
 }
 
 const label: Record<DossierStatus, Record<Locale, string>> = {
@@ -68,8 +76,9 @@ const tone: Record<DossierStatus, Tone> = {
   'result-returned': 'good', refused: 'danger', withdrawn: 'neutral',
 };
 
-function isStatus(v: unknown): v is DossierStatus {
-  return typeof v === 'string' && (dossierStatuses as readonly string[]).includes(v);
+function statusOf(v: unknown): DossierStatus | undefined {
+  if (v === 'returned') return 'result-returned';
+  return typeof v === 'string' && (dossierStatuses as readonly string[]).includes(v) ? (v as DossierStatus) : undefined;
 }
 
 /** `2026-01-06T08:00:00+07:00` → `06/01/2026`; anything else is shown as given (trimmed). */
@@ -86,6 +95,7 @@ const headings = {
   procedure: { vi: 'Thủ tục', en: 'Procedure' },
   unknown: { vi: 'Chưa rõ tình trạng', en: 'Status unknown' },
   unknownAdvice: { vi: 'Vui lòng hỏi bộ phận một cửa.', en: 'Please ask at the one-stop desk.' },
+  now: { vi: 'Hiện tại', en: 'Now' },
 } as const;
 
 /**
@@ -96,24 +106,36 @@ export function dossierTimelineRows(answer: unknown, locale: Locale): ResultRow[
   const a = (answer ?? {}) as Partial<DossierAnswer>;
   const rows: ResultRow[] = [];
   if (typeof a.procedure === 'string' && a.procedure) rows.push({ label: headings.procedure[locale], value: a.procedure });
-  if (!isStatus(a.status)) {
+  const status = statusOf(a.status);
+  if (!status) {
     rows.push({ label: headings.status[locale], value: headings.unknown[locale], tone: 'caution' });
     rows.push({ label: headings.next[locale], value: headings.unknownAdvice[locale] });
     return rows;
   }
-  rows.push({ label: headings.status[locale], value: label[a.status][locale], tone: tone[a.status], band: label[a.status][locale] });
-  rows.push({ label: headings.next[locale], value: advice[a.status][locale] });
-  if (a.dueAt && (a.status === 'received' || a.status === 'processing' || a.status === 'supplement-needed' || a.status === 'fee-due')) {
+  rows.push({ label: headings.status[locale], value: label[status][locale], tone: tone[status], band: label[status][locale] });
+  rows.push({ label: headings.next[locale], value: advice[status][locale] });
+  if (a.dueAt && (status === 'received' || status === 'processing' || status === 'supplement-needed' || status === 'fee-due')) {
     rows.push({ label: headings.due[locale], value: dateOf(a.dueAt) });
   }
-  if (a.status === 'fee-due' && typeof a.feeDue === 'number' && a.feeDue > 0) {
-    rows.push({ label: headings.fee[locale], value: formatVnd(a.feeDue), tone: 'caution' });
+  const fee = typeof a.feeDue === 'number' ? a.feeDue : a.fee;
+  if (status === 'fee-due' && typeof fee === 'number' && fee > 0) {
+    rows.push({ label: headings.fee[locale], value: formatVnd(fee), tone: 'caution' });
   }
-  const events = Array.isArray(a.events) ? a.events.filter((e) => isStatus(e?.status)) : [];
-  const ordered = [...events].sort((x, y) => String(x.at).localeCompare(String(y.at)));
-  for (const e of ordered.slice(-8)) {
-    const note = typeof e.note === 'string' && e.note ? ` — ${e.note.slice(0, 120)}` : '';
-    rows.push({ label: dateOf(e.at), value: label[e.status][locale] + note, tone: tone[e.status] });
+  let events: { status: DossierStatus; at: string; note?: string }[] = [];
+  if (Array.isArray(a.events)) {
+    for (const e of a.events as unknown[]) {
+      const ev = (e ?? {}) as Partial<DossierEvent>;
+      const st = statusOf(ev.status);
+      if (st) events.push({ status: st, at: String(ev.at ?? ''), ...(typeof ev.note === 'string' ? { note: ev.note } : {}) });
+    }
+  } else {
+    if (a.receivedAt) events.push({ status: 'received', at: String(a.receivedAt) });
+    if (status !== 'received') events.push({ status, at: '', ...(typeof a.note === 'string' ? { note: a.note } : {}) });
+  }
+  events = events.sort((x, y) => (x.at === '' ? 1 : y.at === '' ? -1 : x.at.localeCompare(y.at)));
+  for (const e of events.slice(-8)) {
+    const note = e.note ? ` — ${e.note.slice(0, 120)}` : '';
+    rows.push({ label: e.at ? dateOf(e.at) : headings.now[locale], value: label[e.status][locale] + note, tone: tone[e.status] });
   }
   return rows;
 }

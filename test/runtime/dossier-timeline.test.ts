@@ -48,3 +48,18 @@ t.test('an answer central should not have sent is shown as unknown, never guesse
   const rows = dossierTimelineRows({ status: 'processing', events: [{ status: 'bogus', at: '2026-01-01' }, null] }, 'vi');
   t.equal(rows.length, 2, 'unknown history entries are dropped');
 });
+
+t.test('an answer without history shows the filing date and the current status with its note', async (t) => {
+  const rows = dossierTimelineRows({
+    code: '000.00.00.H29-261118-0103', procedure: 'Cấp giấy phép xây dựng nhà ở riêng lẻ', agency: 'UBND TP Thủ Đức',
+    status: 'supplement-needed', receivedAt: '2026-11-18', dueAt: '2026-12-03', note: 'Bổ sung bản vẽ mặt bằng có chữ ký chủ đầu tư',
+  }, 'vi');
+  t.same(rows.slice(-2).map((r) => [r.label, r.value]), [
+    ['18/11/2026', 'Đã tiếp nhận hồ sơ'],
+    ['Hiện tại', 'Cần bổ sung giấy tờ — Bổ sung bản vẽ mặt bằng có chữ ký chủ đầu tư'],
+  ]);
+  const returned = dossierTimelineRows({ status: 'returned', receivedAt: '2026-11-10' }, 'en');
+  t.equal(returned[0]!.value, 'Result handed over', '`returned` is read as result-returned');
+  const fee = dossierTimelineRows({ status: 'fee-due', fee: 50000, receivedAt: '2026-11-20' }, 'vi');
+  t.ok(fee.some((r) => r.value === '50.000 ₫'));
+});
