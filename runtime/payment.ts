@@ -514,9 +514,9 @@ export interface PaymentStateEvent {
 /**
  * Runs the engine's `pay` effect on the PaymentService: creates the payment, emits `payment-state`
  * events (PENDING with the QR and deadline, then PAID / EXPIRED / FAILED), and cancels the payment
- * when `signal` aborts (the engine's `abort` effect: Back, Home, session wipe). A payment refused
- * before any QR exists (JOURNAL_FULL, an invalid amount) is emitted as FAILED with the error.
- * Resolves when the payment settled; never rejects.
+ * when `signal` aborts (the engine's `abort` effect: Back, Home, session wipe). Resolves with the
+ * settled payment; rejects with the StationError when the payment is refused before any QR exists
+ * (JOURNAL_FULL, INPUT_INVALID), which the session turns into the step's `error` outcome.
  */
 export async function runPayEffect(
   service: PaymentService,
@@ -528,13 +528,8 @@ export async function runPayEffect(
   if (signal?.aborted) return undefined;
   const create: PaymentRequest = { service: request.flowId, amount: request.amount, reference: request.reference, purpose: request.purpose };
   if (request.expiresInMs !== undefined) create.expiresInMs = request.expiresInMs;
-  let handle: PaymentHandle;
-  try {
-    handle = await service.create(create);
-  } catch (err) {
-    emit({ type: 'payment-state', effectId, state: 'FAILED', error: toErrorShape(err) });
-    return undefined;
-  }
+  // A refusal before any QR exists (JOURNAL_FULL, INPUT_INVALID) rejects: the step shows the failure screen.
+  const handle = await service.create(create);
   const event = (p: PaymentRecord, reachable: boolean): PaymentStateEvent => {
     const e: PaymentStateEvent = { type: 'payment-state', effectId, state: p.state, paymentId: p.paymentId, centralReachable: reachable };
     if (p.state === 'PENDING') {
