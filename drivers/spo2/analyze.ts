@@ -287,10 +287,10 @@ export function analyzePpg(
     for (;;) {
       const up = acAt(lag + 1);
       const down = acAt(lag - 1);
-      if (up > y1 && up >= down) {
+      if (up > y1 && up >= down && lag + 1 <= maxLag) {
         lag++;
         y1 = up;
-      } else if (down > y1) {
+      } else if (down > y1 && lag - 1 >= minLag) {
         lag--;
         y1 = down;
       } else break;
@@ -398,6 +398,8 @@ export function analyzePpg(
   const beatsAgree = good.length > 0 && Math.abs(goodSpan / good.length - period) <= 0.08 * period;
 
   const heartRate = (60 * rateHz) / period;
+  // A period at the edge of the search range is the range talking, not the heart.
+  if (heartRate > o.maxBpm || heartRate < o.minBpm) return refused('no-pulse', { quality: round1(Math.max(0, periodicity)) });
   const perfusionIndex = (medianAmplitude / bandPassGainAt(filter, heartRate / 60) / dcIr) * 100;
   const partial = { perfusionIndex: round1(perfusionIndex), beats: good.length };
 
