@@ -320,9 +320,11 @@ export class PaymentService {
 
   private async cancel(entry: Open): Promise<PaymentRecord> {
     await this.serialise(entry, async () => {
-      if (entry.record.state === 'PENDING') {
-        await this.transition(entry, 'FAILED', { failure: { code: 'PAYMENT_CANCELLED', message: 'cancelled by the resident' } });
-      }
+      if (entry.record.state !== 'PENDING') return;
+      // The step's deadline and the code's expiry are the same instant; whichever timer fires first,
+      // a payment stopped at its deadline expired, it was not cancelled.
+      if (this.o.clock.now() >= entry.record.expiresAt) await this.transition(entry, 'EXPIRED', {});
+      else await this.transition(entry, 'FAILED', { failure: { code: 'PAYMENT_CANCELLED', message: 'cancelled by the resident' } });
     }).catch((err: unknown) => {
       // Not journaled: the payment stays PENDING and expires at its deadline instead.
       this.o.logger.error({ err: toErrorShape(err), paymentId: entry.record.paymentId }, 'could not record the cancellation');

@@ -315,3 +315,16 @@ t.test('runPayEffect feeds the engine payment-state events and cancels on abort'
   await t.rejects(runPayEffect(service, 'pay-12', { ...req, amount: 0 }, () => undefined), { code: 'INPUT_INVALID' });
   await service.stop();
 });
+
+t.test('stopping a payment at its deadline records EXPIRED, not a cancel', async (t) => {
+  const { clock, records, service } = setup();
+  await service.start();
+  const ac = new AbortController();
+  const run = runPayEffect(service, 'pay-1', { flowId: 'bill-payment', amount: 1000, reference: 'R1', purpose: '', expiresInMs: 5000 }, () => undefined, ac.signal);
+  // The engine's step timer, set before the payment existed, fires first at the same instant.
+  clock.setTimeout(() => ac.abort(), 5000);
+  await clock.advance(5000);
+  t.equal((await run)?.state, 'EXPIRED');
+  t.same(records.of('payment').map((p) => p['state']), ['CREATED', 'PENDING', 'EXPIRED']);
+  await service.stop();
+});
