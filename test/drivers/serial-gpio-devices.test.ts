@@ -1,0 +1,53 @@
+import t from 'tap';
+import pino from 'pino';
+import { DeviceHub } from '../../drivers/device-hub.js';
+import { createSerialGpioDevices } from '../../drivers/serial-gpio-devices.js';
+import type { Key } from '../../runtime/input.js';
+import { ManualClock } from '../fakes/manual-clock.js';
+
+const log = pino({ level: 'silent' });
+
+t.test('a simulated station: every serial and GPIO device behind the hub', async (t) => {
+  const clock = new ManualClock();
+  const built = createSerialGpioDevices(
+    {
+      bloodPressure: { mode: 'sim' },
+      scale: { mode: 'sim' },
+      height: { mode: 'sim', mountingHeightMm: 2100 },
+      cccdScanner: { mode: 'sim' },
+      printer: { mode: 'sim', codePage: 52 },
+      keypad: { mode: 'sim' },
+    },
+    { clock, logger: log, dataDir: t.testdir() },
+  );
+  const hub = new DeviceHub(built.entries, clock, log);
+  const started = hub.start();
+  await clock.advance(300);
+  await started;
+  t.same(hub.statuses().map((s) => `${s.name}:${s.health}`).sort(), [
+    'bloodPressure:ok', 'cccdScanner:ok', 'height:ok', 'keypad:ok', 'printer:ok', 'scale:ok',
+  ]);
+  await built.indicators!.start();
+  const keys: Key[] = [];
+  hub.events.on('key', t, (k) => keys.push(k));
+  built.sim.keypad!.press('ok');
+  await clock.advance(100);
+  built.sim.keypad!.release();
+  await clock.advance(100);
+  t.same(keys, ['ok']);
+  built.sim.height!.options.personHeightMm = 1580;
+  const h = hub.measure('height');
+  await clock.advance(1000);
+  t.ok(Math.abs((await h).values.heightCm - 158) <= 0.3);
+  await hub.print([{ text: 'Trạm công dân số', align: 'center' }]);
+  t.ok(Buffer.from(built.sim.printer!.received).includes(Buffer.from([0x1b, 0x74, 52])));
+  await built.indicators!.stop();
+  await hub.stop();
+});
+
+t.test('a real device without a transport is a config error naming the device', async (t) => {
+  t.throws(() => createSerialGpioDevices({ bloodPressure: { mode: 'real', serial: { path: '/dev/x' } } }, { clock: new ManualClock(), logger: log, dataDir: '/tmp' }), {
+    code: 'CONFIG_INVALID',
+    message: /devices.bloodPressure/,
+  });
+});
