@@ -747,7 +747,11 @@ function onEffectResult(tx: Tx, event: EffectEvent): void {
       tx.s.payment = undefined;
       tx.s.step = { ...tx.s.step, phase: 'ready', effectId: undefined };
       if (event.state === 'PAID') leave(tx, 'ok');
-      else {
+      else if (!event.paymentId && event.error?.code.startsWith('JOURNAL')) {
+        // Refused before any QR existed because the journal could not record it: a station fault.
+        noteFailure(tx, 'device', event.error.code);
+        leave(tx, 'error', { cause: 'journal', code: event.error.code });
+      } else {
         noteFailure(tx, 'central', event.error?.code ?? (event.state === 'EXPIRED' ? 'PAYMENT_EXPIRED' : 'PAYMENT_FAILED'));
         leave(tx, event.state === 'EXPIRED' ? 'expired' : 'failed', { cause: 'central', code: event.state === 'EXPIRED' ? 'PAYMENT_EXPIRED' : 'PAYMENT_FAILED' });
       }
