@@ -358,7 +358,11 @@ export class PulseOximeter implements StationDevice {
         analysedAt = 0;
         report('waiting-finger');
         if (this.clock.now() - started >= fingerTimeout) {
-          throw new StationError('DEVICE_TIMEOUT', 'No finger was placed on the SpO2 sensor', { transient: true });
+          // The resident's doing, not the sensor's: DEVICE_TIMEOUT would mark a healthy sensor degraded.
+          throw new StationError('DEVICE_READ_FAILED', 'No finger was placed on the SpO2 sensor', {
+            transient: true,
+            details: { reason: 'no-finger' },
+          });
         }
         continue;
       }

@@ -129,7 +129,7 @@ t.test('measure waits for a finger, then times out without one', async (t) => {
   const phases: string[] = [];
   const run = await runClockUntilSettled(clock, oximeter.measure({ onProgress: (p) => phases.push(p.phase) }));
   t.notOk(run.ok);
-  if (!run.ok) t.match(run.error, { code: 'DEVICE_TIMEOUT' });
+  if (!run.ok) t.match(run.error, { code: 'DEVICE_READ_FAILED', details: { reason: 'no-finger' } });
   t.same(phases, ['waiting-finger']);
 
   const late = oximeter.measure();
@@ -173,16 +173,20 @@ t.test('FIFO overflow when polling stalls: the window restarts instead of stitch
 });
 
 for (const code of ['EREMOTEIO', 'EIO'] as const) {
-  t.test(`bus faults ${code} at 10%: retried, reading still right, errors counted`, async (t) => {
+  t.test(`bus faults ${code} at 10%: retried, readings still right, errors counted`, async (t) => {
     const { clock, bus, oximeter } = rig({ seed: 7 });
     bus.setFaults(max30102Address, { errorRate: 0.1, errorCode: code });
-    const run = await runClockUntilSettled(clock, oximeter.measure());
-    t.ok(run.ok);
-    if (run.ok) {
-      t.ok(Math.abs(run.value.values.spo2 - 97) <= 2);
-      t.ok(Math.abs(run.value.values.heartRate - 72) <= 3);
+    let good = 0;
+    let bogus = 0;
+    for (let i = 0; i < 4; i++) {
+      const run = await runClockUntilSettled(clock, oximeter.measure());
+      if (!run.ok) continue;
+      good++;
+      if (Math.abs(run.value.values.spo2 - 97) > 2 || Math.abs(run.value.values.heartRate - 72) > 3) bogus++;
     }
-    t.ok(bus.stats.injectedErrors > 10 && oximeter.stats.transferErrors === bus.stats.injectedErrors,
+    t.equal(good, 4, 'every measurement completed');
+    t.equal(bogus, 0, '0 bogus readings');
+    t.ok(bus.stats.injectedErrors > 40 && oximeter.stats.transferErrors === bus.stats.injectedErrors,
       `${bus.stats.injectedErrors} injected, all seen`);
   });
 
