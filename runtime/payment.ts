@@ -489,6 +489,9 @@ export async function openPaymentLedger(dataDir: string, logger: Logger): Promis
   };
 }
 
+/** How much earlier than the pay step's deadline its code expires. */
+export const STEP_GRACE_MS = 1000;
+
 /** The engine's `pay` effect request (runtime/flow-engine.ts PaymentRequest), structurally. */
 export interface PayEffectRequest {
   flowId: string;
@@ -529,7 +532,9 @@ export async function runPayEffect(
 ): Promise<PaymentRecord | undefined> {
   if (signal?.aborted) return undefined;
   const create: PaymentRequest = { service: request.flowId, amount: request.amount, reference: request.reference, purpose: request.purpose };
-  if (request.expiresInMs !== undefined) create.expiresInMs = request.expiresInMs;
+  // The code expires a moment before the step's own deadline, so the step ends on the payment's
+  // EXPIRED state (with its payment id for the screen and receipt) rather than on its bare timeout.
+  if (request.expiresInMs !== undefined) create.expiresInMs = request.expiresInMs > 2 * STEP_GRACE_MS ? request.expiresInMs - STEP_GRACE_MS : request.expiresInMs;
   // A refusal before any QR exists (JOURNAL_FULL, INPUT_INVALID) rejects: the step shows the failure screen.
   const handle = await service.create(create);
   const event = (p: PaymentRecord, reachable: boolean): PaymentStateEvent => {

@@ -2,7 +2,7 @@ import t from 'tap';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { silentLogger, tempDir } from '../fakes/link-test-kit.js';
 import { FakeRpc, MemoryPaymentLedger, MemoryRecordSink } from '../fakes/payment-fakes.js';
-import { openPaymentLedger, PaymentService, runPayEffect } from '../../runtime/payment.js';
+import { openPaymentLedger, PaymentService, runPayEffect, STEP_GRACE_MS } from '../../runtime/payment.js';
 import type { PaymentRecord, PaymentServiceOptions, PaymentStateEvent } from '../../runtime/payment.js';
 import { parseVietQr } from '../../runtime/vietqr.js';
 import { isStationError } from '../../runtime/errors.js';
@@ -276,7 +276,7 @@ t.test('runPayEffect feeds the engine payment-state events and cancels on abort'
   await clock.advance(0);
   const pending = events[0]!;
   t.match(pending, { type: 'payment-state', effectId: 'pay-7', state: 'PENDING', centralReachable: true });
-  t.equal(pending.expiresAt, clock.now() + 120_000, 'the step deadline is the payment deadline');
+  t.equal(pending.expiresAt, clock.now() + 120_000 - STEP_GRACE_MS, 'the code expires just before the step deadline');
   const qr = parseVietQr(pending.qr ?? '');
   t.ok(qr.ok && qr.value.amount === 356_000 && qr.value.bill === 'EVN-2611-0123456');
   paid.add(pending.paymentId!);
@@ -320,10 +320,10 @@ t.test('stopping a payment at its deadline records EXPIRED, not a cancel', async
   const { clock, records, service } = setup();
   await service.start();
   const ac = new AbortController();
-  const run = runPayEffect(service, 'pay-1', { flowId: 'bill-payment', amount: 1000, reference: 'R1', purpose: '', expiresInMs: 5000 }, () => undefined, ac.signal);
+  const run = runPayEffect(service, 'pay-1', { flowId: 'bill-payment', amount: 1000, reference: 'R1', purpose: '', expiresInMs: 1500 }, () => undefined, ac.signal);
   // The engine's step timer, set before the payment existed, fires first at the same instant.
-  clock.setTimeout(() => ac.abort(), 5000);
-  await clock.advance(5000);
+  clock.setTimeout(() => ac.abort(), 1500);
+  await clock.advance(1500);
   t.equal((await run)?.state, 'EXPIRED');
   t.same(records.of('payment').map((p) => p['state']), ['CREATED', 'PENDING', 'EXPIRED']);
   await service.stop();

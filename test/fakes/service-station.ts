@@ -1,0 +1,102 @@
+/**
+ * A station for service-flow tests: the real flow bundle, FlowSession, PaymentService and VietQR,
+ * with central answered by a FakeRpc (the shapes of docs/services.md), records in memory, a manual
+ * clock and a printer that keeps its lines. Tests drive it with keypad events only.
+ */
+import { FlowSession, paymentRunnerFor } from '../../runtime/session.js';
+import type { SnapshotStore } from '../../runtime/session.js';
+import { defaultEngineConfig } from '../../runtime/flow-engine.js';
+import type { EngineConfig, FlowSnapshot } from '../../runtime/flow-engine.js';
+import { loadFlowBundle, formatFlowProblems } from '../../runtime/flow-bundle.js';
+import { PaymentService } from '../../runtime/payment.js';
+import { StationError } from '../../runtime/errors.js';
+import type { Key } from '../../runtime/input.js';
+import type { ReceiptLine } from '../../runtime/ports.js';
+import type { Screen } from '../../runtime/screen-model.js';
+import type { SessionAnalyticsEvent } from '../../runtime/analytics-events.js';
+import { ManualClock } from './manual-clock.js';
+import { silentLogger } from './link-test-kit.js';
+import { FakeRpc, MemoryPaymentLedger, MemoryRecordSink } from './payment-fakes.js';
+
+export const flowsDir = new URL('../../flows', import.meta.url).pathname;
+
+/** A valid chip-CCCD number (HCMC province code 079, male born 1985). */
+export const residentCccd = '079085001234';
+
+export interface ServiceStation {
+  clock: ManualClock;
+  rpc: FakeRpc;
+  records: MemoryRecordSink;
+  payments: PaymentService;
+  session: FlowSession;
+  printed: ReceiptLine[][];
+  analytics: SessionAnalyticsEvent[];
+  screen(): Screen;
+  /** Presses keys in order, letting effects settle after each. */
+  press(...keys: (Key | string)[]): Promise<void>;
+  /** Types digits one key at a time. */
+  type(digits: string): Promise<void>;
+  /** All screen text (title, body, rows, options) as one string, for matching. */
+  text(): string;
+  stop(): Promise<void>;
+}
+
+export async function serviceStation(options: { paymentTimeoutMs?: number; station?: Partial<EngineConfig['station']> } = {}): Promise<ServiceStation> {
+  const loaded = await loadFlowBundle(flowsDir);
+  if (!loaded.ok) throw new Error(formatFlowProblems(loaded.problems).join('\n'));
+  const clock = new ManualClock();
+  const rpc = new FakeRpc();
+  const records = new MemoryRecordSink();
+  const logger = silentLogger();
+  const payments = new PaymentService({
+    clock, logger, records, rpc, ledger: new MemoryPaymentLedger(), stationId: 'cds-bt-001', bankBin: '970436',
+    account: '1017788990', timeoutMs: options.paymentTimeoutMs ?? 300_000, pollIntervalMs: 2000, reconcileIntervalMs: 30_000,
+  });
+  await payments.start();
+  let saved: FlowSnapshot | null = null;
+  const store: SnapshotStore = { save: async (s) => { saved = structuredClone(s); }, load: async () => saved };
+  const printed: ReceiptLine[][] = [];
+  const analytics: SessionAnalyticsEvent[] = [];
+  const config: EngineConfig = {
+    ...defaultEngineConfig,
+    station: { ...defaultEngineConfig.station, id: 'cds-bt-001', building: 'Tháp Bahamas', floor: 'Sảnh tầng trệt', ward: 'Bình Trưng', ...options.station },
+  };
+  let n = 0;
+  const session = new FlowSession({
+    bundle: loaded.bundle, config, clock, logger,
+    measure: { measure: async () => { throw new StationError('DEVICE_MISSING'); } },
+    rpc, records,
+    printer: { print: async (lines) => { printed.push(lines); } },
+    payments: paymentRunnerFor(payments),
+    store,
+    analytics: { sessionEnded: (e) => { analytics.push(e); } },
+    newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
+  });
+  await session.start();
+  const settle = () => clock.advance(0);
+  const station: ServiceStation = {
+    clock, rpc, records, payments, session, printed, analytics,
+    screen: () => session.current(),
+    press: async (...keys) => {
+      for (const key of keys) {
+        session.input({ type: 'key', key: key as Key });
+        await settle();
+      }
+    },
+    type: async (digits) => {
+      for (const d of digits) {
+        session.input({ type: 'key', key: d as Key });
+        await settle();
+      }
+    },
+    text: () => {
+      const s = session.current();
+      return [s.title, ...(s.body ?? []), ...(s.rows ?? []).map((r) => `${r.label}: ${r.value}`), ...(s.options ?? []).map((o) => `${o.key}. ${o.label}`)].join('\n');
+    },
+    stop: async () => {
+      await session.stop();
+      await payments.stop();
+    },
+  };
+  return station;
+}
