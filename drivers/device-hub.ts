@@ -86,6 +86,11 @@ export interface DeviceHubOptions {
   closeTimeoutMs?: number;
   /** Devices switched off in config: listed as `disabled`, never probed. */
   disabled?: DeviceName[];
+  /**
+   * Idle devices are probed this often, so a device that went silent without a disconnect (jammed
+   * firmware, broken TX wire) is noticed before a resident needs it; default 60 000 ms, 0 to disable.
+   */
+  healthCheckIntervalMs?: number;
 }
 
 interface Tracked {
@@ -95,6 +100,8 @@ interface Tracked {
   timer: TimerHandle | undefined;
   busy: boolean;
   failures: number;
+  /** The hub itself marked the device degraded (timeouts); a good probe clears it. */
+  degradedByHub: boolean;
 }
 
 interface ScanSource {
@@ -109,6 +116,7 @@ export class DeviceHub implements MeasureService, ReceiptPrinter {
   readonly events = new TypedEmitter<DeviceHubEvents>();
   private readonly tracked = new Map<DeviceName, Tracked>();
   private running = false;
+  private healthTimer: TimerHandle | undefined;
 
   constructor(
     private readonly devices: Partial<Record<DeviceName, HubEntry>>,
@@ -133,6 +141,7 @@ export class DeviceHub implements MeasureService, ReceiptPrinter {
         timer: undefined,
         busy: false,
         failures: 0,
+        degradedByHub: false,
       };
       this.tracked.set(name, t);
       this.emitStatus(t);
@@ -150,12 +159,25 @@ export class DeviceHub implements MeasureService, ReceiptPrinter {
       probes.push(this.probe(name));
     }
     await Promise.all(probes);
+    this.scheduleHealthCheck();
+  }
+
+  private scheduleHealthCheck(): void {
+    const every = this.options.healthCheckIntervalMs ?? 60_000;
+    if (every <= 0 || !this.running) return;
+    this.healthTimer = this.clock.setTimeout(() => {
+      for (const [name, t] of this.tracked) {
+        if (!t.busy && !t.timer && (t.status.health === 'ok' || t.status.health === 'degraded')) void this.probe(name);
+      }
+      this.scheduleHealthCheck();
+    }, every);
   }
 
   /** Stops recovery, then closes every device (cuff deflated, LEDs off), each bounded. Idempotent. */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
+    this.clock.clearTimeout(this.healthTimer);
     for (const t of this.tracked.values()) {
       this.clock.clearTimeout(t.timer);
       t.timer = undefined;
@@ -207,10 +229,12 @@ export class DeviceHub implements MeasureService, ReceiptPrinter {
       const why = implausibility(m);
       if (why) {
         t.failures++;
+        t.degradedByHub = true;
         this.setHealth(t, 'degraded', `implausible reading refused: ${why}`);
         throw new StationError('DEVICE_IMPLAUSIBLE', `${ErrorsVi.implausible} (${why})`, { transient: true, details: { reason: why } });
       }
       t.failures = 0;
+      t.degradedByHub = false;
       if (t.status.health !== 'ok') this.setHealth(t, 'ok');
       return m as Measurement<K>;
     } finally {
@@ -237,6 +261,7 @@ export class DeviceHub implements MeasureService, ReceiptPrinter {
       this.scheduleRecovery(name);
     } else if (isStationError(err, 'DEVICE_TIMEOUT')) {
       t.failures++;
+      t.degradedByHub = true;
       this.setHealth(t, 'degraded', err.message);
     }
   }
@@ -255,8 +280,12 @@ export class DeviceHub implements MeasureService, ReceiptPrinter {
       const detail = await this.bounded(t.entry.device.probe(), this.options.probeTimeoutMs ?? 5000, `${name} probe`);
       t.backoffMs = this.options.backoffInitialMs ?? 1000;
       // A probe can report its own degraded state (paper out) through onHealthChange; keep it.
-      if (t.status.health === 'starting' || t.status.health === 'missing') this.setHealth(t, 'ok', undefined, detail);
-      else t.status.detail = { ...t.status.detail, ...detail };
+      if (t.status.health === 'starting' || t.status.health === 'missing' || (t.status.health === 'degraded' && t.degradedByHub)) {
+        t.degradedByHub = false;
+        this.setHealth(t, 'ok', undefined, detail);
+      } else {
+        t.status.detail = { ...t.status.detail, ...detail };
+      }
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.setHealth(t, 'missing', message);

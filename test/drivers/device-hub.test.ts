@@ -151,3 +151,27 @@ t.test('scans, printer health and stop deflating the cuff', async (t) => {
   await t.rejects(bp, { code: 'DEVICE_ABORTED' });
   t.ok(h.nibpEmu.aborts >= 1, 'stop deflated the cuff');
 });
+
+t.test('an idle device that goes silent is found by the health check and recovers', async (t) => {
+  const h = rig();
+  await startHub(h);
+  h.scale.port.setSilent(true);
+  await h.clock.advance(60_000);
+  await h.clock.advance(2500);
+  t.match(h.hub.statuses().find((s) => s.name === 'scale'), { health: 'missing', reason: /no answer/ });
+  await t.rejects(
+    (async () => {
+      const p = h.hub.measure('weight');
+      p.catch(() => undefined);
+      await h.clock.advance(2500);
+      return p;
+    })(),
+    { code: 'DEVICE_MISSING' },
+    'a silent device gives no value',
+  );
+  h.scale.port.setSilent(false);
+  for (let i = 0; i < 40; i++) await h.clock.advance(1000);
+  t.equal(h.hub.statuses().find((s) => s.name === 'scale')!.health, 'ok');
+  await h.hub.stop();
+  t.equal(h.clock.timerCount, 0, 'stop leaves no timers behind');
+});
