@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { createServer } from 'node:net';
 import pino from 'pino';
 import fc from 'fast-check';
-import jsQR from 'jsqr';
+import jsQRModule from 'jsqr';
 import { DisplayServer, parseInputBody, qrSvg, helpText } from '../../runtime/display-server.js';
 import { isStationError } from '../../runtime/errors.js';
 import { ManualClock } from '../fakes/manual-clock.js';
@@ -13,6 +13,8 @@ import { ScriptedScreenFeed, RecordingInputSink } from '../fakes/screen-feed.js'
 import { sampleScreens, sampleQrPayload } from '../fakes/screens.js';
 
 const logger = pino({ level: 'silent' });
+// jsqr is CommonJS whose export is the function and also carries it as `default`; NodeNext types see the latter.
+const jsQR = jsQRModule.default;
 
 interface Reply {
   status: number;
