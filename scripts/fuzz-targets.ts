@@ -60,7 +60,7 @@ export interface FrameParserSpec<F> {
 }
 
 export function frameParserProperties<F>(spec: FrameParserSpec<F>): ParserProperty<never>[] {
-  const anyBytes = fc.uint8Array({ maxLength: 600 });
+  const anyBytes = fc.uint8Array({ maxLength: 600, size: 'large' });
   const stream = fc.array(fc.oneof(spec.validFrame, fc.uint8Array({ maxLength: 30 })), { maxLength: 20 }).map(concat);
   const props: ParserProperty<never>[] = [
     {

@@ -70,3 +70,29 @@ t.test('the scanner emits scans and never logs the identity in clear', async (t)
   t.match(logged, /079\*+34/);
   await scanner.close();
 });
+
+t.test('scanner faults: a torn scan is never emitted, unplug is reported, replug scans again', async (t) => {
+  const emulator = new CccdScannerEmulator();
+  const { link, port } = createSimSerialLink({ emulator });
+  const scanner = new CccdScanner(link, new ManualClock(), pino({ level: 'silent' }));
+  const scans: string[] = [];
+  const rejected: string[] = [];
+  const health: string[] = [];
+  scanner.events.on('scan', t, (s) => scans.push(s.id));
+  scanner.events.on('rejected', t, (r) => rejected.push(r.error));
+  scanner.onHealthChange((h) => health.push(h.health));
+  await scanner.probe();
+  port.unplugAfter(20);
+  emulator.show(sample);
+  await flushMicrotasks();
+  t.same(scans, [], 'the torn line is dropped with the link');
+  t.same(health, ['missing']);
+  await t.rejects(scanner.probe(), { code: 'DEVICE_MISSING' });
+  port.replug();
+  await scanner.probe();
+  emulator.show(sample);
+  await flushMicrotasks();
+  t.same(scans, ['079088001234']);
+  t.same(rejected, [], 'no half line surfaced as a refusal either');
+  await scanner.close();
+});
