@@ -37,7 +37,7 @@ export interface DisplayServerOptions {
   logger: Logger;
   /** Default the wall clock; drives the SSE keep-alive. */
   clock?: Clock;
-  /** Folder holding index.html, display.css and display.js. Default runtime/display of the package. */
+  /** Folder holding index.html, display.css and display.js. Default runtime/display/static. */
   assetsDir?: string;
   /** Folder holding the Be Vietnam Pro woff2 files. Default the installed @fontsource/be-vietnam-pro. */
   fontsDir?: string;
@@ -448,14 +448,17 @@ function sendError(res: ServerResponse, status: number, error: ErrorShape, close
   send(res, status, 'application/json', body, close ? { Connection: 'close' } : {});
 }
 
-/** runtime/display beside this module in the source tree, or in the package root when running dist/. */
+/**
+ * runtime/display/static beside this module: in the source tree, and in dist/ where scripts/build.mjs
+ * copies it; else the package root's copy, for a dist/ built without it.
+ */
 function defaultAssetsDir(): string {
   const here = dirname(fileURLToPath(import.meta.url));
-  const beside = join(here, 'display');
+  const beside = join(here, 'display', 'static');
   if (existsSync(join(beside, 'index.html'))) return beside;
   let dir = here;
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, 'runtime', 'display');
+  return join(dir, 'runtime', 'display', 'static');
 }
 
 function defaultFontsDir(): string {
