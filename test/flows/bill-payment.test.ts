@@ -53,7 +53,7 @@ t.test('water bill paid by VietQR end to end, keypad only', async (t) => {
   t.equal(qr.value.terminal, 'cds-bt-001');
   t.equal(qr.value.bankBin, '970436');
   const paymentId = s.payments.list()[0]!.paymentId;
-  t.ok(qr.value.purpose?.startsWith(`${paymentId} Tien nuoc`), qr.value.purpose);
+  t.ok(qr.value.purpose?.startsWith(`${paymentId} Tien nuoc`), `purpose ${qr.value.purpose}`);
   t.ok((screen.countdown ?? 0) > 300, 'a countdown is shown');
   t.same(s.records.of('payment').map((r) => r['state']), ['CREATED', 'PENDING']);
 
