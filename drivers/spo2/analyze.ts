@@ -173,7 +173,7 @@ function selectKth(values: Float64Array, k: number): number {
   return values[k]!;
 }
 
-function round1(x: number): number {
+function round2(x: number): number {
   return Math.round(x * 100) / 100;
 }
 
@@ -227,6 +227,8 @@ export function analyzePpg(
   const guard = Math.round(rateHz / 2);
   let maskedCount = 0;
   for (let i = 0; i < m; i++) {
+    // Red's pulse is R times IR's in relative terms (R ≤ ~1.2 for any SpO2 measured), so a red
+    // swing beyond three times the IR bound, scaled by the levels, is movement too.
     if (Math.abs(bpIr[i]!) > bound || Math.abs(bpRed[i]!) > bound * (dcRed / dcIr) * 3) {
       for (let j = Math.max(0, i - guard); j < Math.min(m, i + guard + 1); j++) masked[j] = 1;
     }
@@ -296,10 +298,9 @@ export function analyzePpg(
       } else break;
     }
   }
-  const ac = { [lag - 1]: acAt(lag - 1), [lag]: y1, [lag + 1]: acAt(lag + 1) } as Record<number, number>;
   // Sub-sample period by a parabola through the peak and its neighbours.
-  const y0 = ac[lag - 1]!;
-  const y2 = ac[lag + 1]!;
+  const y0 = acAt(lag - 1);
+  const y2 = acAt(lag + 1);
   const denom = y0 - 2 * y1 + y2;
   const period = lag + (denom < 0 ? (0.5 * (y0 - y2)) / denom : 0);
   // A biased autocorrelation shrinks by (m − lag)/m; undo that so the figure compares across rates.
@@ -325,7 +326,7 @@ export function analyzePpg(
   const beatCount = troughs.length - 1;
   if (beatCount < o.minBeats) {
     const reason = periodicity < o.minPeriodicity ? 'no-pulse' : maskedCount > 0 ? 'motion' : 'too-short';
-    return refused(reason, { quality: round1(Math.max(0, periodicity)) });
+    return refused(reason, { quality: round2(Math.max(0, periodicity)) });
   }
 
   // Per beat: pulse amplitude, interval, and the ratio of ratios by least squares of red on IR
@@ -399,19 +400,19 @@ export function analyzePpg(
 
   const heartRate = (60 * rateHz) / period;
   // A period at the edge of the search range is the range talking, not the heart.
-  if (heartRate > o.maxBpm || heartRate < o.minBpm) return refused('no-pulse', { quality: round1(Math.max(0, periodicity)) });
+  if (heartRate > o.maxBpm || heartRate < o.minBpm) return refused('no-pulse', { quality: round2(Math.max(0, periodicity)) });
   const perfusionIndex = (medianAmplitude / bandPassGainAt(filter, heartRate / 60) / dcIr) * 100;
-  const partial = { perfusionIndex: round1(perfusionIndex), beats: good.length };
+  const partial = { perfusionIndex: round2(perfusionIndex), beats: good.length };
 
   if (badFraction > o.maxBadBeatFraction || good.length < o.minBeats) {
     return refused(periodicity < o.minPeriodicity ? 'no-pulse' : 'motion', {
       ...partial,
-      quality: round1(Math.max(0, periodicity * (1 - badFraction))),
+      quality: round2(Math.max(0, periodicity * (1 - badFraction))),
     });
   }
-  if (!beatsAgree) return refused('no-pulse', { ...partial, quality: round1(Math.max(0, periodicity * (1 - badFraction))) });
-  if (perfusionIndex < o.minPerfusionIndex) return refused('low-perfusion', { ...partial, quality: round1(Math.max(0, periodicity)) });
-  if (periodicity < o.minPeriodicity) return refused('no-pulse', { ...partial, quality: round1(Math.max(0, periodicity)) });
+  if (!beatsAgree) return refused('no-pulse', { ...partial, quality: round2(Math.max(0, periodicity * (1 - badFraction))) });
+  if (perfusionIndex < o.minPerfusionIndex) return refused('low-perfusion', { ...partial, quality: round2(Math.max(0, periodicity)) });
+  if (periodicity < o.minPeriodicity) return refused('no-pulse', { ...partial, quality: round2(Math.max(0, periodicity)) });
 
   // Red/IR coherence over the good beats: motion and ambient light break it, blood does not.
   let sxy = 0;
@@ -427,7 +428,7 @@ export function analyzePpg(
     }
   }
   const correlation = sxx > 0 && syy > 0 ? sxy / Math.sqrt(sxx * syy) : 0;
-  const quality = round1(Math.max(0, Math.min(1, periodicity * correlation * (1 - badFraction))));
+  const quality = round2(Math.max(0, Math.min(1, periodicity * correlation * (1 - badFraction))));
   if (correlation < o.minCorrelation) return refused('low-correlation', { ...partial, quality });
 
   const goodRatios = good.map((b) => ratios[b]!).sort((a, b) => a - b);
@@ -442,7 +443,7 @@ export function analyzePpg(
   return {
     heartRate: Math.round(heartRate),
     spo2: Math.round(spo2FromRatio(ratio, calibration)),
-    perfusionIndex: round1(perfusionIndex),
+    perfusionIndex: round2(perfusionIndex),
     quality,
     reason: null,
     message: referenceLabel,
