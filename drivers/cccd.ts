@@ -17,7 +17,7 @@ import { StationError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
 import { maskCccd } from '../runtime/logger.js';
 import { TypedEmitter } from '../runtime/typed-emitter.js';
-import { SerialDevice } from './serial-device.js';
+import { SerialDevice, abortError } from './serial-device.js';
 import { LineAssembler } from './transports/serial.js';
 import type { SerialLink } from './transports/serial.js';
 import type { DeviceEmulator } from './transports/serial-sim.js';
@@ -143,6 +143,7 @@ export interface CccdScannerEvents {
 export class CccdScanner extends SerialDevice<Buffer> implements StationDevice {
   readonly name = 'cccdScanner' as const;
   readonly events = new TypedEmitter<CccdScannerEvents>();
+  private readonly lineWaiters = new Set<(line: string) => void>();
 
   constructor(link: SerialLink, clock: Clock, log: Logger) {
     super(link, new LineAssembler(1024), clock, log);
@@ -154,8 +155,41 @@ export class CccdScanner extends SerialDevice<Buffer> implements StationDevice {
     return { path: this.link.path };
   }
 
+  /**
+   * The next scanned line as text, parsed or not (the technician's scanner test). Personal data:
+   * the caller masks it. Rejects with DEVICE_ABORTED when the signal fires.
+   */
+  nextScan(signal: AbortSignal): Promise<string> {
+    return new Promise((resolve, reject) => {
+      if (signal.aborted) {
+        reject(abortError(signal));
+        return;
+      }
+      const onLine = (line: string) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(line);
+      };
+      const onAbort = () => {
+        this.lineWaiters.delete(onLine);
+        reject(abortError(signal));
+      };
+      this.lineWaiters.add(onLine);
+      signal.addEventListener('abort', onAbort, { once: true });
+      this.ensureOpen().catch((err) => {
+        this.lineWaiters.delete(onLine);
+        signal.removeEventListener('abort', onAbort);
+        reject(err);
+      });
+    });
+  }
+
   protected override onFrame(line: Buffer): void {
-    const result = parseCccd(line.toString('utf8'));
+    const text = line.toString('utf8');
+    for (const w of [...this.lineWaiters]) {
+      this.lineWaiters.delete(w);
+      w(text);
+    }
+    const result = parseCccd(text);
     if (result.ok) {
       this.log.info({ cccdMasked: maskCccd(result.value.id) }, 'CCCD scanned');
       this.events.emit('scan', result.value);

@@ -5,6 +5,7 @@
  */
 import five from 'johnny-five';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
+import { sleep } from '../runtime/clock.js';
 import { StationError } from '../runtime/errors.js';
 import type { GpioIoPlugin } from './johnny-five-io.js';
 
@@ -39,6 +40,7 @@ export class StatusIndicators {
   private led: InstanceType<typeof five.Led> | undefined;
   private buzzer: InstanceType<typeof five.Pin> | undefined;
   private beepTimer: TimerHandle | undefined;
+  private blinking = 0;
 
   constructor(
     private readonly io: GpioIoPlugin,
@@ -60,16 +62,34 @@ export class StatusIndicators {
     else this.led?.off();
   }
 
-  /** Sounds the buzzer for `ms` (a key click is ~40 ms, an alert ~400 ms). */
-  beep(ms = 60): void {
-    if (!this.buzzer) return;
+  /** Sounds the buzzer for `ms` (a key click is ~40 ms, an alert ~400 ms); resolves when it stops. */
+  beep(ms = 60): Promise<void> {
+    const buzzer = this.buzzer;
+    if (!buzzer) return Promise.reject(new StationError('DEVICE_MISSING', 'the buzzer is not started'));
     this.clock.clearTimeout(this.beepTimer);
-    this.buzzer.high();
-    this.beepTimer = this.clock.setTimeout(() => this.buzzer?.low(), ms);
+    buzzer.high();
+    return new Promise((resolve) => {
+      this.beepTimer = this.clock.setTimeout(() => {
+        this.buzzer?.low();
+        resolve();
+      }, ms);
+    });
+  }
+
+  /** Blinks the status LED at 2 Hz for `ms`, then leaves it off (the technician's "find this kiosk"). */
+  async blink(ms = 2000): Promise<void> {
+    if (!this.led) throw new StationError('DEVICE_MISSING', 'the status LED is not started');
+    const run = ++this.blinking;
+    for (let t = 0; t < ms && run === this.blinking && this.led; t += 250) {
+      this.setLed((t / 250) % 2 === 0);
+      await sleep(this.clock, Math.min(250, ms - t));
+    }
+    if (run === this.blinking) this.setLed(false);
   }
 
   /** LED and buzzer off; idempotent. */
   async stop(): Promise<void> {
+    this.blinking++;
     this.clock.clearTimeout(this.beepTimer);
     this.buzzer?.low();
     this.led?.off();

@@ -96,3 +96,19 @@ t.test('scanner faults: a torn scan is never emitted, unplug is reported, replug
   t.same(rejected, [], 'no half line surfaced as a refusal either');
   await scanner.close();
 });
+
+t.test('nextScan gives the technician the raw line, or DEVICE_ABORTED', async (t) => {
+  const emulator = new CccdScannerEmulator();
+  const { link } = createSimSerialLink({ emulator });
+  const scanner = new CccdScanner(link, new ManualClock(), pino({ level: 'silent' }));
+  const ac = new AbortController();
+  const next = scanner.nextScan(ac.signal);
+  await flushMicrotasks();
+  emulator.show('not a cccd');
+  t.equal(await next, 'not a cccd');
+  const ac2 = new AbortController();
+  const never = scanner.nextScan(ac2.signal);
+  ac2.abort(new Error('technician cancelled'));
+  await t.rejects(never, { code: 'DEVICE_ABORTED' });
+  await scanner.close();
+});

@@ -58,13 +58,23 @@ t.test('johnny-five Led and buzzer Pin drive the lines through the plugin', asyn
   t.equal(gpio.level(26), 0);
   ind.setLed(true);
   t.equal(gpio.level(26), 1);
-  ind.beep(100);
+  const beep = ind.beep(100);
   t.equal(gpio.level(18), 1);
   await clock.advance(99);
   t.equal(gpio.level(18), 1);
   await clock.advance(1);
+  await beep;
   t.equal(gpio.level(18), 0);
-  ind.beep(100);
+  const levels: number[] = [];
+  const blink = ind.blink(1000);
+  for (let i = 0; i < 4; i++) {
+    levels.push(gpio.level(26));
+    await clock.advance(250);
+  }
+  await blink;
+  t.same(levels, [1, 0, 1, 0], 'blinks at 2 Hz');
+  t.equal(gpio.level(26), 0, 'and ends off');
+  void ind.beep(100);
   await ind.stop();
   t.equal(gpio.level(18), 0);
   t.equal(gpio.level(26), 0);
