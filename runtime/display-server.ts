@@ -7,8 +7,8 @@
  * request (a loopback server is still reachable from any web page the browser opens through DNS
  * rebinding), validates every input event, and answers bad requests with an error envelope.
  *
- * The Help key is the display's: it shows the current screen's `help` over it, from the keypad
- * (through {@link DisplayServer.keypad}) or from the page alike, and is not passed to the engine.
+ * Every key, Help included, goes to the session: the flow engine owns what the screen says, including
+ * the explanation of the current screen that Help toggles, so the keypad and the page behave alike.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
@@ -22,7 +22,7 @@ import type { Clock, TimerHandle } from './clock.js';
 import { systemClock } from './clock.js';
 import type { Logger } from './logger.js';
 import type { Screen, ScreenFeed } from './screen-model.js';
-import { isKey, type InputEvent, type InputSink, type Key } from './input.js';
+import { isKey, type InputEvent, type InputSink } from './input.js';
 import { StationError, toErrorShape, type ErrorShape } from './errors.js';
 
 export interface DisplayServerOptions {
@@ -56,13 +56,6 @@ export interface DisplayView {
   qrSvg?: string;
 }
 
-/** The page's help overlay state; pushed as the `help` SSE event. */
-export interface HelpView {
-  open: boolean;
-  /** The current screen's help, or a description of its keys when the flow gave none. */
-  text?: string;
-}
-
 /** Keys the page may send: every keypad key. Scans come only from the CCCD scanner, never the page. */
 const PAGE_EVENT_TYPES = ['key', 'touch', 'text', 'emergency'] as const;
 /** Longest text event: a CCCD is 12 digits; customer and bill codes stay well under 32. */
@@ -94,9 +87,7 @@ export class DisplayServer {
   private readonly clients = new Set<ServerResponse>();
   private unsubscribe: (() => void) | undefined;
   private keepAlive: TimerHandle | undefined;
-  private view: DisplayView | undefined;
   private viewJson = '';
-  private help: HelpView = { open: false };
   private seq = 0;
   private readonly clock: Clock;
   private readonly assets = new Map<string, Buffer>();
@@ -112,14 +103,6 @@ export class DisplayServer {
     if (!address) throw new StationError('NOT_RUNNING', 'the display server is not listening');
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     return `http://${host}:${address.port}/`;
-  }
-
-  /**
-   * Where the physical keypad delivers its events: the Help key opens the help overlay, everything
-   * else goes to the session exactly as if the page had sent it.
-   */
-  get keypad(): InputSink {
-    return { input: (event) => this.deliver(event) };
   }
 
   async start(): Promise<void> {
@@ -197,35 +180,8 @@ export class DisplayServer {
         this.options.logger.error({ err: (err as Error).message, stepId: screen.stepId }, 'QR cannot be drawn');
       }
     }
-    this.view = view;
     this.viewJson = JSON.stringify(view);
-    const helpWasOpen = this.help.open;
-    this.help = { open: false };
-    for (const client of this.clients) {
-      writeEvent(client, 'screen', this.viewJson, this.seq);
-      if (helpWasOpen) writeEvent(client, 'help', JSON.stringify(this.help));
-    }
-  }
-
-  private deliver(event: InputEvent): void {
-    if ((event.type === 'key' || event.type === 'touch') && event.key === 'help') {
-      this.setHelp(!this.help.open);
-      return;
-    }
-    if (this.help.open && (event.type === 'key' || event.type === 'touch') && (event.key === 'ok' || event.key === 'back')) {
-      // OK or Back closes the help the resident opened; it must not also act on the screen beneath.
-      this.setHelp(false);
-      return;
-    }
-    if (this.help.open) this.setHelp(false);
-    this.options.input.input(event);
-  }
-
-  private setHelp(open: boolean): void {
-    const screen = this.view?.screen;
-    this.help = open && screen ? { open: true, text: helpText(screen) } : { open: false };
-    const json = JSON.stringify(this.help);
-    for (const client of this.clients) writeEvent(client, 'help', json);
+    for (const client of this.clients) writeEvent(client, 'screen', this.viewJson, this.seq);
   }
 
   private scheduleKeepAlive(): void {
@@ -296,7 +252,6 @@ export class DisplayServer {
     // The page retries after a second when the daemon restarts (WHATWG HTML §9.2 "retry" field).
     res.write('retry: 1000\n\n');
     writeEvent(res, 'screen', this.viewJson, this.seq);
-    if (this.help.open) writeEvent(res, 'help', JSON.stringify(this.help));
     this.clients.add(res);
     res.on('close', () => this.clients.delete(res));
   }
@@ -341,7 +296,7 @@ export class DisplayServer {
         return;
       }
       try {
-        this.deliver(parsed.event);
+        this.options.input.input(parsed.event);
       } catch (err) {
         // The session must never throw back at the page; if it does, the resident sees no crash.
         this.options.logger.error({ err: (err as Error).message }, 'input sink failed');
@@ -410,21 +365,6 @@ export function qrSvg(payload: string): string {
   }
   return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${size} ${size}" shape-rendering="crispEdges" role="img">` +
     `<rect width="${size}" height="${size}" fill="#fff"/><path fill="#000" d="${path}"/></svg>`;
-}
-
-const KEY_NAMES_VI: Record<Key, string> = {
-  '0': '0', '1': '1', '2': '2', '3': '3', '4': '4', '5': '5', '6': '6', '7': '7', '8': '8', '9': '9',
-  '*': '*', '#': '#', ok: 'OK', back: 'Quay lại', help: 'Trợ giúp', home: 'Trang chủ',
-};
-
-/** The flow's help text, or else a plain description of what each key does on this screen. */
-export function helpText(screen: Screen): string {
-  if (screen.help) return screen.help;
-  const lines = [
-    ...(screen.options ?? []).map((o) => `${screen.locale === 'vi' ? 'Phím' : 'Key'} ${KEY_NAMES_VI[o.key]}: ${o.label}`),
-    ...screen.keys.map((k) => `${KEY_NAMES_VI[k.key]}: ${k.label}`),
-  ];
-  return lines.join('\n');
 }
 
 function writeEvent(res: ServerResponse, event: string, data: string, id?: number): void {

@@ -1,12 +1,12 @@
-// The display server over plain HTTP: what it serves, what it refuses, the event stream, the help
-// overlay state, the keep-alive on the injected clock, and a bounded stop.
+// The display server over plain HTTP: what it serves, what it refuses, the event stream, Help
+// forwarding, the keep-alive on the injected clock, and a bounded stop.
 import t, { type Test } from 'tap';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import pino from 'pino';
 import fc from 'fast-check';
 import jsQRModule from 'jsqr';
-import { DisplayServer, parseInputBody, qrSvg, helpText } from '../../runtime/display-server.js';
+import { DisplayServer, parseInputBody, qrSvg } from '../../runtime/display-server.js';
 import { isStationError } from '../../runtime/errors.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { ScriptedScreenFeed, RecordingInputSink } from '../fakes/screen-feed.js';
@@ -215,31 +215,11 @@ t.test('the event stream sends the current screen, then every new one, each once
   t.equal(JSON.parse((await late.next(2))!.data!).screen.title, sampleScreens.pay!.title, 'a late page gets the current screen');
 });
 
-t.test('help: the keypad Help key opens the screen help; OK closes it without reaching the engine', async (t) => {
-  const { server, url, sink, feed } = await withServer(t);
-  const s = stream(url);
-  t.teardown(s.destroy);
-  await s.next(2);
-  server.keypad.input({ type: 'key', key: 'help' });
-  const open = await s.next(3);
-  t.equal(open?.event, 'help');
-  t.same(JSON.parse(open!.data!), { open: true, text: sampleScreens.home!.help });
-  server.keypad.input({ type: 'key', key: 'ok' });
-  t.same(JSON.parse((await s.next(4))!.data!), { open: false });
-  t.same(sink.events, [], 'help and its OK stay on the display');
-  server.keypad.input({ type: 'key', key: 'help' });
-  await s.next(5);
-  feed.show(sampleScreens.measureBp!);
-  t.equal((await s.next(6))?.event, 'screen');
-  t.same(JSON.parse((await s.next(7))!.data!), { open: false }, 'a new screen closes the help');
-  server.keypad.input({ type: 'key', key: '5' });
-  t.same(sink.events, [{ type: 'key', key: '5' }]);
-});
-
-t.test('helpText falls back to the keys of the screen', async (t) => {
-  const { help: _help, ...noHelp } = sampleScreens.result!;
-  t.equal(helpText(noHelp), 'Phím 1: In phiếu kết quả\nPhím 2: Gửi cho bác sĩ\nQuay lại: Quay lại\nTrang chủ: Trang chủ\nTrợ giúp: Trợ giúp');
-  t.equal(helpText(sampleScreens.pay!), sampleScreens.pay!.help);
+t.test('Help, like every key, goes to the session, which owns what the screen says', async (t) => {
+  const { url, sink } = await withServer(t);
+  t.equal((await post(url, '{"type":"key","key":"help"}')).status, 200);
+  t.equal((await post(url, '{"type":"touch","key":"help"}')).status, 200);
+  t.same(sink.events, [{ type: 'key', key: 'help' }, { type: 'touch', key: 'help' }]);
 });
 
 t.test('keep-alive comments follow the injected clock', async (t) => {

@@ -1,18 +1,17 @@
 // The resident display page. It draws the one Screen the daemon sent (runtime/screen-model.ts) and
-// sends back keys and touches; it keeps nothing else. Every render replaces the whole screen, and a
-// lost connection wipes it, so what a resident typed or measured never outlives the session.
+// sends back keys and touches (Help too: the engine puts the explanation on the screen); it keeps
+// nothing else. Every render replaces the whole screen, and a lost connection wipes it, so what a
+// resident typed or measured never outlives the session.
 
 const KEY_BADGES = { ok: 'OK', back: '◀', help: '?', home: '⌂' };
 
 const WORDS = {
   vi: {
-    amount: 'Số tiền', reference: 'Mã hóa đơn', timeLeft: 'Còn lại', seconds: 'giây', help: 'Trợ giúp',
-    close: 'Đóng', currency: 'đồng', delete: 'Xóa', offline: 'Mất kết nối với trung tâm. Dữ liệu được lưu và sẽ gửi khi có mạng lại.',
+    amount: 'Số tiền', reference: 'Mã hóa đơn', timeLeft: 'Còn lại', seconds: 'giây', currency: 'đồng', delete: 'Xóa', offline: 'Mất kết nối với trung tâm. Dữ liệu được lưu và sẽ gửi khi có mạng lại.',
     maintenance: 'Trạm đang bảo trì.', keys: 'Phím',
   },
   en: {
-    amount: 'Amount', reference: 'Bill reference', timeLeft: 'Time left', seconds: 's', help: 'Help',
-    close: 'Close', currency: 'VND', delete: 'Delete', offline: 'Central link is down. Records are kept and sent when it is back.',
+    amount: 'Amount', reference: 'Bill reference', timeLeft: 'Time left', seconds: 's', currency: 'VND', delete: 'Delete', offline: 'Central link is down. Records are kept and sent when it is back.',
     maintenance: 'The station is under maintenance.', keys: 'Keys',
   },
 };
@@ -35,10 +34,6 @@ const el = {
   title: document.getElementById('title'),
   screen: document.getElementById('screen'),
   keys: document.getElementById('keys'),
-  help: document.getElementById('help'),
-  helpTitle: document.getElementById('help-title'),
-  helpText: document.getElementById('help-text'),
-  helpClose: document.getElementById('help-close-label'),
 };
 
 let words = WORDS.vi;
@@ -220,17 +215,8 @@ function render(view) {
   if (screen.errorCode) parts.push(h('div', 'error-code', screen.errorCode));
   el.screen.replaceChildren(...parts);
 
-  const keys = screen.keys.map((k) => keyButton(k.key, k.label, 'key-button'));
-  if (!screen.keys.some((k) => k.key === 'help')) keys.push(keyButton('help', words.help, 'key-button'));
   el.keys.setAttribute('aria-label', words.keys);
-  el.keys.replaceChildren(...keys);
-  el.helpTitle.textContent = words.help;
-  el.helpClose.textContent = words.close;
-}
-
-function renderHelp(help) {
-  el.helpText.replaceChildren(...(help.text ?? '').split('\n').map((line) => h('p', '', line)));
-  el.help.hidden = !help.open;
+  el.keys.replaceChildren(...screen.keys.map((k) => keyButton(k.key, k.label, 'key-button')));
 }
 
 // Forgets the screen entirely: used while the daemon is away, so nothing personal stays visible.
@@ -243,7 +229,6 @@ function wipe() {
   el.banners.replaceChildren();
   el.screen.replaceChildren();
   el.keys.replaceChildren();
-  renderHelp({ open: false });
 }
 
 function connect() {
@@ -253,7 +238,6 @@ function connect() {
     render(JSON.parse(event.data));
     el.body.dataset.connected = 'true';
   });
-  source.addEventListener('help', (event) => renderHelp(JSON.parse(event.data)));
   source.addEventListener('error', () => {
     wipe();
     // EventSource retries by itself after a dropped stream, but gives up for good after an HTTP
