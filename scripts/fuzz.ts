@@ -34,7 +34,7 @@ async function main(): Promise<void> {
       const { failures, example } = countFailures(property, runs, seed);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       total += failures;
-      console.log(`${target.name.padEnd(16)} ${property.name.padEnd(48)} failures ${String(failures).padStart(6)}  ${ms.toFixed(0)} ms`);
+      console.log(`${target.name.padEnd(16)} ${property.name.padEnd(72)} failures ${String(failures).padStart(6)}  ${ms.toFixed(0)} ms`);
       if (example !== undefined) console.log(`  first failing input: ${JSON.stringify(example).slice(0, 500)}`);
     }
   }

@@ -64,6 +64,13 @@ export class SimSerialPort {
     this.present = true;
   }
 
+  /** Ends every fault: plugged in, answering, no unplug armed. */
+  clearFaults(): void {
+    this.cutAfter = undefined;
+    this.silent = false;
+    this.present = true;
+  }
+
   /** The device keeps its port but stops answering (jammed firmware, broken TX wire). */
   setSilent(silent: boolean): void {
     this.silent = silent;
