@@ -101,4 +101,21 @@ export interface StationDevice {
   measure?(options?: MeasureOptions): Promise<Measurement>;
   /** Optional: the device tells the hub when its health changes between probes (unplug, paper out). */
   onHealthChange?(listener: (report: DeviceHealthReport) => void): void;
+  /**
+   * Optional: raw frames as they arrive, for the technician's live view (streaming devices such
+   * as the scale indicator and the height rod). Returns the function that stops the stream.
+   */
+  watchReadings?(listener: (reading: LiveReading) => void): () => void;
+}
+
+/** One live frame for the technician: not validated, never a measurement. */
+export interface LiveReading {
+  phase?: string;
+  cuffPressure?: number;
+  /** The uncalibrated value (indicator kg, distance mm, IIO counts). */
+  raw?: number;
+  /** The value in `unit` after calibration or conversion. */
+  value?: number;
+  unit?: string;
+  stable?: boolean;
 }
