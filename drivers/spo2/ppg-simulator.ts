@@ -26,6 +26,12 @@ export interface PpgSignalSpec {
   heartRateVariability?: number;
   /** Breathing wander of the baseline (fraction of DC); default 0.003. */
   baselineWander?: number;
+  /** How much breathing swells and shrinks the pulse (fraction); default 0.1. */
+  respiratoryModulation?: number;
+  /** Red pulse lag behind IR (the wavelengths sample slightly different depths), ms; default 8. */
+  redDelayMs?: number;
+  /** Slow independent drift of each channel (tissue settling, LED warm-up), fraction of DC RMS; default 0.001. */
+  drift?: number;
   /** False: nothing on the sensor (ambient leakage only); default true. */
   finger?: boolean;
   /** Curve used to turn SpO2 into the red/IR ratio; default SpO2 = 110 − 25·R. */
@@ -77,13 +83,18 @@ interface MotionEpisode {
  * light dips as each beat fills the finger with blood (Beer–Lambert); the red dip relative to its
  * level is R times the IR one, with R from the SpO2 through the calibration curve, so a correct
  * analyser recovers the SpO2 it was given. Breathing moves the baseline; motion adds large
- * artefacts that do not keep the red/IR ratio; noise is white. Same spec, same samples.
+ * artefacts that do not keep the red/IR ratio; noise is white. So that the analysis is not tested
+ * only against its own model, the simulator adds what it does not assume: a red pulse lagging the
+ * IR one, breathing modulating the pulse height, and slow drift independent in each channel.
+ * Same spec, same samples.
  */
 export class PpgSimulator {
   readonly rateHz: number;
   private readonly random: SeededRandom;
   private readonly spec: Required<Omit<PpgSignalSpec, 'calibration' | 'seed'>> & { ratio: number };
   private index = 0;
+  private driftIr = 0;
+  private driftRed = 0;
   private phase = 0;
   private period: number;
   private episode: MotionEpisode | null = null;
@@ -103,6 +114,9 @@ export class PpgSimulator {
       dcRed: spec.dcRed ?? 90_000,
       heartRateVariability: spec.heartRateVariability ?? 0.02,
       baselineWander: spec.baselineWander ?? 0.003,
+      respiratoryModulation: spec.respiratoryModulation ?? 0.1,
+      redDelayMs: spec.redDelayMs ?? 8,
+      drift: spec.drift ?? 0.001,
       finger: spec.finger ?? true,
       fullScale: spec.fullScale ?? 262_143,
       ratio: ratioFromSpo2(spec.spo2, spec.calibration ?? defaultCalibration),
@@ -134,11 +148,21 @@ export class PpgSimulator {
         ir: this.clamp(1200 + s.noise * this.random.gaussian()),
       };
     }
-    const wander = 1 + s.baselineWander * Math.sin(2 * Math.PI * 0.25 * t + 1.3);
-    const volume = (pulseShape(this.phase) - shapeRange.lo) / (shapeRange.hi - shapeRange.lo);
-    const depthIr = s.perfusionIndex / 100;
-    let ir = s.dcIr * wander * (1 - depthIr * volume);
-    let red = s.dcRed * wander * (1 - s.ratio * depthIr * volume);
+    const breath = Math.sin(2 * Math.PI * 0.25 * t + 1.3);
+    const wander = 1 + s.baselineWander * breath;
+    const normalise = (v: number) => (v - shapeRange.lo) / (shapeRange.hi - shapeRange.lo);
+    const volumeIr = normalise(pulseShape(this.phase));
+    const lagPhase = (s.redDelayMs / 1000) / this.period;
+    const volumeRed = normalise(pulseShape((this.phase - lagPhase + 1) % 1));
+    const depthIr = (s.perfusionIndex / 100) * (1 + s.respiratoryModulation * breath);
+    // Drift: a slow random walk per channel, pulled back to zero (an Ornstein–Uhlenbeck process
+    // with a 5 s time constant), so it wanders without running away.
+    const pull = 1 / (5 * this.rateHz);
+    const kick = s.drift * Math.sqrt(2 * pull);
+    this.driftIr += -pull * this.driftIr + kick * this.random.gaussian();
+    this.driftRed += -pull * this.driftRed + kick * this.random.gaussian();
+    let ir = s.dcIr * (wander + this.driftIr) * (1 - depthIr * volumeIr);
+    let red = s.dcRed * (wander + this.driftRed) * (1 - s.ratio * depthIr * volumeRed);
 
     if (this.episode === null && this.index >= this.nextEpisodeAt) {
       const duration = Math.round(this.random.between(0.5, 2) * this.rateHz);
