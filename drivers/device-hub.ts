@@ -7,6 +7,7 @@
  */
 import type { Clock, TimerHandle } from '../runtime/clock.js';
 import { StationError, isStationError } from '../runtime/errors.js';
+import type { DeviceReading } from '../runtime/control-methods.js';
 import type { Key } from '../runtime/input.js';
 import type { Logger } from '../runtime/logger.js';
 import type { ReceiptLine, ReceiptPrinter } from '../runtime/ports.js';
@@ -117,6 +118,7 @@ export class DeviceHub implements MeasureService, ReceiptPrinter {
   private readonly tracked = new Map<DeviceName, Tracked>();
   private running = false;
   private healthTimer: TimerHandle | undefined;
+  private readonly watchers = new Map<DeviceName, Set<(reading: DeviceReading) => void>>();
 
   constructor(
     private readonly devices: Partial<Record<DeviceName, HubEntry>>,
@@ -204,6 +206,21 @@ export class DeviceHub implements MeasureService, ReceiptPrinter {
     return [...all.values()];
   }
 
+  /**
+   * Live readings of one device for the technician: raw frames from streaming devices and the
+   * progress of any measurement on it. Returns the function that stops them.
+   */
+  watch(device: DeviceName, listener: (reading: DeviceReading) => void): () => void {
+    let set = this.watchers.get(device);
+    if (!set) this.watchers.set(device, (set = new Set()));
+    set.add(listener);
+    const stopFrames = this.tracked.get(device)?.entry.device.watchReadings?.((r) => listener({ device, at: this.clock.now(), ...r }));
+    return () => {
+      set.delete(listener);
+      stopFrames?.();
+    };
+  }
+
   async measure<K extends MeasurementKind>(kind: K, options: MeasureOptions = {}): Promise<Measurement<K>> {
     const name = measurementDevice[kind];
     const t = this.tracked.get(name);
@@ -219,8 +236,21 @@ export class DeviceHub implements MeasureService, ReceiptPrinter {
         }
       }
       let m: Measurement;
+      const watchers = this.watchers.get(name);
+      const onProgress: MeasureOptions['onProgress'] = (p) => {
+        options.onProgress?.(p);
+        for (const w of watchers ?? []) {
+          w({
+            device: name,
+            at: this.clock.now(),
+            phase: p.phase,
+            ...(p.cuffPressure === undefined ? {} : { cuffPressure: p.cuffPressure }),
+            ...(p.liveValue === undefined ? {} : { value: p.liveValue }),
+          });
+        }
+      };
       try {
-        m = await t.entry.device.measure(options);
+        m = await t.entry.device.measure({ ...options, onProgress });
       } catch (err) {
         this.onMeasureError(name, t, err);
         throw err;

@@ -105,6 +105,10 @@ export class HeightRod extends SerialDevice<HeightFrame> implements StationDevic
     return { distanceMm: frame.distanceMm, mountingHeightMm: this.options.mountingHeightMm };
   }
 
+  protected override onFrame(frame: HeightFrame): void {
+    this.emitLive({ raw: frame.distanceMm, value: (this.options.mountingHeightMm - frame.distanceMm) / 10, unit: 'cm' });
+  }
+
   async measure(options: MeasureOptions = {}): Promise<Measurement<'height'>> {
     if (this.measuring) throw new StationError('DEVICE_BUSY');
     this.measuring = true;

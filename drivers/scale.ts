@@ -135,6 +135,11 @@ export class SerialScale extends SerialDevice<ScaleReading> implements StationDe
     return { state: r.state };
   }
 
+  protected override onFrame(r: ScaleReading): void {
+    if (r.weightKg !== null) this.emitLive({ raw: r.weightKg, value: r.weightKg, unit: 'kg', stable: r.state === 'stable' });
+    else this.emitLive({ phase: r.state });
+  }
+
   /** Zeroes the empty platform. Resolves once the indicator reports a stable reading near zero. */
   async tare(): Promise<void> {
     await this.ensureOpen();

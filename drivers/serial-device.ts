@@ -7,7 +7,7 @@
 import type { Clock } from '../runtime/clock.js';
 import { StationError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
-import type { DeviceHealthReport } from './types.js';
+import type { DeviceHealthReport, LiveReading } from './types.js';
 import type { FrameParser, SerialLink } from './transports/serial.js';
 
 interface Waiter<F> {
@@ -19,6 +19,7 @@ interface Waiter<F> {
 export abstract class SerialDevice<F> {
   private readonly waiters = new Set<Waiter<F>>();
   private readonly healthListeners: ((report: DeviceHealthReport) => void)[] = [];
+  private readonly liveListeners = new Set<(reading: LiveReading) => void>();
   private subscribed = false;
 
   constructor(
@@ -34,6 +35,16 @@ export abstract class SerialDevice<F> {
 
   protected reportHealth(report: DeviceHealthReport): void {
     for (const l of this.healthListeners) l(report);
+  }
+
+  watchReadings(listener: (reading: LiveReading) => void): () => void {
+    this.liveListeners.add(listener);
+    return () => this.liveListeners.delete(listener);
+  }
+
+  /** Streams a raw frame to the technician's live view, if anyone watches. */
+  protected emitLive(reading: LiveReading): void {
+    for (const l of [...this.liveListeners]) l(reading);
   }
 
   /** Opens the link (idempotent) and starts feeding the parser. */

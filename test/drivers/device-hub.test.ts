@@ -175,3 +175,24 @@ t.test('an idle device that goes silent is found by the health check and recover
   await h.hub.stop();
   t.equal(h.clock.timerCount, 0, 'stop leaves no timers behind');
 });
+
+t.test('live readings for the technician: raw frames and measurement progress', async (t) => {
+  const h = rig();
+  await startHub(h);
+  const scale: unknown[] = [];
+  const stopScale = h.hub.watch('scale', (r) => scale.push(r));
+  await h.clock.advance(300);
+  t.ok(scale.length >= 2);
+  t.match(scale[0], { device: 'scale', raw: 61.3, value: 61.3, unit: 'kg' });
+  stopScale();
+  const n = scale.length;
+  await h.clock.advance(300);
+  t.equal(scale.length, n, 'stopped');
+  const cuff: number[] = [];
+  h.hub.watch('bloodPressure', (r) => r.cuffPressure !== undefined && cuff.push(r.cuffPressure));
+  const bp = h.hub.measure('bloodPressure');
+  for (let i = 0; i < 400; i++) await h.clock.advance(100);
+  await bp;
+  t.ok(Math.max(...cuff) >= 150, 'cuff pressure streamed while measuring');
+  await h.hub.stop();
+});
