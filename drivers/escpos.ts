@@ -4,8 +4,10 @@
  * Vietnamese kiosks). Pure functions: text and receipt lines in, bytes out.
  *
  * Vietnamese: printers that carry code page WPC1258 (Windows-1258) print it after `ESC t n`.
- * Epson numbers WPC1258 as n = 52; clones differ (some use 94 or 30 for TCVN-3), so the table
- * number comes from config and is checked on the printer's self-test page at installation.
+ * Epson numbers WPC1258 as n = 52 (the Epson-family profiles of receipt-print-hq's
+ * escpos-printer-db, capabilities.json, list `"52": "CP1258"`); clones differ (some put TCVN-3 at
+ * 30/31 or WPC1258 elsewhere), so the table number comes from config (`devices.printer.codePage`)
+ * and is checked on the printer's self-test page at installation.
  * Windows-1258 has precomposed vowels with circumflex, breve and horn (â ê ô ă ơ ư) and đ, but
  * tone marks are separate combining bytes after the vowel (0xCC grave, 0xEC acute, 0xDE tilde,
  * 0xD2 hook above, 0xF2 dot below). Without such a code page, text is folded to ASCII
