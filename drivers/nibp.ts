@@ -1,9 +1,10 @@
 /**
  * Blood pressure: an OEM NIBP module of the SunTech Advantage family on a 9600 8N1 UART.
  *
- * Protocol as the open implementations describe it (SunTech Advantage OEM module driver `nibp.c` /
- * `nibp.h` of an open bedside-monitor firmware; the `com.ak.comm.bytes.suntech.NIBPRequest` request
- * table of the `ak-git` comm library):
+ * Protocol as the open implementations describe it (the SunTech Advantage driver `nibp.c` /
+ * `nibp.h` of an open bedside-monitor firmware, and the request table
+ * `com.ak.comm.bytes.suntech.NIBPRequest` of an open Java device-communication library, which
+ * agree byte for byte):
  * - host → module: `0x3A ':'`, command byte(s), data, checksum; module → host: `0x3E '>'`, total
  *   frame length (start, length and checksum included), data, checksum. The checksum makes the
  *   byte sum of the whole frame 0 mod 256 (`crc = 0x100 − Σ`).
