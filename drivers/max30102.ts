@@ -199,6 +199,8 @@ export interface PulseOximeterStats {
 /** The output rate the driver sets: 100 samples/s, no averaging. */
 const sampleRateHz = 100;
 const defaultFingerThreshold = 20_000;
+/** A second without a sample (100 expected) means the chip is not sampling. */
+const noSamplesTimeoutMs = 1000;
 
 /**
  * The SpO2 and pulse sensor. `measure` resets and configures the chip, waits for a finger, reads
@@ -330,6 +332,7 @@ export class PulseOximeter implements StationDevice {
     let fingerSamples = 0;
     let analysedAt = 0;
     let lastPhase = '';
+    let lastSampleAt = this.clock.now();
     const report = (phase: string, secondsLeft?: number) => {
       if (!options.onProgress) return;
       if (phase === lastPhase && secondsLeft === undefined) return;
@@ -348,7 +351,18 @@ export class PulseOximeter implements StationDevice {
         red = [];
         ir = [];
       }
-      if (chunk.ir.length === 0) continue;
+      if (chunk.ir.length === 0) {
+        // At 100 samples/s every poll brings some; a chip that lost its configuration (a brown-out
+        // resets it to shutdown) brings none, and waiting longer would hang the resident's session.
+        if (this.clock.now() - lastSampleAt > noSamplesTimeoutMs) {
+          throw new StationError('DEVICE_TIMEOUT', 'SpO2 sensor stopped delivering samples', {
+            transient: true,
+            details: { reason: 'no-samples' },
+          });
+        }
+        continue;
+      }
+      lastSampleAt = this.clock.now();
       const chunkIr = chunk.ir.reduce((s, v) => s + v, 0) / chunk.ir.length;
       if (chunkIr < threshold) {
         if (fingerSamples > 0) this.logger.info('finger removed from the SpO2 sensor');

@@ -215,6 +215,17 @@ t.test('faults mid-measurement: the failure is surfaced, not turned into a value
   if (!run.ok) t.match(run.error, { code: 'DEVICE_READ_FAILED', details: { errno: 'EIO' } });
 });
 
+t.test('a chip that stops sampling mid-measurement (brown-out) fails in bounded time', async (t) => {
+  const { clock, bus, oximeter } = rig();
+  const p = oximeter.measure();
+  await clock.advance(4000);
+  await bus.writeByte(max30102Address, R.MODE_CONFIG, 0x40);
+  const run = await runClockUntilSettled(clock, p);
+  t.notOk(run.ok);
+  if (!run.ok) t.match(run.error, { code: 'DEVICE_TIMEOUT', details: { reason: 'no-samples' } });
+  t.ok(run.elapsedMs <= 1500, `gave up after ${run.elapsedMs} ms without samples`);
+});
+
 t.test('a stuck data line (0xFF) is never read as a pulse', async (t) => {
   const { clock, bus, oximeter } = rig();
   bus.setFaults(max30102Address, { stuckByte: 0xff });
