@@ -4,6 +4,10 @@
  * accept being the result. Prints heart-rate RMSE, SpO2 Arms (root-mean-square error, the figure
  * ISO 80601-2-61 asks of oximeters) and what was refused. The test suite runs a smaller grid; this
  * script runs the full one: `node dist/scripts/spo2-accuracy.js`.
+ *
+ * These are figures on synthetic signals: they show the algorithm recovers what the simulator put
+ * in, through noise, drift and motion. They are not clinical accuracy, which needs the station's
+ * calibration curve fitted against a reference oximeter on people (an ISO 80601-2-61 study).
  */
 import { pathToFileURL } from 'node:url';
 import { analyzePpg } from '../drivers/spo2/analyze.js';
