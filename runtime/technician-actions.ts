@@ -115,14 +115,14 @@ export class AuditTrail {
  * (`maintenance.set`, `config.apply`); `describe` picks what may go in the record (no personal data).
  * When the audit record cannot be written the caller hears it, with what happened to the action.
  */
-export function audited<P extends object, R>(
+export function audited<P, R>(
   trail: AuditTrail,
   action: string,
   handler: (params: P, context: ControlContext) => R | Promise<R>,
   describe: (params: P, result: R | undefined) => AuditDetail = () => ({}),
 ): (params: P, context: ControlContext) => Promise<R> {
   return async (params, context) => {
-    const operator = (params as TechnicianParams).operator;
+    const operator = (params as TechnicianParams | undefined)?.operator;
     let result: R;
     try {
       result = await handler(params, context);

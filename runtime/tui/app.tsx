@@ -1,0 +1,136 @@
+/**
+ * The technician UI frame: a header, the view tabs, the current view, a message row and the keys of
+ * the view. Fits 80x24; every state is a word or a marker, so it reads without colour.
+ */
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { Box, Text, useApp, useInput } from 'ink';
+import type { DeviceStatus } from '../../drivers/types.js';
+import type { StatusReport } from '../control-methods.js';
+import type { Clock } from '../clock.js';
+import type { DiagnosticShell } from '../diagnostic-shell.js';
+import { clip, timeOfDay } from './format.js';
+import type { StationClient, ViewContext } from './station-client.js';
+import { DashboardView } from './dashboard-view.js';
+import { DevicesView } from './devices-view.js';
+import { TestsView } from './tests-view.js';
+import { JournalView } from './journal-view.js';
+import { LogsView } from './logs-view.js';
+import { ConfigView } from './config-view.js';
+import { MaintenanceView } from './maintenance-view.js';
+import { ShellView } from './shell-view.js';
+
+export const views = [
+  { id: 'dashboard', title: 'Dashboard', keys: '' },
+  { id: 'devices', title: 'Devices', keys: 'Up/Down device' },
+  { id: 'tests', title: 'Tests', keys: 'Up/Down choose  Enter run' },
+  { id: 'journal', title: 'Journal', keys: 'f filter  r retry flagged  e export redacted' },
+  { id: 'logs', title: 'Logs', keys: 'l level  c component  space pause  arrows scroll' },
+  { id: 'config', title: 'Config', keys: 'e edit  v validate  a apply  x discard  g reload' },
+  { id: 'maintenance', title: 'Maint', keys: 'm maintenance on/off' },
+  { id: 'shell', title: 'Board', keys: 'Up/Down choose  Enter run  Esc close' },
+] as const;
+export type ViewId = (typeof views)[number]['id'];
+
+/** Rows left for a view in a 24-row terminal: header, tabs, message and keys take four. */
+export const viewRows = 19;
+
+export interface AppProps {
+  client: StationClient;
+  clock: Clock;
+  operator: string;
+  shell: DiagnosticShell;
+  /** How often status and devices refresh. Default 2000 ms. */
+  pollMs?: number;
+  initialView?: ViewId;
+}
+
+export function App({ client, clock, operator, shell, pollMs = 2000, initialView = 'dashboard' }: AppProps) {
+  const { exit } = useApp();
+  const [view, setView] = useState<ViewId>(initialView);
+  const [status, setStatus] = useState<StatusReport | undefined>(undefined);
+  const [devices, setDevices] = useState<DeviceStatus[] | undefined>(undefined);
+  const [reachable, setReachable] = useState<string | undefined>(undefined);
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error' | 'info'; text: string; at: number } | undefined>(undefined);
+  const [capture, setCapture] = useState(false);
+  const pollTimer = useRef<ReturnType<Clock['setTimeout']> | undefined>(undefined);
+
+  const refresh = useCallback(async () => {
+    const [s, d] = await Promise.all([client.call('status', {}), client.call('devices', {})]);
+    if (s.ok) {
+      setStatus(s.data);
+      setReachable(undefined);
+    } else setReachable(`${s.error.code}: ${s.error.message}`);
+    if (d.ok) setDevices(d.data);
+  }, [client]);
+
+  useEffect(() => {
+    let live = true;
+    const tick = async () => {
+      await refresh();
+      if (live) pollTimer.current = clock.setTimeout(() => void tick(), pollMs);
+    };
+    void tick();
+    return () => {
+      live = false;
+      clock.clearTimeout(pollTimer.current);
+    };
+  }, [clock, pollMs, refresh]);
+
+  const ctx: ViewContext = useMemo(
+    () => ({
+      client,
+      clock,
+      operator,
+      notify: (kind, text) => setMessage({ kind, text, at: clock.now() }),
+      setCapture,
+    }),
+    [client, clock, operator],
+  );
+
+  useInput(
+    (input, key) => {
+      const n = Number(input);
+      if (input === 'q') exit();
+      else if (Number.isInteger(n) && n >= 1 && n <= views.length) setView(views[n - 1]!.id);
+      else if (key.tab || key.rightArrow || key.leftArrow) {
+        const i = views.findIndex((v) => v.id === view);
+        const step = key.leftArrow || key.shift ? -1 : 1;
+        setView(views[(i + step + views.length) % views.length]!.id);
+      }
+    },
+    { isActive: !capture },
+  );
+
+  const current = views.find((v) => v.id === view)!;
+  const linkState = status?.link.state.toUpperCase() ?? '?';
+  const header = reachable
+    ? `citizen-station  DAEMON UNREACHABLE: ${reachable}`
+    : `citizen-station ${status?.stationId ?? '...'} v${status?.version ?? '?'}  ${status?.maintenance.on ? 'MAINTENANCE' : 'IN SERVICE'}  link ${linkState}  tech ${operator}`;
+
+  return (
+    <Box flexDirection="column" width={80}>
+      <Text bold inverse>{clip(header, 80).padEnd(80)}</Text>
+      <Text>
+        {views.map((v, i) => (
+          <Text key={v.id} bold={v.id === view} inverse={v.id === view}>
+            {v.id === view ? `[${i + 1} ${v.title}]` : ` ${i + 1} ${v.title} `}
+          </Text>
+        ))}
+      </Text>
+      <Box flexDirection="column" height={viewRows} overflow="hidden">
+        {view === 'dashboard' ? <DashboardView status={status} devices={devices} rows={viewRows} /> : null}
+        {view === 'devices' ? <DevicesView ctx={ctx} devices={devices} active /> : null}
+        {view === 'tests' ? <TestsView ctx={ctx} active /> : null}
+        {view === 'journal' ? <JournalView ctx={ctx} outbox={status?.outbox} active rows={viewRows} /> : null}
+        {view === 'logs' ? <LogsView ctx={ctx} active rows={viewRows} /> : null}
+        {view === 'config' ? <ConfigView ctx={ctx} active rows={viewRows} /> : null}
+        {view === 'maintenance' ? <MaintenanceView ctx={ctx} status={status} active refresh={() => void refresh()} /> : null}
+        {view === 'shell' ? <ShellView ctx={ctx} shell={shell} active rows={viewRows} /> : null}
+      </Box>
+      <Text bold={message?.kind === 'error'}>
+        {message ? clip(`${timeOfDay(message.at)} ${message.kind === 'ok' ? 'OK:' : message.kind === 'error' ? 'ERROR:' : 'NOTE:'} ${message.text}`, 80) : ' '}
+      </Text>
+      <Text dimColor>{clip(`${current.keys ? `${current.keys} | ` : ''}${capture ? 'typing: Esc leaves' : '1-8/Tab views  q quit'}`, 80)}</Text>
+    </Box>
+  );
+}

@@ -1,0 +1,20 @@
+/**
+ * What the technician UI uses of the control client: calls and pushed events. The UI depends on
+ * this shape only, so tests run it against an in-process control socket.
+ */
+import type { ControlClient } from '../control-client.js';
+import type { Clock } from '../clock.js';
+
+export type StationClient = Pick<ControlClient, 'call' | 'onEvent'>;
+
+/** Everything a view receives from the application frame. */
+export interface ViewContext {
+  client: StationClient;
+  clock: Clock;
+  /** The technician's login name, carried into every audited action. */
+  operator: string;
+  /** Shows one line on the message row: `ok` (OK:), `error` (ERROR:) or `info`. */
+  notify(kind: 'ok' | 'error' | 'info', text: string): void;
+  /** While true the view receives every key (typing, the board-tools pane); global keys pause. */
+  setCapture(capture: boolean): void;
+}
