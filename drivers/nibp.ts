@@ -275,7 +275,7 @@ export class BloodPressureMonitor extends SerialDevice<NibpReply> implements Sta
       this.options.measurementTimeoutMs ?? 150_000,
     );
     this.stopping = new AbortController();
-    const both = anySignal([signal, timeout.signal, this.stopping.signal]);
+    const { signal: both, dispose } = anySignal([signal, timeout.signal, this.stopping.signal]);
     let started = false;
     try {
       await this.ensureOpen();
@@ -320,6 +320,7 @@ export class BloodPressureMonitor extends SerialDevice<NibpReply> implements Sta
       throw err;
     } finally {
       this.clock.clearTimeout(timer);
+      dispose();
       this.measuring = false;
     }
   }
@@ -333,18 +334,24 @@ export class BloodPressureMonitor extends SerialDevice<NibpReply> implements Sta
   }
 }
 
-/** An AbortSignal that fires when any of the given ones does (AbortSignal.any without its listener leak on long-lived signals). */
-export function anySignal(signals: (AbortSignal | undefined)[]): AbortSignal {
+/**
+ * An AbortSignal that fires when any of the given ones does; `dispose` removes its listeners from
+ * the others, so a session's long-lived signal does not collect one per measurement.
+ */
+export function anySignal(signals: (AbortSignal | undefined)[]): { signal: AbortSignal; dispose: () => void } {
   const ac = new AbortController();
+  const cleanups: (() => void)[] = [];
   for (const s of signals) {
     if (!s) continue;
     if (s.aborted) {
       ac.abort(s.reason);
       break;
     }
-    s.addEventListener('abort', () => ac.abort(s.reason), { once: true });
+    const onAbort = () => ac.abort(s.reason);
+    s.addEventListener('abort', onAbort, { once: true });
+    cleanups.push(() => s.removeEventListener('abort', onAbort));
   }
-  return ac.signal;
+  return { signal: ac.signal, dispose: () => cleanups.forEach((c) => c()) };
 }
 
 export interface NibpEmulatorOptions {
