@@ -105,6 +105,11 @@ export class DisplayServer {
     return `http://${host}:${address.port}/`;
   }
 
+  /** Number of the screen now showing: 1 for the first, one more for each screen the feed published. */
+  get screenSeq(): number {
+    return this.seq;
+  }
+
   async start(): Promise<void> {
     if (this.server) return;
     this.stopping = undefined;

@@ -7,11 +7,11 @@ const KEY_BADGES = { ok: 'OK', back: '◀', help: '?', home: '⌂' };
 
 const WORDS = {
   vi: {
-    amount: 'Số tiền', reference: 'Mã hóa đơn', timeLeft: 'Còn lại', seconds: 'giây', currency: 'đồng', delete: 'Xóa', offline: 'Mất kết nối với trung tâm. Dữ liệu được lưu và sẽ gửi khi có mạng lại.',
+    amount: 'Số tiền', reference: 'Mã hóa đơn', timeLeft: 'Còn lại', seconds: 'giây', currency: 'đồng', offline: 'Mất kết nối với trung tâm. Dữ liệu được lưu và sẽ gửi khi có mạng lại.',
     maintenance: 'Trạm đang bảo trì.', keys: 'Phím',
   },
   en: {
-    amount: 'Amount', reference: 'Bill reference', timeLeft: 'Time left', seconds: 's', currency: 'VND', delete: 'Delete', offline: 'Central link is down. Records are kept and sent when it is back.',
+    amount: 'Amount', reference: 'Bill reference', timeLeft: 'Time left', seconds: 's', currency: 'VND', offline: 'Central link is down. Records are kept and sent when it is back.',
     maintenance: 'The station is under maintenance.', keys: 'Keys',
   },
 };
@@ -103,13 +103,13 @@ function renderField(input) {
   left.append(field);
   if (input.placeholder && value.length === 0) left.append(h('div', 'placeholder', input.placeholder));
   wrap.append(left);
-  // A touch pad for residents who do not use the physical keypad; it sends the same keys.
+  // The physical keypad's twin for residents who touch instead: the same twelve keys in the same
+  // places, so what the screen says about a key (e.g. "* to delete") holds for both.
   const pad = h('div', 'pad');
-  for (const key of ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'back', '0', 'ok']) {
-    const button = h('button', '', KEY_BADGES[key] ?? key);
+  for (const key of ['1', '2', '3', '4', '5', '6', '7', '8', '9', '*', '0', '#']) {
+    const button = h('button', '', key);
     button.type = 'button';
     button.dataset.key = key;
-    if (key === 'back') button.setAttribute('aria-label', words.delete);
     pad.append(button);
   }
   wrap.append(pad);
