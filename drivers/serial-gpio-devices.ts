@@ -109,14 +109,15 @@ export function createSerialGpioDevices(config: SerialGpioDevicesConfig, deps: S
         }),
       };
     } else {
-      const l = link('scale', c, () => (sim.scale = new ScaleEmulator(clock, { loadKg: 0 })));
+      // Like the simulated finger on the SpO2 sensor, a resident stands on the simulated scale by default.
+      const l = link('scale', c, () => (sim.scale = new ScaleEmulator(clock, { loadKg: 62.4 })));
       entries.scale = { mode: c.mode, device: new SerialScale(l, clock, child('scale'), c.tareCommand ? { tareCommand: c.tareCommand } : {}) };
     }
   }
   if (on(config.height)) {
     const c = config.height;
     const mountingHeightMm = c.mountingHeightMm ?? 2200;
-    const l = link('height', c, () => (sim.height = new HeightRodEmulator(clock, { mountingHeightMm, personHeightMm: null })));
+    const l = link('height', c, () => (sim.height = new HeightRodEmulator(clock, { mountingHeightMm, personHeightMm: 1640 })));
     entries.height = { mode: c.mode, device: new HeightRod(l, clock, child('height'), { mountingHeightMm }) };
   }
   if (on(config.cccdScanner)) {
