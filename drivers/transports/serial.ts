@@ -114,10 +114,12 @@ export class StreamSerialLink implements SerialLink {
     });
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    // A close that races an open waits for it, so the port is not left open behind the caller's back.
+    if (this.opening) await this.opening.catch(() => undefined);
     const stream = this.stream;
-    if (!stream?.isOpen) return Promise.resolve();
-    return new Promise((resolve) => {
+    if (!stream?.isOpen) return;
+    await new Promise<void>((resolve) => {
       stream.close(() => resolve());
     });
   }

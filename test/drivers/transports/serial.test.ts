@@ -84,3 +84,11 @@ t.test('LineAssembler splits on CR/LF, keeps UTF-8 whole and drops overlong line
   t.same(a.push(Buffer.from('0123456789abcdef\nok\n')).map(String), ['ok']);
   t.equal(a.pending, 0);
 });
+
+t.test('a close racing an open leaves the port closed', async (t) => {
+  const { link } = createSimSerialLink({ emulator: new ReversingEmulator() });
+  const opening = link.open();
+  await link.close();
+  await opening;
+  t.equal(link.isOpen, false);
+});
