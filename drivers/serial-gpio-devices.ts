@@ -66,6 +66,8 @@ export interface SerialGpioDevices {
   entries: Partial<Record<DeviceName, HubEntry>>;
   /** Status LED and buzzer (start() them after the hub; stop() them before). */
   indicators?: StatusIndicators;
+  /** The IO plugin the keypad and indicators share: `close()` it last, after both stopped, to unexport the lines. */
+  io?: GpioIoPlugin;
   sim: SimulatedHardware;
 }
 
@@ -131,6 +133,7 @@ export function createSerialGpioDevices(config: SerialGpioDevicesConfig, deps: S
     entries.printer = { mode: c.mode, device: new EscPosReceiptPrinter(l, clock, child('printer'), { cp1258Table: c.codePage ?? null }) };
   }
   let indicators: StatusIndicators | undefined;
+  let io: GpioIoPlugin | undefined;
   if (on(config.keypad)) {
     const c = config.keypad;
     const rows = c.rows ?? [5, 6, 13, 19];
@@ -144,9 +147,9 @@ export function createSerialGpioDevices(config: SerialGpioDevicesConfig, deps: S
       if (!deps.openGpio) throw new StationError('CONFIG_INVALID', 'devices.keypad is real but no GPIO transport was given');
       gpio = deps.openGpio();
     }
-    const io = new GpioIoPlugin(gpio);
+    io = new GpioIoPlugin(gpio);
     entries.keypad = { mode: c.mode, device: new MatrixKeypad(io, clock, child('keypad'), { rows, cols, debounceMs: c.debounceMs ?? 30 }) };
     indicators = new StatusIndicators(io, clock, { ledLine: c.led ?? 17, buzzerLine: c.buzzer ?? 27 });
   }
-  return indicators ? { entries, indicators, sim } : { entries, sim };
+  return indicators && io ? { entries, indicators, io, sim } : { entries, sim };
 }

@@ -43,6 +43,8 @@ t.test('a simulated station: every serial and GPIO device behind the hub', async
   t.ok(Buffer.from(built.sim.printer!.received).includes(Buffer.from([0x1b, 0x74, 52])));
   await built.indicators!.stop();
   await hub.stop();
+  built.io!.close();
+  t.equal(built.sim.gpio!.isExported(5), false, 'keypad lines released');
 });
 
 t.test('a real device without a transport is a config error naming the device', async (t) => {
