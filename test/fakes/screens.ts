@@ -67,6 +67,25 @@ export const sampleScreens: Record<string, Screen> = {
     options: [{ key: '1', label: 'In phiếu kết quả' }, { key: '2', label: 'Gửi cho bác sĩ' }],
     keys: stepKeys,
   },
+  /** The health check result exactly as the engine renders it: seven rows, four lines of advice. */
+  resultFull: {
+    kind: 'result', flowId: 'health-check', stepId: 'result', locale: 'vi', title: 'Kết quả đo sức khỏe', tone: 'warning',
+    body: [
+      'Nên giảm cân từ từ: vận động mỗi ngày, ăn ít dầu mỡ và đường.', 'Huyết áp tâm thu cao. Nên đi khám để được tư vấn.',
+      'Bác/anh/chị nên đi khám bác sĩ để được tư vấn.', 'Kết quả chỉ để tham khảo, không thay thế chẩn đoán của bác sĩ.',
+    ],
+    rows: [
+      { label: 'Cân nặng', value: '70.0', unit: 'kg' },
+      { label: 'Chiều cao', value: '165', unit: 'cm' },
+      { label: 'Chỉ số khối cơ thể (BMI)', value: '25.7', unit: 'kg/m²', tone: 'warning', band: 'Béo phì độ I' },
+      { label: 'Huyết áp', value: '145/85', unit: 'mmHg', tone: 'warning', band: 'Tăng huyết áp tâm thu đơn độc' },
+      { label: 'Nồng độ oxy trong máu (SpO2)', value: '97', unit: '%', tone: 'good', band: 'Bình thường' },
+      { label: 'Nhịp tim', value: '72', unit: '/min', tone: 'good', band: 'Bình thường' },
+      { label: 'Nhiệt độ cơ thể', value: '36.6', unit: '°C', tone: 'good', band: 'Bình thường' },
+    ],
+    options: [{ key: '1', label: 'In phiếu kết quả' }, { key: '2', label: 'Gửi kết quả cho bác sĩ từ xa' }],
+    keys: [{ key: 'ok', label: 'Tiếp tục' }, { key: 'back', label: 'Quay lại' }, { key: 'home', label: 'Về trang chủ' }, { key: 'help', label: 'Trợ giúp' }],
+  },
   pay: {
     kind: 'pay', flowId: 'bill-payment', stepId: 'pay', locale: 'vi', title: 'Quét mã để thanh toán',
     body: ['Mở ứng dụng ngân hàng, quét mã VietQR.'],

@@ -201,23 +201,45 @@ function render(view) {
   renderBanners(screen);
 
   const parts = [];
-  if (screen.body?.length) {
-    const body = h('div', 'body');
-    for (const paragraph of screen.body) body.append(h('p', '', paragraph));
-    parts.push(body);
-  }
+  const body = screen.body?.length ? h('div', 'body') : undefined;
+  for (const paragraph of screen.body ?? []) body.append(h('p', '', paragraph));
+  // On a result the measured values come first and the advice follows them; elsewhere the
+  // instructions come first.
+  if (body && !(screen.kind === 'result' && screen.rows?.length)) parts.push(body);
   if (screen.progress) parts.push(renderProgress(screen.progress));
   if (screen.input) parts.push(renderField(screen.input));
   if (screen.rows?.length) parts.push(renderRows(screen.rows));
+  if (body && screen.kind === 'result' && screen.rows?.length) parts.push(body);
   if (screen.qr) parts.push(renderPay(view));
   else if (typeof screen.countdown === 'number') parts.push(renderCountdown(screen.countdown));
   if (screen.options?.length) parts.push(renderOptions(screen.options));
   if (screen.errorCode) parts.push(h('div', 'error-code', screen.errorCode));
-  el.screen.replaceChildren(...parts);
+  const content = h('div', 'content');
+  content.append(...parts);
+  el.screen.replaceChildren(content);
+  fit();
 
   el.keys.setAttribute('aria-label', words.keys);
   el.keys.replaceChildren(...screen.keys.map((k) => keyButton(k.key, k.label, 'key-button')));
 }
+
+// Long screens (a full health result, a notice) shrink until they fit rather than lose their last
+// lines: nothing below the fold can be scrolled to from a keypad. Never below 75 %, and touch
+// targets keep 48 px (the CSS divides their minimum by --zoom).
+const MIN_ZOOM = 0.75;
+function fit() {
+  const content = el.screen.firstElementChild;
+  if (!content) return;
+  let zoom = 1;
+  content.style.zoom = '';
+  content.style.removeProperty('--zoom');
+  while (zoom > MIN_ZOOM && el.screen.scrollHeight > el.screen.clientHeight + 1) {
+    zoom = Math.max(MIN_ZOOM, zoom - 0.05);
+    content.style.zoom = String(zoom);
+    content.style.setProperty('--zoom', String(zoom));
+  }
+}
+addEventListener('resize', fit);
 
 // Forgets the screen entirely: used while the daemon is away, so nothing personal stays visible.
 function wipe() {
