@@ -11,7 +11,7 @@ export interface SimulatedHealthSensorsOptions {
   seed?: number;
   /** The finger on the SpO2 sensor; default a resting adult (72 bpm, 97%, perfusion 2%). */
   finger?: PpgSignalSpec | null;
-  /** Forehead skin temperature, °C; default 34.8 (a normal reading). */
+  /** Forehead skin temperature, °C; default 35.1 (a normal reading). */
   objectC?: number;
 }
 

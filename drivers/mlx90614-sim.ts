@@ -5,7 +5,7 @@ import { celsiusToRaw, mlx90614Address, Mlx90614Ram, readWordPec } from './mlx90
 export interface SimMlx90614Options {
   /** Address the PEC is computed for; default 0x5A. */
   address?: number;
-  /** Object (skin) temperature, °C; default 34.8 (forehead skin). */
+  /** Object (skin) temperature, °C; default 35.1 (forehead skin, about 36.7 °C body at 27 °C ambient). */
   objectC?: number;
   /** Ambient (sensor) temperature, °C; default 27. */
   ambientC?: number;
@@ -35,7 +35,7 @@ export class SimMlx90614 implements SimI2cDevice {
   constructor(options: SimMlx90614Options = {}) {
     this.address = options.address ?? mlx90614Address;
     this.random = new SeededRandom(options.seed ?? 1);
-    this.objectC = options.objectC ?? 34.8;
+    this.objectC = options.objectC ?? 35.1;
     this.ambientC = options.ambientC ?? 27;
     this.noiseC = options.noiseC ?? 0.05;
     this.badPecRate = options.badPecRate ?? 0;

@@ -75,10 +75,17 @@ export interface InfraredThermometerOptions {
   intervalMs?: number;
   /** Attempts per word on a bad PEC, an error flag or a bus error; default 3. */
   attempts?: number;
-  /** Calibration offset added to the object temperature, °C, set against a reference; default 0. */
+  /**
+   * Skin-to-body estimate T_body = T_skin + k·(T_skin − T_ambient): the heat the skin loses to the
+   * room is what keeps it below the blood under it (the arterial heat-balance model of Pompei &
+   * Pompei, "Non-invasive temporal artery thermometry", 2004, where k = h/ρc ≈ 0.19 over the
+   * temporal artery). 0 reports skin temperature as measured. Default 0.19.
+   */
+  heatBalanceK?: number;
+  /** Calibration offset added to the body estimate, °C, set against a reference thermometer; default 0. */
   offsetC?: number;
-  /** Plausible range of a forehead or wrist skin reading, °C; default 32–43. */
-  plausibleC?: { min: number; max: number };
+  /** Plausible skin temperature of a forehead or wrist 2–3 cm away, °C; default 30–41. */
+  plausibleSkinC?: { min: number; max: number };
   /** Largest spread of the readings, °C, before the result is called unstable; default 0.5. */
   maxSpreadC?: number;
 }
@@ -89,7 +96,10 @@ export interface InfraredThermometerStats {
   errorFlags: number;
 }
 
-/** The forehead/wrist thermometer: reads Tobj1 several times, each word PEC-checked. */
+/**
+ * The forehead/wrist thermometer: reads Ta once and Tobj1 several times, each word PEC-checked,
+ * and turns the median skin reading into a body-temperature reference value.
+ */
 export class InfraredThermometer implements StationDevice {
   readonly name = 'thermometer' as const;
   private readonly address: number;
@@ -132,28 +142,30 @@ export class InfraredThermometer implements StationDevice {
     try {
       const count = this.options.readings ?? 5;
       const interval = this.options.intervalMs ?? 200;
-      const offset = this.options.offsetC ?? 0;
+      const ambient = rawToCelsius(await this.readTemperature(Mlx90614Ram.ambient));
       const values: number[] = [];
       for (let i = 0; i < count; i++) {
         if (signal?.aborted) throw signal.reason;
         options.onProgress?.({ kind: 'temperature', phase: 'reading', secondsLeft: Math.ceil(((count - i) * interval) / 1000) });
-        values.push(rawToCelsius(await this.readTemperature(Mlx90614Ram.object1)) + offset);
+        values.push(rawToCelsius(await this.readTemperature(Mlx90614Ram.object1)));
         if (i < count - 1) await sleep(this.clock, interval, signal);
       }
       values.sort((a, b) => a - b);
-      const median = values[values.length >> 1]!;
+      const skin = values[values.length >> 1]!;
       const spread = values[values.length - 1]! - values[0]!;
-      const range = this.options.plausibleC ?? { min: 32, max: 43 };
-      if (median < range.min || median > range.max) {
-        throw new StationError('DEVICE_IMPLAUSIBLE', median < range.min
+      const range = this.options.plausibleSkinC ?? { min: 30, max: 41 };
+      if (skin < range.min || skin > range.max) {
+        throw new StationError('DEVICE_IMPLAUSIBLE', skin < range.min
           ? 'The reading is too low for skin: hold the forehead or wrist 2–3 cm from the sensor'
           : 'The reading is too high for skin', { transient: true, details: { min: range.min, max: range.max } });
       }
       if (spread > (this.options.maxSpreadC ?? 0.5)) {
         throw new StationError('DEVICE_IMPLAUSIBLE', 'The reading changed while measuring: hold still', { transient: true });
       }
+      const k = this.options.heatBalanceK ?? 0.19;
+      const body = skin + k * (skin - ambient) + (this.options.offsetC ?? 0);
       options.onProgress?.({ kind: 'temperature', phase: 'done', secondsLeft: 0 });
-      return { kind: 'temperature', at: this.clock.now(), device: 'thermometer', values: { celsius: Math.round(median * 10) / 10 } };
+      return { kind: 'temperature', at: this.clock.now(), device: 'thermometer', values: { celsius: Math.round(body * 10) / 10 } };
     } catch (err) {
       if (signal?.aborted) throw new StationError('DEVICE_ABORTED', undefined, { cause: err });
       if (err instanceof StationError) throw err;

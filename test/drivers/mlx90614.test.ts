@@ -58,17 +58,33 @@ t.test('probe reads the ambient temperature or reports the thermometer missing',
   await t.rejects(thermometer.probe(), { code: 'DEVICE_MISSING', details: { errno: 'EREMOTEIO' } });
 });
 
-t.test('measure returns the median forehead reading with progress', async (t) => {
-  const { clock, thermometer } = rig({ objectC: 36.4 });
+/** The body estimate the driver makes by default: skin + 0.19·(skin − ambient). */
+const body = (skin: number, ambient = 27) => skin + 0.19 * (skin - ambient);
+
+t.test('measure returns a body-temperature estimate from the median skin reading, with progress', async (t) => {
+  const { clock, thermometer } = rig({ objectC: 35, ambientC: 27 });
   const phases: string[] = [];
   const run = await runClockUntilSettled(clock, thermometer.measure({ onProgress: (p) => phases.push(p.phase) }), { stepMs: 50 });
   t.ok(run.ok);
   if (run.ok) {
     t.equal(run.value.kind, 'temperature');
     t.equal(run.value.device, 'thermometer');
-    t.ok(Math.abs(run.value.values.celsius - 36.4) <= 0.1, `${run.value.values.celsius}`);
+    t.ok(Math.abs(run.value.values.celsius - body(35)) <= 0.1, `${run.value.values.celsius} ≈ ${body(35).toFixed(2)}`);
   }
   t.same(phases, ['reading', 'reading', 'reading', 'reading', 'reading', 'done']);
+});
+
+t.test('the skin-to-body model and the calibration offset are configurable', async (t) => {
+  const clock = new ManualClock();
+  const bus = new SimI2cBus();
+  bus.attach(mlx90614Address, new SimMlx90614({ objectC: 35, ambientC: 22, noiseC: 0 }));
+  const skinOnly = new InfraredThermometer(bus, clock, logger, { heatBalanceK: 0 });
+  const skin = await runClockUntilSettled(clock, skinOnly.measure(), { stepMs: 50 });
+  t.ok(skin.ok && skin.value.values.celsius === 35, 'k = 0 reports the skin');
+  const colderRoom = await runClockUntilSettled(clock, new InfraredThermometer(bus, clock, logger).measure(), { stepMs: 50 });
+  t.ok(colderRoom.ok && colderRoom.value.values.celsius === Math.round(body(35, 22) * 10) / 10, 'a colder room means a warmer body for the same skin');
+  const offset = await runClockUntilSettled(clock, new InfraredThermometer(bus, clock, logger, { heatBalanceK: 0, offsetC: 0.4 }).measure(), { stepMs: 50 });
+  t.ok(offset.ok && offset.value.values.celsius === 35.4);
 });
 
 t.test('implausible readings are refused with a message, never returned', async (t) => {
@@ -109,13 +125,13 @@ t.test('the error flag is never a temperature', async (t) => {
 
 for (const code of ['EREMOTEIO', 'EIO'] as const) {
   t.test(`bus faults ${code}: 10% retried, 100% surfaced, recovery`, async (t) => {
-    const { clock, bus, thermometer } = rig({ objectC: 35.5 });
+    const { clock, bus, thermometer } = rig({ objectC: 35.5, ambientC: 27 });
     bus.setFaults(mlx90614Address, { errorRate: 0.1, errorCode: code });
     let bogus = 0;
     let good = 0;
     for (let i = 0; i < 20; i++) {
       const run = await runClockUntilSettled(clock, thermometer.measure(), { stepMs: 50 });
-      if (run.ok && Math.abs(run.value.values.celsius - 35.5) > 0.2) bogus++;
+      if (run.ok && Math.abs(run.value.values.celsius - body(35.5)) > 0.2) bogus++;
       if (run.ok) good++;
     }
     t.equal(bogus, 0, '0 bogus readings');
