@@ -20,7 +20,7 @@ import { IO_MODES } from './johnny-five-io.js';
 import type { GpioIoPlugin } from './johnny-five-io.js';
 import type { SimGpio } from './transports/gpio-sim.js';
 import type { GpioValue } from './transports/gpio.js';
-import type { StationDevice } from './types.js';
+import type { DeviceHealthReport, StationDevice } from './types.js';
 
 /** The station keypad's legend: the right-hand column is OK, Back, Help, Home (A, B, C, D on stock keypads). */
 export const defaultKeypadLayout: readonly (readonly Key[])[] = [
@@ -66,6 +66,8 @@ export interface MatrixKeypadOptions {
   scanIntervalMs?: number;
   /** Time a key must read steadily; default 30 ms. */
   debounceMs?: number;
+  /** A key down this long is reported as stuck (jammed key, shorted wire); default 30 000 ms. */
+  stuckMs?: number;
 }
 
 export class MatrixKeypad implements StationDevice {
@@ -74,6 +76,10 @@ export class MatrixKeypad implements StationDevice {
   private timer: TimerHandle | undefined;
   private debouncer: KeyDebouncer | undefined;
   private scanning = false;
+  private heldKey: Key | null = null;
+  private heldSince = 0;
+  private stuck = false;
+  private readonly healthListeners: ((report: DeviceHealthReport) => void)[] = [];
 
   constructor(
     private readonly io: GpioIoPlugin,
@@ -84,6 +90,10 @@ export class MatrixKeypad implements StationDevice {
 
   private get layout(): readonly (readonly Key[])[] {
     return this.options.layout ?? defaultKeypadLayout;
+  }
+
+  onHealthChange(listener: (report: DeviceHealthReport) => void): void {
+    this.healthListeners.push(listener);
   }
 
   /** Claims the lines and starts scanning; idempotent. */
@@ -127,13 +137,29 @@ export class MatrixKeypad implements StationDevice {
     this.timer = this.clock.setTimeout(() => {
       if (!this.scanning) return;
       try {
-        const key = this.debouncer!.feed(this.scanOnce(), this.clock.now());
+        const sample = this.scanOnce();
+        const key = this.debouncer!.feed(sample, this.clock.now());
         if (key) this.events.emit('key', key);
+        this.watchStuck(sample);
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'keypad scan failed');
       }
       this.schedule();
     }, this.options.scanIntervalMs ?? 10);
+  }
+
+  private watchStuck(sample: Key | null): void {
+    const now = this.clock.now();
+    if (sample !== this.heldKey) {
+      this.heldKey = sample;
+      this.heldSince = now;
+    }
+    const stuck = sample !== null && now - this.heldSince >= (this.options.stuckMs ?? 30_000);
+    if (stuck === this.stuck) return;
+    this.stuck = stuck;
+    const report: DeviceHealthReport = stuck ? { health: 'degraded', reason: `key ${sample} reads pressed for ${Math.round((now - this.heldSince) / 1000)} s (stuck key or shorted wire)` } : { health: 'ok' };
+    if (stuck) this.log.warn({ key: sample }, 'keypad key stuck');
+    for (const l of this.healthListeners) l(report);
   }
 
   async close(): Promise<void> {

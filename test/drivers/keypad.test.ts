@@ -119,3 +119,22 @@ t.test('a layout that does not match the wiring is refused', async (t) => {
   const keypad = new MatrixKeypad(new GpioIoPlugin(new SimGpio()), new ManualClock(), log, { rows: [1, 2], cols });
   await t.rejects(keypad.probe(), { code: 'CONFIG_INVALID' });
 });
+
+t.test('a key held down past stuckMs is reported as stuck, and ok once released', async (t) => {
+  const clock = new ManualClock();
+  const gpio = new SimGpio();
+  const matrix = new SimKeypadMatrix(gpio, { rows, cols });
+  const keypad = new MatrixKeypad(new GpioIoPlugin(gpio), clock, log, { rows, cols, stuckMs: 2000 });
+  const health: string[] = [];
+  keypad.onHealthChange((r) => health.push(`${r.health}${r.reason ? `: ${r.reason}` : ''}`));
+  await keypad.probe();
+  matrix.press('#');
+  await clock.advance(1900);
+  t.same(health, []);
+  await clock.advance(200);
+  t.match(health, [/degraded: key # reads pressed/]);
+  matrix.release();
+  await clock.advance(100);
+  t.equal(health[1], 'ok');
+  await keypad.close();
+});
