@@ -2,7 +2,7 @@
  * The anonymous record of one service run, emitted when the run ends (completed, abandoned at the
  * idle wipe or by Home, or failed). It carries no identity: the session id is random per run and
  * not linked to the resident; the beneficiary is reduced to an age band and sex, and only when a
- * CCCD was scanned or typed. The analytics component receives these through {@link SessionAnalyticsSink}.
+ * CCCD was scanned. The analytics component receives these through {@link SessionAnalyticsSink}.
  */
 
 export type SessionOutcome = 'completed' | 'abandoned' | 'failed';
@@ -42,11 +42,14 @@ export interface SessionAnalyticsEvent {
   lastStep: string;
   /** Steps in the order visited (a step visited twice appears twice). */
   steps: StepVisit[];
-  /** Present when outcome is `failed`, and for abandoned runs that hit a failure first. */
+  /**
+   * The first failure in the run: always present when outcome is `failed`; also present when the run
+   * went on past a failure (a health check that skipped a broken device) or was abandoned after one.
+   */
   failureCause?: FailureCause;
   /** Error code from runtime/errors.ts behind the failure. */
   failureCode?: string;
-  /** Present only when a CCCD was scanned or typed in this run. */
+  /** Present only when a CCCD was scanned in this run (a typed number gives none). */
   beneficiary?: { ageBand: AgeBand; sex: 'male' | 'female' | 'unknown' };
   /** Language the resident used. */
   locale: 'vi' | 'en';

@@ -978,8 +978,8 @@ function setIdentity(tx: Tx, identity: SessionIdentity): void {
   tx.s.data = { ...tx.s.data, identity };
   const run = tx.s.run;
   if (!run) return;
-  const band = identity.birthDate ? ageBandOf(identity.birthDate, tx.ctx.now)
-    : identity.birthYear ? ageBandOf(`${identity.birthYear}-07-01`, tx.ctx.now) : undefined;
+  // Beneficiary figures come only from a scanned card (its printed date of birth), never from typed digits.
+  const band = identity.source === 'scan' && identity.birthDate ? ageBandOf(identity.birthDate, tx.ctx.now) : undefined;
   if (band) tx.s.run = { ...run, beneficiary: { ageBand: band, sex: identity.sex ?? 'unknown' } };
 }
 

@@ -98,9 +98,8 @@ t.test('a full health check, keypad only: measure, classify, print, send as FHIR
   t.equal(rig.session.current().kind, 'home');
 
   const [run, feedback] = rig.analytics.events;
-  t.match(run, {
-    service: 'health-check', outcome: 'completed', lastStep: 'done', beneficiary: { ageBand: '60-74', sex: 'female' }, locale: 'vi',
-  });
+  t.match(run, { service: 'health-check', outcome: 'completed', lastStep: 'done', locale: 'vi' });
+  t.notOk(run && 'beneficiary' in run, 'a typed number gives no beneficiary figures (only a scanned card does)');
   t.notOk(JSON.stringify(rig.analytics.events).includes(cccd), 'analytics never carry the id');
   t.notOk(JSON.stringify(rig.analytics.events).includes('Lan'), 'analytics never carry the name');
   t.ok(run?.steps.some((s) => s.stepId === 'blood-pressure' && s.durationMs >= 40_000 && s.outcome === 'ok'));
@@ -204,5 +203,16 @@ t.test('a key during the idle warning keeps the session', async (t) => {
   t.equal(rig.session.current().stepId, 'intro');
   await rig.press('ok');
   t.equal(rig.session.current().stepId, 'consent');
+  await rig.session.stop();
+});
+
+t.test('a typed CCCD gives no beneficiary figures', async (t) => {
+  const rig = await flowRig();
+  await startHealthCheck(rig);
+  await rig.press('0', '0', '0', '0', '0', '2', '1');
+  await typeDigits(rig, cccd);
+  await rig.press('ok', 'ok', 'home');
+  t.match(rig.analytics.events, [{ service: 'health-check', outcome: 'completed', lastStep: 'done' }]);
+  t.notOk('beneficiary' in (rig.analytics.events[0] ?? {}), 'typed: no beneficiary');
   await rig.session.stop();
 });
