@@ -4,6 +4,11 @@ import { DeviceHub } from '../../drivers/device-hub.js';
 import { createSerialGpioDevices } from '../../drivers/serial-gpio-devices.js';
 import type { Key } from '../../runtime/input.js';
 import { ManualClock } from '../fakes/manual-clock.js';
+import type { LiveReadingSource, ScaleCalibrationPort, ScanPort, SignalPort } from '../../runtime/technician-actions.js';
+import type { CccdScanner } from '../../drivers/cccd.js';
+import type { Hx711Scale } from '../../drivers/hx711-iio.js';
+import type { MeasureService } from '../../drivers/types.js';
+import type { ReceiptPrinter } from '../../runtime/ports.js';
 
 const log = pino({ level: 'silent' });
 
@@ -21,6 +26,13 @@ t.test('a simulated station: every serial and GPIO device behind the hub', async
     { clock, logger: log, dataDir: t.testdir() },
   );
   const hub = new DeviceHub(built.entries, clock, log);
+  // The technician's ports are these very objects (checked by the compiler).
+  const ports: [MeasureService, ReceiptPrinter, LiveReadingSource, SignalPort, ScanPort] = [
+    hub, hub, hub, built.indicators!, built.entries.cccdScanner!.device as CccdScanner,
+  ];
+  t.equal(ports.length, 5);
+  const calibration: ((s: Hx711Scale) => ScaleCalibrationPort) = (s) => s;
+  t.ok(calibration);
   const started = hub.start();
   await clock.advance(300);
   await started;
