@@ -78,8 +78,9 @@ export class OnoffGpioController implements GpioController {
   constructor(private readonly base: number) {}
 
   open(line: number, direction: GpioDirection, edge: GpioEdge = 'none'): GpioLine {
-    // Outputs start high: keypad rows idle high, active-low LEDs and buzzers stay off.
-    const gpio = new Gpio(this.base + line, direction === 'out' ? 'high' : 'in', edge, { debounceTimeout: 0 });
+    // Outputs start low so the buzzer does not chirp and the LED does not flash at boot; the keypad
+    // raises its rows itself right after claiming them.
+    const gpio = new Gpio(this.base + line, direction === 'out' ? 'low' : 'in', edge, { debounceTimeout: 0 });
     return new OnoffLine(line, direction, gpio);
   }
 }

@@ -29,7 +29,7 @@ export class SimGpio implements GpioController {
     state.direction = direction;
     state.edge = edge;
     state.exported = true;
-    if (direction === 'out') state.level = 1;
+    if (direction === 'out') state.level = 0;
     const sim = this;
     return {
       line,
