@@ -139,6 +139,8 @@ export class MqttLink implements LinkPort {
   private lastError: string | null = null;
   private reconnectTimer: TimerHandle | undefined;
   private stopping = false;
+  /** Rejecters of publishes waiting for their PUBACK on the current connection. */
+  private awaitingAck = new Set<(err: StationError) => void>();
 
   constructor(options: MqttLinkOptions) {
     this.options = options;
@@ -220,7 +222,9 @@ export class MqttLink implements LinkPort {
       const granted = await client.subscribeAsync(
         SUBSCRIBED.map((name) => filterFor(o.stationId, name)),
         // No Local (v5 §3.8.3.1): `cmd/#` also matches the station's own `cmd/{name}/res`.
-        { qos: 1, ...((o.protocolVersion ?? 5) === 5 ? { nl: true } : {}) },
+        // Retain As Published: a retained command queued in the session while the station was
+        // offline keeps its retain flag, so it is recognised and ignored (3.1.1 cannot tell).
+        { qos: 1, ...((o.protocolVersion ?? 5) === 5 ? { nl: true, rap: true } : {}) },
       );
       for (const g of granted) {
         if (g.qos >= 0x80) this.alert('SUBSCRIBE_REFUSED', `The broker refused the subscription ${g.topic}`, { reasonCode: g.qos });
@@ -239,6 +243,11 @@ export class MqttLink implements LinkPort {
 
   private onClose(client: MqttClient): void {
     if (this.client !== client) return;
+    // mqtt.js may retransmit these after a reconnect, but nobody should wait on that: the journal
+    // owns delivery and resends under the same event id.
+    const waiting = [...this.awaitingAck];
+    this.awaitingAck.clear();
+    for (const reject of waiting) reject(new StationError('LINK_OFFLINE', 'The connection closed before the PUBACK', { transient: true }));
     this.setState(this.stopping ? 'offline' : 'connecting');
     if (this.stopping || this.reconnectTimer) return;
     const o = this.options;
@@ -278,16 +287,24 @@ export class MqttLink implements LinkPort {
     const spec = topics[name];
     const opts: IClientPublishOptions = { qos: options.qos ?? spec.qos, retain: spec.retain };
     if ((this.options.protocolVersion ?? 5) === 5 && options.properties) opts.properties = options.properties;
+    let rejectOnClose: ((err: StationError) => void) | undefined;
+    const closed = new Promise<never>((_, reject) => {
+      rejectOnClose = reject;
+    });
+    this.awaitingAck.add(rejectOnClose!);
     try {
-      const packet = await client.publishAsync(topicFor(this.stationId, name, params), JSON.stringify(payload), opts);
+      const packet = await Promise.race([client.publishAsync(topicFor(this.stationId, name, params), JSON.stringify(payload), opts), closed]);
       return { reasonCode: (packet as { reasonCode?: number } | undefined)?.reasonCode ?? 0 };
     } catch (err) {
+      if (err instanceof StationError) throw err;
       const code = (err as { code?: unknown }).code;
       if (typeof code === 'number' && code >= 0x80) {
         this.alert('PUBLISH_REFUSED', `The broker refused a publish on ${name}`, { reasonCode: code, topic: spec.pattern });
         return { reasonCode: code };
       }
       throw new StationError('LINK_OFFLINE', (err as Error).message, { transient: true, cause: err });
+    } finally {
+      this.awaitingAck.delete(rejectOnClose!);
     }
   }
 
@@ -304,13 +321,20 @@ export class MqttLink implements LinkPort {
         await client.publishAsync(topicFor(this.stationId, 'status'),
           JSON.stringify({ state: 'offline', bootSeq: this.options.bootSeq, at: this.options.clock.now() }), { qos: 1, retain: true });
       }
-      await client.endAsync();
+      // Forced: a graceful end waits for every packet mqtt.js still holds from an earlier
+      // connection, which may never be acknowledged. Offline is already published (and is the will).
+      await client.endAsync(true);
     })().catch(() => undefined);
     let timer: TimerHandle | undefined;
     const bounded = new Promise<void>((resolve) => {
       timer = this.options.clock.setTimeout(resolve, timeoutMs);
     });
-    await Promise.race([goodbye, bounded]);
+    // A broker that is gone never answers the goodbye; its socket closing ends the wait instead.
+    const closed = new Promise<void>((resolve) => {
+      if (client.disconnected || !client.connected) resolve();
+      client.once('close', () => resolve());
+    });
+    await Promise.race([goodbye, bounded, closed]);
     this.options.clock.clearTimeout(timer);
     if (!client.disconnected) client.end(true);
     this.client = null;

@@ -6,7 +6,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,10 +74,11 @@ export class Mosquitto {
     const lines = [
       `listener ${this.port} 127.0.0.1`,
       'persistence false',
-      'log_dest stderr',
+      'log_dest stdout',
       'log_type error',
       'log_type warning',
       'log_type notice',
+      'log_type information',
       'max_queued_messages 200000',
       'max_inflight_messages 0',
     ];
@@ -107,19 +108,32 @@ export class Mosquitto {
     await writeFile(join(this.dir, 'mosquitto.conf'), lines.join('\n') + '\n');
   }
 
-  /** Starts mosquitto and resolves once it logs that it is running. */
+  /**
+   * Starts mosquitto and resolves once its port accepts connections (its log goes to a pipe, where
+   * stdio is block-buffered, so the "running" line cannot be waited for).
+   */
   async start(): Promise<void> {
     const child = spawn(MOSQUITTO_BIN, ['-c', join(this.dir, 'mosquitto.conf')], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
-    await new Promise<void>((resolve, reject) => {
-      const onData = (chunk: Buffer) => {
-        this.log += chunk.toString();
-        if (this.log.includes(' running')) resolve();
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.once('exit', (code) => reject(new Error(`mosquitto exited with ${code}: ${this.log}`)));
-    });
+    const onData = (chunk: Buffer) => {
+      this.log = (this.log + chunk.toString()).slice(-65536);
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    let exited = false;
+    child.once('exit', () => (exited = true));
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      if (exited) throw new Error(`mosquitto exited at start: ${this.log}`);
+      const ok = await new Promise<boolean>((resolve) => {
+        const socket = connect(this.port, '127.0.0.1');
+        socket.once('connect', () => (socket.destroy(), resolve(true)));
+        socket.once('error', () => resolve(false));
+      });
+      if (ok) return;
+      if (Date.now() > deadline) throw new Error(`mosquitto did not open port ${this.port}: ${this.log}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /** kill -9: no goodbye to clients, no will suppression. */
