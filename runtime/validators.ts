@@ -25,7 +25,10 @@ export function validateInput(name: ValidatorName, raw: string, params: Validato
       return /^0[35789]\d{8}$/.test(text) ? { ok: true, value: text } : { ok: false, reason: 'invalid.phone' };
     case 'dossierCode': {
       // National public-service portal dossier code: agency code (e.g. 000.00.00.H29), date YYMMDD, sequence.
-      const code = text.toUpperCase();
+      // The keypad has no letters or dots: the code's 19 digits typed in order are read as a
+      // provincial-level (H) code, which ward and city dossiers carry (H29 is Ho Chi Minh City).
+      const digits = /^(\d{3})(\d{2})(\d{2})(\d{2})(\d{6})(\d{4})$/.exec(text);
+      const code = digits ? `${digits[1]}.${digits[2]}.${digits[3]}.H${digits[4]}-${digits[5]}-${digits[6]}` : text.toUpperCase();
       const m = /^(\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2})-(\d{2})(\d{2})(\d{2})-(\d{4})$/.exec(code);
       if (!m) return { ok: false, reason: 'invalid.dossier-code' };
       const month = Number(m[3]);

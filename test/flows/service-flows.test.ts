@@ -84,6 +84,13 @@ t.test('dossier status lookup: scanned code, plain-language timeline; bad and un
   }
   t.equal(s.screen().stepId, 'input-failed', 'three malformed codes end the lookup');
   t.equal(s.rpc.calls.length, before, 'malformed codes never reach central');
+
+  // Keypad only: the code's digits in order stand for 000.00.00.H29-261118-0103.
+  await s.press('home', '3');
+  await s.type('0000000' + '29' + '261118' + '0103');
+  await s.press('ok');
+  t.same(s.rpc.calls.at(-1), { service: 'dossiers', params: { code: '000.00.00.H29-261118-0103' } });
+  t.equal(s.screen().stepId, 'status');
   await s.stop();
 });
 
