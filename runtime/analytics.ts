@@ -44,7 +44,10 @@ export interface StationAnalyticsOptions {
 /** The payload of an `event/analytics` record: one day aggregate plus who sent it and when. */
 export interface AnalyticsRecord extends DayAggregate {
   stationId: string;
-  /** True when sent on command before the day ended; a later full record of the same day replaces it. */
+  /**
+   * True when sent on command before the day ended. A later full record of the same day replaces
+   * it; so does a later full one (a session that began before midnight and ended after the send).
+   */
   partial: boolean;
   /** ISO time the record was made. */
   generatedAt: string;
@@ -139,6 +142,8 @@ export class StationAnalytics implements SessionAnalyticsSink {
   private early: SessionAnalyticsEvent[] = [];
   private writing: Promise<void> | undefined;
   private sending: Promise<unknown> = Promise.resolve();
+  /** Sent days that counted a session afterwards (started before midnight, ended after the send): sent again. */
+  private readonly resend = new Set<string>();
 
   constructor(private readonly options: StationAnalyticsOptions) {
     this.log = options.logger;
@@ -219,6 +224,7 @@ export class StationAnalytics implements SessionAnalyticsSink {
     const day = localDay(event.startedAt);
     addSession(this.dayOf(day), event);
     this.dirty.add(day);
+    if (this.state.lastSentDay !== null && day <= this.state.lastSentDay) this.resend.add(day);
   }
 
   /** Writes dirty days one after another; sessions ending during a write are picked up by the next pass. */
@@ -278,14 +284,17 @@ export class StationAnalytics implements SessionAnalyticsSink {
   private async send(includeToday: boolean): Promise<{ day: string; eventId: string; partial: boolean }[]> {
     const today = localDay(this.options.clock.now());
     const due = [...this.days.keys()]
-      .filter((d) => d < today && (this.state.lastSentDay === null || d > this.state.lastSentDay))
+      .filter((d) => d < today && (this.state.lastSentDay === null || d > this.state.lastSentDay || this.resend.has(d)))
       .sort();
     const sent: { day: string; eventId: string; partial: boolean }[] = [];
     try {
       for (const day of due) {
         const recorded = await this.recordDay(day, false);
-        this.state = { ...this.state, lastSentDay: day };
-        await this.stateFile?.write(this.state);
+        this.resend.delete(day);
+        if (this.state.lastSentDay === null || day > this.state.lastSentDay) {
+          this.state = { ...this.state, lastSentDay: day };
+          await this.stateFile?.write(this.state);
+        }
         sent.push({ day, eventId: recorded.eventId, partial: false });
       }
       if (includeToday) {

@@ -55,7 +55,7 @@ export const serviceSteps: Record<string, FlowStepPlan[]> = {
     { stepId: 'pay', kind: 'pay', typicalS: 60, fails: 'central' },
     { stepId: 'receipt', kind: 'result', typicalS: 10 },
   ],
-  'dossier-status': [
+  'dossier-lookup': [
     { stepId: 'start', kind: 'menu', typicalS: 8 },
     { stepId: 'identity', kind: 'identity', typicalS: 20, fails: 'input' },
     { stepId: 'lookup', kind: 'lookup', typicalS: 4, fails: 'central' },
@@ -79,10 +79,36 @@ export const serviceSteps: Record<string, FlowStepPlan[]> = {
     { stepId: 'start', kind: 'menu', typicalS: 8 },
     { stepId: 'list', kind: 'info', typicalS: 40 },
   ],
-  feedback: [
-    { stepId: 'start', kind: 'menu', typicalS: 8 },
-    { stepId: 'rating', kind: 'menu', typicalS: 10 },
-    { stepId: 'send', kind: 'submit', typicalS: 3, fails: 'central' },
+  'dossier-submission': [
+    { stepId: 'start', kind: 'menu', typicalS: 10 },
+    { stepId: 'procedure', kind: 'menu', typicalS: 25 },
+    { stepId: 'identity', kind: 'identity', typicalS: 20, fails: 'input' },
+    { stepId: 'phone', kind: 'input', typicalS: 30, fails: 'input' },
+    { stepId: 'confirm', kind: 'confirm', typicalS: 20 },
+    { stepId: 'submit', kind: 'submit', typicalS: 4, fails: 'central' },
+    { stepId: 'done', kind: 'result', typicalS: 15 },
+  ],
+  'security-report': [
+    { stepId: 'category', kind: 'menu', typicalS: 15 },
+    { stepId: 'where', kind: 'menu', typicalS: 15 },
+    { stepId: 'phone', kind: 'input', typicalS: 25, fails: 'input' },
+    { stepId: 'submit', kind: 'submit', typicalS: 4, fails: 'central' },
+    { stepId: 'done', kind: 'result', typicalS: 10 },
+  ],
+  'bhyt-registration': [
+    { stepId: 'consent', kind: 'consent', typicalS: 20 },
+    { stepId: 'identity', kind: 'identity', typicalS: 20, fails: 'input' },
+    { stepId: 'members', kind: 'menu', typicalS: 15 },
+    { stepId: 'quote', kind: 'lookup', typicalS: 4, fails: 'central' },
+    { stepId: 'pay', kind: 'pay', typicalS: 70, fails: 'central' },
+    { stepId: 'done', kind: 'result', typicalS: 10 },
+  ],
+  'digital-signature': [
+    { stepId: 'provider', kind: 'menu', typicalS: 20 },
+    { stepId: 'identity', kind: 'identity', typicalS: 20, fails: 'input' },
+    { stepId: 'phone', kind: 'input', typicalS: 25, fails: 'input' },
+    { stepId: 'submit', kind: 'submit', typicalS: 4, fails: 'central' },
+    { stepId: 'done', kind: 'result', typicalS: 10 },
   ],
 };
 
@@ -154,11 +180,14 @@ function serviceWeights(age: number, dayOfMonth: number): [string, number][] {
   return [
     ['health-check', elderly ? 6 : 1.2],
     ['bill-payment', (elderly ? 0.8 : 2) * billSeason],
-    ['dossier-status', elderly ? 0.5 : 1.2],
+    ['dossier-lookup', elderly ? 0.5 : 1.2],
+    ['dossier-submission', elderly ? 0.2 : 0.5],
     ['telehealth-appointment', elderly ? 1.2 : 0.3],
     ['bhxh-lookup', age >= 45 ? 0.9 : 0.5],
+    ['bhyt-registration', 0.3],
+    ['digital-signature', elderly ? 0.05 : 0.3],
+    ['security-report', 0.15],
     ['notices', 0.8],
-    ['feedback', 0.3],
   ];
 }
 

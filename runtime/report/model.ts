@@ -112,14 +112,14 @@ export interface ReportModel {
 export const serviceLabels: Record<string, string> = {
   'health-check': 'Kiểm tra sức khỏe',
   'telehealth-appointment': 'Đặt lịch khám từ xa',
-  'dossier-status': 'Tra cứu hồ sơ',
+  'dossier-lookup': 'Tra cứu hồ sơ',
   'dossier-submission': 'Nộp hồ sơ',
   'bill-payment': 'Thanh toán hóa đơn',
-  'security-report': 'Phản ánh an ninh',
+  'security-report': 'Báo tin an ninh',
   emergency: 'Gọi khẩn cấp',
   'bhyt-registration': 'Đăng ký BHYT',
   'bhxh-lookup': 'Tra cứu BHXH',
-  'signature-request': 'Chữ ký số',
+  'digital-signature': 'Chữ ký số',
   notices: 'Thông báo, du lịch',
   feedback: 'Góp ý',
 };
