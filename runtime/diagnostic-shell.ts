@@ -104,8 +104,9 @@ export class PaneText {
     }
   }
 
+  /** At most `maxLines`, the newest, the unfinished last line included. */
   lines(): string[] {
-    return this.current ? [...this.done, this.current] : [...this.done];
+    return (this.current ? [...this.done, this.current] : this.done).slice(-this.maxLines);
   }
 }
 

@@ -87,6 +87,10 @@ export function App({ client, clock, operator, shell, pollMs = 2000, initialView
     [client, clock, operator],
   );
 
+  // Always listening keeps the terminal in raw mode for the whole session: when the last active
+  // input hook lets go, Ink drops raw mode and detaches stdin, and keys typed while one field hands
+  // over to the next could be lost.
+  useInput(() => undefined);
   useInput(
     (input, key) => {
       const n = Number(input);

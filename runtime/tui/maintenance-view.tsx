@@ -47,7 +47,7 @@ export function MaintenanceView({ ctx, status, active, refresh }: { ctx: ViewCon
       </Text>
       <Text> </Text>
       <Text>While maintenance is on:</Text>
-      <Text>  - the resident screen shows "Trạm tạm ngưng phục vụ / Temporarily out of service";</Text>
+      <Text>  - residents see "Trạm tạm ngưng phục vụ / Temporarily out of service";</Text>
       <Text>  - no new resident session starts; records already taken still go to central;</Text>
       <Text>  - central sees "maintenance" on the station's status topic;</Text>
       <Text>  - device tests and calibration can run without a resident in the way.</Text>
