@@ -162,10 +162,28 @@ t.test('an unknown customer code says so, and the code can be typed again', asyn
   await s.stop();
 });
 
+t.test('electricity: the keypad types the 11 digits after PE', async (t) => {
+  const s = await serviceStation();
+  s.rpc.on('bills', (p) => (p['customerCode'] === 'PE01000123456'
+    ? { providerName: 'EVNHCMC', service: 'Tiền điện', customerName: 'NGUYỄN VĂN AN', bills: [{ billId: 'EVN-2611-0123456', period: '11/2026', amount: 1_284_350 }], total: 1_284_350 }
+    : { bills: [], total: 0 }));
+  await s.press('5', '1');
+  t.equal(s.screen().stepId, 'evn-code');
+  await s.type('01000123456');
+  await s.press('ok');
+  t.same(s.rpc.calls.at(-1)?.params, { provider: 'evn', customerCode: 'PE01000123456' });
+  t.match(s.text(), /1\.284\.350 ₫/);
+  await s.press('home', '5', '1');
+  await s.type('01000999999');
+  await s.press('ok');
+  t.equal(s.screen().stepId, 'no-bill-evn');
+  await s.stop();
+});
+
 t.test('an invalid customer code is refused three times, then the flow ends', async (t) => {
   const s = await serviceStation();
   answerBills(s, new Set());
-  await s.press('5', '1');
+  await s.press('5', '3');
   for (let i = 0; i < 2; i++) {
     await s.type('12');
     await s.press('ok');
