@@ -45,6 +45,11 @@ export interface DisplayServerOptions {
   keepAliveMs?: number;
   /** Longest POST body accepted, in bytes. Default 1024. */
   maxBodyBytes?: number;
+  /**
+   * Most event streams open at once. The kiosk needs one (two during a reload); the cap keeps a
+   * runaway local client from exhausting the daemon's file descriptors. Default 8.
+   */
+  maxStreams?: number;
 }
 
 /** What the page receives for each Screen: the Screen, plus its QR drawn on the server. */
@@ -248,6 +253,11 @@ export class DisplayServer {
   }
 
   private openStream(req: IncomingMessage, res: ServerResponse): void {
+    if (this.clients.size >= (this.options.maxStreams ?? 8)) {
+      res.setHeader('Retry-After', '1');
+      sendError(res, 503, { code: 'INPUT_INVALID', message: 'too many display connections' });
+      return;
+    }
     req.socket.setTimeout(0);
     res.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',

@@ -88,7 +88,11 @@ function stream(url: string) {
     async closed() {
       while (!ended) await new Promise<void>((r) => waiters.push(r));
     },
-    destroy: () => req.destroy(),
+    destroy: () => {
+      req.destroy();
+      ended = true;
+      wake();
+    },
   };
 }
 
@@ -254,6 +258,29 @@ t.test('stop ends open streams, unsubscribes, is bounded and idempotent; start c
   await server.start();
   t.equal((await call(server.url)).status, 200, 'restarts');
   await server.stop();
+});
+
+t.test('event streams are capped; a closed one frees its place', async (t) => {
+  const feed = new ScriptedScreenFeed(sampleScreens.home!);
+  const server = new DisplayServer({ host: '127.0.0.1', port: 0, feed, input: new RecordingInputSink(), logger, maxStreams: 2 });
+  await server.start();
+  t.teardown(() => server.stop());
+  const first = stream(server.url);
+  const second = stream(server.url);
+  await Promise.all([first.next(2), second.next(2)]);
+  const third = await call(server.url, { path: '/events' });
+  t.equal(third.status, 503);
+  t.equal(third.headers['retry-after'], '1');
+  first.destroy();
+  let reply: Reply | undefined;
+  // The server sees the close a moment after the client; try until the place is free.
+  for (let i = 0; i < 100 && reply?.status !== 200; i++) {
+    const s = stream(server.url);
+    reply = { status: (await s.next(1))?.retry === '1000' ? 200 : 503, headers: {}, body: '' };
+    s.destroy();
+  }
+  t.equal(reply?.status, 200);
+  second.destroy();
 });
 
 t.test('a busy port is a start failure with the address in the message', async (t) => {
