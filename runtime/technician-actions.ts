@@ -60,6 +60,31 @@ export interface OutboxInspector {
   retryFlagged(eventIds?: string[]): number;
 }
 
+/**
+ * The OutboxInspector from the journal (bodies, ages) and the outbox (flags). The outbox must offer
+ * `retryFlagged`: clear the refusal back-off of those records and drain now.
+ */
+export function outboxInspector(
+  journal: { unreleased(): { eventId: string; kind: string; recordedAt: number; personal: boolean; body: Record<string, unknown> }[] },
+  outbox: {
+    status(): { flagged: { eventId: string; reasonCode: number; refusals: number; retryAt: number }[] };
+    retryFlagged(eventIds?: string[]): number;
+  },
+): OutboxInspector {
+  return {
+    waiting: () => {
+      const flags = new Map(outbox.status().flagged.map((f) => [f.eventId, f]));
+      return journal.unreleased().map((r) => {
+        const flag = flags.get(r.eventId);
+        const entry: WaitingRecord = { eventId: r.eventId, kind: r.kind, recordedAt: r.recordedAt, personal: r.personal, state: flag ? 'flagged' : 'waiting', body: r.body };
+        if (flag) Object.assign(entry, { reasonCode: flag.reasonCode, refusals: flag.refusals, retryAt: flag.retryAt });
+        return entry;
+      });
+    },
+    retryFlagged: (eventIds) => outbox.retryFlagged(eventIds),
+  };
+}
+
 export interface TechnicianServices {
   clock: Clock;
   logger: Logger;

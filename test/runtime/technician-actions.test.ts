@@ -9,7 +9,7 @@ import type { DeviceReading, ScaleCalibration } from '../../runtime/control-meth
 import { StationError } from '../../runtime/errors.js';
 import type { ReceiptLine, RecordKind, RecordSink } from '../../runtime/ports.js';
 import {
-  AuditTrail, audited, redactBody, registerTechnicianActions, spanCalibration,
+  AuditTrail, audited, outboxInspector, redactBody, registerTechnicianActions, spanCalibration,
   type LiveReadingSource, type TechnicianServices, type WaitingRecord,
 } from '../../runtime/technician-actions.js';
 import type { Measurement, MeasureOptions, MeasurementKind } from '../../drivers/types.js';
@@ -262,4 +262,25 @@ t.test('audited() says so when the action ran but its audit record could not be 
 
 t.test('redactBody replaces personal keys at any depth', async (t) => {
   t.same(redactBody({ a: [{ fullName: 'X', ok: 1 }], b: { c: { address: 'Y' } } }), { a: [{ fullName: '[redacted]', ok: 1 }], b: { c: { address: '[redacted]' } } });
+});
+
+t.test('outboxInspector joins journal records with the outbox flags', async (t) => {
+  const journal = {
+    unreleased: () => [
+      { eventId: 's:1:1', kind: 'feedback', recordedAt: 5, personal: false, body: { rating: 4 } },
+      { eventId: 's:1:2', kind: 'health-record', recordedAt: 6, personal: true, body: { spo2: 97 } },
+    ],
+  };
+  let asked: string[] | undefined | 'none' = 'none';
+  const outbox = {
+    status: () => ({ flagged: [{ eventId: 's:1:2', reasonCode: 0x87, refusals: 2, retryAt: 99 }] }),
+    retryFlagged: (ids?: string[]) => ((asked = ids), 1),
+  };
+  const inspector = outboxInspector(journal, outbox);
+  t.same(inspector.waiting(), [
+    { eventId: 's:1:1', kind: 'feedback', recordedAt: 5, personal: false, state: 'waiting', body: { rating: 4 } },
+    { eventId: 's:1:2', kind: 'health-record', recordedAt: 6, personal: true, state: 'flagged', body: { spo2: 97 }, reasonCode: 0x87, refusals: 2, retryAt: 99 },
+  ]);
+  t.equal(inspector.retryFlagged(['s:1:2']), 1);
+  t.same(asked, ['s:1:2']);
 });
