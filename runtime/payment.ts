@@ -557,27 +557,3 @@ export async function runPayEffect(
     signal?.removeEventListener('abort', onAbort);
   }
 }
-
-/** The `payments` section of the station config (config/schema.json), after defaults. */
-export interface PaymentsConfig {
-  enabled: boolean;
-  bankBin?: string;
-  account?: string;
-  cardService: boolean;
-  timeoutS: number;
-  pollIntervalS: number;
-  reconcileIntervalS: number;
-  reconcileWindowS: number;
-}
-
-/** The PaymentService settings a `payments` config section gives; undefined when payments are off. */
-export function paymentSettingsFromConfig(
-  section: PaymentsConfig,
-): Pick<PaymentServiceOptions, 'bankBin' | 'account' | 'cardService' | 'timeoutMs' | 'pollIntervalMs' | 'reconcileIntervalMs' | 'reconcileWindowMs'> | undefined {
-  if (!section.enabled || !section.bankBin || !section.account) return undefined;
-  return {
-    bankBin: section.bankBin, account: section.account, cardService: section.cardService,
-    timeoutMs: section.timeoutS * 1000, pollIntervalMs: section.pollIntervalS * 1000,
-    reconcileIntervalMs: section.reconcileIntervalS * 1000, reconcileWindowMs: section.reconcileWindowS * 1000,
-  };
-}
