@@ -102,12 +102,15 @@ export class DisplayServer {
     this.clock = options.clock ?? systemClock;
   }
 
-  /** The page's address, e.g. `http://127.0.0.1:8080/`; valid once started. */
+  /**
+   * The page's address, e.g. `http://127.0.0.1:8080/`: the bound one while listening (port 0 becomes
+   * the real port), else the configured one, so status reports never throw.
+   */
   get url(): string {
     const address = this.server?.address() as AddressInfo | null | undefined;
-    if (!address) throw new StationError('NOT_RUNNING', 'the display server is not listening');
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-    return `http://${host}:${address.port}/`;
+    const host = address?.address ?? this.options.host ?? '127.0.0.1';
+    const port = address?.port ?? this.options.port ?? 8080;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
   }
 
   /** Number of the screen now showing: 1 for the first, one more for each screen the feed published. */

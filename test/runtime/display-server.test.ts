@@ -254,7 +254,7 @@ t.test('stop ends open streams, unsubscribes, is bounded and idempotent; start c
   t.ok(Date.now() - began < 1000, 'stopped promptly with clients connected');
   t.equal(feed.subscriberCount, 0);
   await server.stop();
-  t.throws(() => server.url, { code: 'NOT_RUNNING' });
+  t.equal(server.url, 'http://127.0.0.1:0/', 'the configured address once stopped');
   await server.start();
   t.equal((await call(server.url)).status, 200, 'restarts');
   await server.stop();
@@ -294,6 +294,7 @@ t.test('a busy port is a start failure with the address in the message', async (
   t.ok(isStationError(err, 'COMPONENT_START_FAILED'));
   t.match((err as Error).message, `127.0.0.1:${port}`);
   t.equal(feed.subscriberCount, 0, 'nothing left subscribed');
+  t.equal(server.url, `http://127.0.0.1:${port}/`, 'a status report can still name it');
 });
 
 t.test('the QR SVG decodes to its payload', async (t) => {
