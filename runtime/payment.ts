@@ -421,7 +421,7 @@ export class PaymentService {
     try {
       const answer = await this.o.rpc.call<Partial<PaymentStatusUpdate>>(
         'payment-status',
-        { paymentId: r.paymentId, reference: r.reference, amount: r.amount },
+        { paymentId: r.paymentId, amount: r.amount, ...(r.reference ? { reference: r.reference } : {}) },
         { timeoutMs: this.o.rpcTimeoutMs ?? 5000 },
       );
       this.setReachable(entry, true);
@@ -453,7 +453,9 @@ export class PaymentService {
 
   private async persist(): Promise<void> {
     try {
-      await this.o.ledger.save([...this.open.values()].map((e) => e.record));
+      // Minimised at rest: the bill reference (it can hold a customer code), the purpose and the QR
+      // are not needed to reconcile a payment with central after a restart, so they are not kept.
+      await this.o.ledger.save([...this.open.values()].map((e) => ({ ...e.record, reference: '', purpose: '', payload: '' })));
     } catch (err) {
       // The journal already holds every state change; the ledger only speeds up restart recovery.
       this.o.logger.error({ err: toErrorShape(err) }, 'could not save the payment ledger');

@@ -346,3 +346,18 @@ t.test('the payments config section: defaults off, beneficiary required when on'
   t.ok(on.ok);
   if (on.ok) t.match(on.config['payments'], { enabled: true, bankBin: '970436', account: '1017788990', timeoutS: 240, pollIntervalS: 3 });
 });
+
+t.test('the ledger keeps only what reconciliation needs: no bill reference, purpose or QR at rest', async (t) => {
+  const { ledger, service } = setup();
+  await service.start();
+  const handle = await service.create(bill);
+  const kept = ledger.saved[0]!;
+  t.equal(kept.paymentId, handle.paymentId);
+  t.equal(kept.amount, 356_000);
+  t.equal(kept.reference, '');
+  t.equal(kept.purpose, '');
+  t.equal(kept.payload, '');
+  t.notMatch(JSON.stringify(ledger.saved), /PE01000123456/);
+  t.equal(handle.current().reference, 'PE01000123456-2611', 'the live payment still has it');
+  await service.stop();
+});
