@@ -195,3 +195,17 @@ t.test('station vietqr exits 1 naming the invalid argument', async (t) => {
     t.match(r.stderr, re, argv.join(' '));
   }
 });
+
+t.test('property: the parser never throws, and any one changed character is caught', async (t) => {
+  fc.assert(fc.property(fc.string({ maxLength: 200 }), (s) => {
+    const r = parseVietQr(s);
+    return typeof r.ok === 'boolean';
+  }), { numRuns: 500 });
+  const good = published[3]!.payload;
+  fc.assert(fc.property(fc.integer({ min: 0, max: good.length - 1 }), fc.integer({ min: 0x20, max: 0x7e }), (at, code) => {
+    const ch = String.fromCharCode(code);
+    fc.pre(good[at] !== ch);
+    // CRC-16 detects every error burst of 16 bits or less, so one substituted byte never passes.
+    return !parseVietQr(good.slice(0, at) + ch + good.slice(at + 1)).ok;
+  }), { numRuns: 500 });
+});
