@@ -94,6 +94,21 @@ for (const mode of ['keypad', 'touch'] as const) {
     t.teardown(() => rig.session.stop());
     const r = await resident(t, rig.session, rig.clock, mode);
     t.match(await r.text(), 'Kiểm tra sức khỏe');
+    if (mode === 'keypad') {
+      rig.session.setLinkOnline(false);
+      await r.wait(0);
+      t.match(await r.page.innerText('#banners'), 'Mất kết nối với trung tâm', 'offline banner while central is unreachable');
+      rig.session.setLinkOnline(true);
+      await r.wait(0);
+      t.equal(await r.page.innerText('#banners'), '', 'and gone when it is back');
+      rig.session.setMaintenance(true);
+      await r.wait(0);
+      t.equal(await r.page.getAttribute('body', 'data-kind'), rig.session.current().kind, 'maintenance screen from the engine');
+      await r.page.screenshot({ path: `${shots}/flow-maintenance.png` });
+      rig.session.setMaintenance(false);
+      await r.wait(0);
+      t.equal(await r.page.getAttribute('body', 'data-kind'), 'home');
+    }
     await r.act('1');
     t.equal(await r.page.textContent('#title'), rig.session.current().title, 'intro on screen');
     await r.act('ok');

@@ -151,7 +151,11 @@ t.test('idle countdown, maintenance, out of service, offline banner', async (t) 
   await show(sampleScreens.idle!);
   t.match(await page.innerText('.countdown'), /2\d|1\d/);
   await show(sampleScreens.maintenance!);
-  t.match(await page.innerText('#banners'), 'Trạm đang bảo trì');
+  t.match(await visibleText(), 'Trạm đang được bảo trì');
+  t.equal(await page.innerText('#banners'), '', 'the maintenance screen does not repeat itself in a banner');
+  t.equal(await page.$$eval('#keys', (n: any[]) => n[0].getBoundingClientRect().height), 0, 'no empty key bar');
+  await show({ ...sampleScreens.result!, title: 'Kết quả (bảo trì sắp bắt đầu)', banners: { maintenance: true } });
+  t.match(await page.innerText('#banners'), 'Trạm đang bảo trì', 'over a resident\'s screen the banner shows');
   await show(sampleScreens.outOfService!);
   t.match(await visibleText(), 'Tạm ngừng phục vụ');
   t.equal(await page.innerText('#banners'), '');
