@@ -5,6 +5,17 @@
  */
 import type { Key } from './input.js';
 
+/**
+ * How the flow engine (runtime/flow-engine.ts renderScreen) uses the kinds:
+ * - `lookup` is every "please wait" screen of a working step (lookup, submit, print): `progress.label`
+ *   says what is happening; no options.
+ * - `emergency` is every screen of the emergency flow (hotlines in `body[0]`); `tone` is `danger` on results.
+ * - `error` is the built-in failure screen (`errorCode` set, body ends with the automatic return note);
+ *   `end` is a flow's last screen and also the built-in "ended, nothing sent" screen.
+ * - `idle-warning` carries `countdown` (seconds, updated every second); `pay` carries `qr` and `countdown`.
+ * - `out-of-service` is shown by runtime/flow-service.ts before the flows have started.
+ * - When Help is pressed, the same kind is kept and `body` is replaced by the help text, `keys` by Back/Home.
+ */
 export type ScreenKind =
   | 'home' | 'menu' | 'info' | 'input' | 'identity' | 'consent' | 'measure' | 'lookup' | 'confirm'
   | 'pay' | 'result' | 'error' | 'end' | 'idle-warning' | 'maintenance' | 'out-of-service' | 'emergency';
