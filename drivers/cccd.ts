@@ -228,3 +228,9 @@ export class CccdScannerEmulator implements DeviceEmulator {
 export function cccdError(error: string): StationError {
   return new StationError('CCCD_INVALID', error);
 }
+
+/** Writes an identity back in the chip CCCD's QR layout, for consumers that take the scanner's line. */
+export function formatCccdQr(identity: CccdIdentity): string {
+  const ddmmyyyy = (iso: string) => `${iso.slice(8, 10)}${iso.slice(5, 7)}${iso.slice(0, 4)}`;
+  return [identity.id, identity.oldId ?? '', identity.name, ddmmyyyy(identity.birthDate), identity.sex === 'male' ? 'Nam' : 'Nữ', identity.address, ddmmyyyy(identity.issueDate)].join('|');
+}

@@ -10,6 +10,7 @@ import type { Logger } from '../runtime/logger.js';
 import type { HubEntry } from './device-hub.js';
 import { createSimulatedHealthSensors, type SimulatedHealthSensors } from './health-sensors-sim.js';
 import type { StatusIndicators } from './indicators.js';
+import type { GpioIoPlugin } from './johnny-five-io.js';
 import { PulseOximeter } from './max30102.js';
 import { InfraredThermometer } from './mlx90614.js';
 import { createSerialGpioDevices, type SerialGpioDevicesConfig, type SimulatedHardware } from './serial-gpio-devices.js';
@@ -31,6 +32,8 @@ export interface StationDevices {
   /** Devices switched off in config. */
   disabled: DeviceName[];
   indicators?: StatusIndicators;
+  /** The GPIO IO plugin shared by keypad and indicators: closed last, after both stopped. */
+  io?: GpioIoPlugin;
   /** Handles on the simulated hardware (absent parts are real or disabled). */
   sim: SimulatedHardware & { health?: SimulatedHealthSensors };
 }
@@ -109,5 +112,5 @@ export async function createStationDevices(
           }),
     };
   }
-  return { entries, disabled, sim, ...(serialGpio.indicators ? { indicators: serialGpio.indicators } : {}) };
+  return { entries, disabled, sim, ...(serialGpio.indicators ? { indicators: serialGpio.indicators } : {}), ...(serialGpio.io ? { io: serialGpio.io } : {}) };
 }

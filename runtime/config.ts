@@ -51,6 +51,19 @@ export interface StationConfig {
   centralSim: { enabled: boolean; paymentDelayMs: number; [key: string]: unknown };
   display: { enabled: boolean; host: string; port: number; voice: boolean; [key: string]: unknown };
   telemetry: { intervalS: number };
+  security: { provisioningFile: string; generateProvisioning: boolean; commandKeys: Record<string, string> };
+  flows: { dir: string; stepTimeoutMs: number; idleWarningSeconds: number; noticeMs: number };
+  payments: {
+    enabled: boolean;
+    bankBin?: string;
+    account?: string;
+    cardService: boolean;
+    timeoutS: number;
+    pollIntervalS: number;
+    reconcileIntervalS: number;
+    reconcileWindowS?: number;
+  };
+  health: { thresholds: Record<string, unknown> };
   devices: Partial<Record<DeviceName, DeviceConfigBase>>;
   [section: string]: unknown;
 }

@@ -12,6 +12,7 @@ import { LogBuffer } from './log-buffer.js';
 import { createStation } from './station.js';
 import { SystemdNotifier, unixDatagramSender } from './sd-notify.js';
 import { isStationError } from './errors.js';
+import type { RealTransports } from '../drivers/station-devices.js';
 
 export interface DaemonOptions {
   configFile: string;
@@ -44,6 +45,21 @@ function applyOverrides(config: StationConfig, options: DaemonOptions): StationC
   return next;
 }
 
+/**
+ * Openers of the real transports, loaded only when a device in the config is `real`, so a
+ * simulation never loads i2c-bus, serialport's bindings or onoff.
+ */
+async function realTransports(config: StationConfig): Promise<RealTransports> {
+  const real = Object.values(config.devices).filter((d) => d && d.enabled !== false && d.mode === 'real');
+  if (real.length === 0) return {};
+  const [{ openRealI2cBus }, { createRealSerialLink }, { createRealGpio }] = await Promise.all([
+    import('../drivers/transports/i2c-real.js'),
+    import('../drivers/transports/serial-real.js'),
+    import('../drivers/transports/gpio-real.js'),
+  ]);
+  return { openI2c: openRealI2cBus, openSerial: createRealSerialLink, openGpio: () => createRealGpio() };
+}
+
 /** Runs the daemon until SIGTERM/SIGINT; resolves with the exit code. */
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   let config: StationConfig;
@@ -67,6 +83,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     logger,
     logBuffer,
     version: readVersion(),
+    transports: await realTransports(config),
+    startCentralSim: async (o) => {
+      const { startCentralSim } = await import('../scripts/central-sim.js');
+      return startCentralSim({ url: o.url, protocolVersion: o.protocolVersion, stationId: o.stationId, paymentDelayMs: o.paymentDelayMs, clock: o.clock, logger: o.logger });
+    },
   });
 
   const notifySocket = process.env.NOTIFY_SOCKET;
@@ -105,8 +126,15 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     return 1;
   }
   const summary = `station ${config.station.id} ready; control socket ${station.socketPath}`;
-  logger.info({ component: 'station', socket: station.socketPath, dataDir: config.dataDir }, 'ready');
-  process.stderr.write(`${summary}\n`);
+  const where = [
+    `  data       ${config.dataDir}`,
+    `  broker     ${station.brokerUrl() ? `${station.brokerUrl()} (embedded, MQTT 3.1.1)` : config.mqtt.url}`,
+    ...(config.centralSim.enabled ? ['  central    simulator on the same broker'] : []),
+    `  display    ${station.displayUrl() ?? 'off'}`,
+    `  control    ${station.socketPath}  (station status --socket ${station.socketPath})`,
+  ];
+  logger.info({ component: 'station', socket: station.socketPath, dataDir: config.dataDir, display: station.displayUrl(), broker: station.brokerUrl() ?? config.mqtt.url }, 'ready');
+  process.stderr.write(`${summary}\n${where.join('\n')}\n`);
   notifier?.ready(summary);
   return stopped;
 }

@@ -1,18 +1,45 @@
 /**
  * The station application: builds every component from what the composition root hands it
- * (config, clock, logger, device factories) and wires them together. It reads no environment and
+ * (config, clock, logger, device transports) and wires them together. It reads no environment and
  * touches no hardware itself, so tests build a whole station in-process with simulated devices.
+ *
+ * Start order (stop is the reverse): data directory → embedded broker → central simulator → central
+ * link (journal, MQTT, outbox, RPC, commands) → devices → analytics → payments → flow session →
+ * display → control socket → health telemetry. The journal is required; devices, the display and
+ * the simulator are optional and reported when they fail.
  */
 import { mkdir } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { isAbsolute, resolve } from 'node:path';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import { resolveDataPath, validateConfig, type StationConfig } from './config.js';
 import { Lifecycle, type Component } from './lifecycle.js';
 import { ControlSocket } from './control-socket.js';
-import type { LinkReport, OutboxReport, StatusReport } from './control-methods.js';
+import type { LinkReport, OutboxReport, StationAlert, StatusReport } from './control-methods.js';
 import { EventLoopMonitor } from './event-loop-monitor.js';
 import { isLogLevel, type LogBuffer } from './log-buffer.js';
 import { StationError } from './errors.js';
+import { EmbeddedBroker } from './embedded-broker.js';
+import { CentralLink } from './central-link.js';
+import type { LinkAlert } from './mqtt-link.js';
+import { loadJournalBox } from './provisioning.js';
+import { DeviceHub } from '../drivers/device-hub.js';
+import { createStationDevices, type RealTransports, type StationDevices } from '../drivers/station-devices.js';
+import { StationAnalytics } from './analytics.js';
+import { PaymentService, openPaymentLedger } from './payment.js';
+import { FlowSession, paymentRunnerFor } from './session.js';
+import { FileSnapshotStore } from './snapshot-store.js';
+import { defaultEngineConfig, type EngineConfig } from './flow-engine.js';
+import { formatFlowProblems, loadFlowBundle } from './flow-bundle.js';
+import { DisplayServer } from './display-server.js';
+import { StationHealthReporter } from './station-health.js';
+import { deviceNames, type MeasureService } from '../drivers/types.js';
+import type { ReceiptPrinter } from './ports.js';
+import { formatCccdQr } from '../drivers/cccd.js';
+
+/** A development stand-in for central, started against the embedded broker (scripts/central-sim). */
+export type CentralSimStarter = (options: { url: string; protocolVersion: 4 | 5; stationId: string; paymentDelayMs: number; clock: Clock; logger: Logger }) => Promise<{ stop(): Promise<void> }>;
 
 export interface StationDeps {
   config: StationConfig;
@@ -22,12 +49,25 @@ export interface StationDeps {
   logger: Logger;
   logBuffer: LogBuffer;
   version: string;
+  /** Real transports for devices whose mode is `real`; none in simulation. */
+  transports: RealTransports;
+  /** Needed only when `centralSim.enabled`. */
+  startCentralSim?: CentralSimStarter;
+  /** The flows folder when `flows.dir` is relative; default the package's flows/. */
+  packageRoot?: string;
 }
 
 export interface Station {
   readonly lifecycle: Lifecycle;
   readonly control: ControlSocket;
   readonly socketPath: string;
+  /** Built at start; simulated hardware handles for drills and tests. */
+  devices(): StationDevices | undefined;
+  session(): FlowSession | undefined;
+  link(): CentralLink;
+  /** The embedded broker's URL when one runs. */
+  brokerUrl(): string | undefined;
+  displayUrl(): string | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
   status(): StatusReport;
@@ -35,56 +75,305 @@ export interface Station {
   healthy(): boolean;
 }
 
+const defaultPackageRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', fileURLToPath(import.meta.url).includes('/dist/') ? '..' : '.');
+
 export function createStation(deps: StationDeps): Station {
   const { config, clock, logger, logBuffer } = deps;
+  const log = (component: string) => logger.child({ component });
   const dataDir = config.dataDir;
   const socketPath = resolveDataPath(dataDir, config.control.socketPath);
-  const lifecycle = new Lifecycle(clock, logger.child({ component: 'lifecycle' }), { stopTimeoutMs: config.lifecycle.stopTimeoutMs });
+  const lifecycle = new Lifecycle(clock, log('lifecycle'), { stopTimeoutMs: config.lifecycle.stopTimeoutMs });
   const startedAt = clock.now();
   const maintenance: { on: boolean; reason?: string } = { on: false };
+  const alerts: StationAlert[] = [];
+  const raise = (alert: StationAlert) => {
+    alerts.unshift(alert);
+    alerts.length = Math.min(alerts.length, 50);
+  };
+  const packageRoot = deps.packageRoot ?? defaultPackageRoot;
+  const flowsDir = isAbsolute(config.flows.dir) ? config.flows.dir : resolve(packageRoot, config.flows.dir);
 
-  const dataDirComponent: Component = {
+  const embedded = config.mqtt.embeddedBroker.enabled
+    ? new EmbeddedBroker({ host: config.mqtt.embeddedBroker.host, port: config.mqtt.embeddedBroker.port, logger: log('embedded-broker') })
+    : undefined;
+  // aedes speaks only MQTT 3.1.1; external brokers get the configured level.
+  const protocolVersion: 4 | 5 = embedded ? 4 : config.mqtt.protocolVersion;
+  const brokerUrl = () => (embedded ? embedded.url : config.mqtt.url);
+
+  let hub: DeviceHub | undefined;
+  let devices: StationDevices | undefined;
+  let session: FlowSession | undefined;
+  let display: DisplayServer | undefined;
+  let bundleFlows: Record<string, unknown> = {};
+  let bundleDigest = '';
+
+  const tls = config.mqtt.tls
+    ? { caFile: resolveDataPath(dataDir, config.mqtt.tls.ca), certFile: resolveDataPath(dataDir, config.mqtt.tls.cert), keyFile: resolveDataPath(dataDir, config.mqtt.tls.key) }
+    : null;
+  const security = config.security;
+  let linkHolder: CentralLink | undefined;
+  const centralLink = (box: Awaited<ReturnType<typeof loadJournalBox>>): CentralLink =>
+    new CentralLink({
+      stationId: config.station.id,
+      dataDir,
+      clock,
+      logger,
+      box,
+      mqtt: {
+        url: brokerUrl(),
+        protocolVersion,
+        tls,
+        sessionExpirySec: config.mqtt.sessionExpiryS,
+        keepaliveSec: config.mqtt.keepaliveS,
+        birth: () => ({
+          versions: { station: deps.version, node: process.versions.node },
+          devices: (hub?.statuses() ?? []).map((d) => ({ id: d.name, kind: d.name, mode: d.mode, state: d.health })),
+          flows: bundleDigest ? Object.keys(bundleFlows).map((id) => ({ id, version: bundleDigest })) : [],
+          capabilities: ['rpc-envelope', 'receipts', 'signed-commands', 'fhir-r4'],
+        }),
+      },
+      commandKeys: security.commandKeys,
+      commandHandlers: {
+        maintenance: async (args) => {
+          if (typeof args.on !== 'boolean') throw new StationError('CMD_REJECTED', 'args.on must be true or false');
+          setMaintenance(args.on, typeof args.reason === 'string' ? args.reason : undefined);
+          return { on: maintenance.on };
+        },
+        selftest: async () => ({ healthy: healthy(), devices: hub?.statuses() ?? [], components: lifecycle.reports() }),
+        logs: async (args) => {
+          const lines = typeof args.lines === 'number' && Number.isInteger(args.lines) ? Math.min(Math.max(args.lines, 1), 5000) : 200;
+          return { lines: logBuffer.tail(lines) };
+        },
+      },
+    });
+
+  const link = (): CentralLink => {
+    if (!linkHolder) throw new StationError('NOT_RUNNING', 'the central link has not started');
+    return linkHolder;
+  };
+
+  const setMaintenance = (on: boolean, reason?: string) => {
+    maintenance.on = on;
+    if (on && reason) maintenance.reason = reason;
+    else delete maintenance.reason;
+    session?.setMaintenance(on);
+    logger.info({ component: 'station', maintenance: on }, 'maintenance mode changed');
+  };
+
+  lifecycle.add({
     name: 'data-dir',
     start: async () => {
       await mkdir(dataDir, { recursive: true, mode: 0o750 });
     },
     stop: async () => undefined,
-  };
-
-  const loop = new EventLoopMonitor(clock);
-  const control = new ControlSocket({
-    path: socketPath,
-    mode: config.control.mode,
-    maxLineBytes: config.control.maxLineBytes,
-    logger: logger.child({ component: 'control' }),
   });
 
-  lifecycle.add(dataDirComponent);
+  if (embedded) lifecycle.add({ name: 'embedded-broker', start: () => embedded.start(), stop: () => embedded.stop() });
+
+  if (config.centralSim.enabled) {
+    let sim: { stop(): Promise<void> } | undefined;
+    lifecycle.add({
+      name: 'central-sim',
+      optional: true,
+      start: async () => {
+        if (!deps.startCentralSim) throw new StationError('COMPONENT_START_FAILED', 'the central simulator is not available in this build');
+        sim = await deps.startCentralSim({ url: brokerUrl(), protocolVersion, stationId: config.station.id, paymentDelayMs: config.centralSim.paymentDelayMs, clock, logger: log('central-sim') });
+      },
+      stop: async () => sim?.stop(),
+    });
+  }
+
+  lifecycle.add({
+    name: 'central-link',
+    start: async () => {
+      const box = await loadJournalBox(resolveDataPath(dataDir, security.provisioningFile), security.generateProvisioning);
+      linkHolder = centralLink(box);
+      linkHolder.events.on('alert', linkHolder, (a: LinkAlert) => raise({ code: a.code, message: a.message, at: a.at, severity: 'warning' }));
+      linkHolder.events.on('state', linkHolder, (s) => {
+        session?.setLinkOnline(s.state === 'connected');
+        if (s.state === 'connected') logger.info({ component: 'mqtt-link', url: s.url, protocolVersion: s.protocolVersion }, 'link connected');
+      });
+      await linkHolder.start();
+    },
+    stop: async () => {
+      if (!linkHolder) return;
+      linkHolder.events.offOwner(linkHolder);
+      await linkHolder.stop();
+    },
+  });
+
+  lifecycle.add({
+    name: 'devices',
+    start: async () => {
+      devices = await createStationDevices(config, { clock, logger, transports: deps.transports });
+      hub = new DeviceHub(devices.entries, clock, log('device-hub'), { disabled: devices.disabled });
+      hub.events.on('key', hub, (key) => session?.input({ type: 'key', key }));
+      hub.events.on('scan', hub, (identity) => session?.input({ type: 'scan', text: formatCccdQr(identity) }));
+      hub.events.on('scanRejected', hub, () => session?.input({ type: 'scan', text: '' }));
+      hub.events.on('status', hub, (s) => {
+        if (s.health === 'missing' || s.health === 'degraded') raise({ code: `DEVICE_${s.health.toUpperCase()}`, message: `${s.name}: ${s.reason ?? s.health}`, at: s.since, severity: 'warning' });
+      });
+      await hub.start();
+      await devices.indicators?.start();
+    },
+    stop: async () => {
+      await devices?.indicators?.stop();
+      if (hub) {
+        hub.events.offOwner(hub);
+        await hub.stop();
+      }
+      devices?.io?.close();
+    },
+  });
+
+  const analytics = new StationAnalytics({ clock, logger: log('analytics'), records: { record: (k, p, o) => link().record(k, p, o) }, dataDir, stationId: config.station.id });
+  lifecycle.add({ name: 'analytics', optional: true, start: () => analytics.start(), stop: () => analytics.stop() });
+
+  const paymentsConfig = config.payments;
+  let payments: PaymentService | undefined;
+  if (paymentsConfig.enabled) {
+    lifecycle.add({
+      name: 'payments',
+      optional: true,
+      start: async () => {
+        if (!paymentsConfig.bankBin || !paymentsConfig.account) throw new StationError('CONFIG_INVALID', 'payments.bankBin and payments.account are required when payments are enabled');
+        payments = new PaymentService({
+          clock, logger: log('payments'), records: link(), rpc: link(), ledger: await openPaymentLedger(dataDir, log('payments')),
+          stationId: config.station.id, bankBin: paymentsConfig.bankBin, account: paymentsConfig.account, cardService: paymentsConfig.cardService,
+          timeoutMs: paymentsConfig.timeoutS * 1000, pollIntervalMs: paymentsConfig.pollIntervalS * 1000, reconcileIntervalMs: paymentsConfig.reconcileIntervalS * 1000,
+          ...(paymentsConfig.reconcileWindowS ? { reconcileWindowMs: paymentsConfig.reconcileWindowS * 1000 } : {}),
+        });
+        await payments.start();
+      },
+      stop: async () => payments?.stop(),
+    });
+  }
+
+  const flowsConfig = config.flows;
+  const engineConfig: EngineConfig = {
+    ...defaultEngineConfig,
+    stepTimeoutMs: flowsConfig.stepTimeoutMs,
+    idleWarningSeconds: flowsConfig.idleWarningSeconds,
+    noticeMs: flowsConfig.noticeMs,
+    defaultLocale: config.station.locale,
+    station: { id: config.station.id, name: config.station.name, ...config.station.site },
+    healthThresholds: { ...defaultEngineConfig.healthThresholds, ...config.health.thresholds } as EngineConfig["healthThresholds"],
+  };
+
+  lifecycle.add({
+    name: 'flow-session',
+    start: async () => {
+      const loaded = await loadFlowBundle(flowsDir);
+      if (!loaded.ok) throw new StationError('FLOW_INVALID', formatFlowProblems(loaded.problems).join('\n'));
+      bundleFlows = loaded.bundle.flows;
+      bundleDigest = loaded.bundle.digest;
+      session = new FlowSession({
+        bundle: loaded.bundle,
+        config: engineConfig,
+        clock,
+        logger: log('session'),
+        measure: hub ?? missingDevices,
+        rpc: link(),
+        records: link(),
+        printer: hub ?? missingDevices,
+        ...(payments ? { payments: paymentRunnerFor(payments) } : {}),
+        store: new FileSnapshotStore(dataDir, log('session')),
+        analytics,
+        hooks: {
+          onInterruptedMeasurement: (kind) => {
+            logger.warn({ component: 'session', kind }, 'a measurement was interrupted by a restart; the device was left safe at start');
+          },
+        },
+      });
+      session.setMaintenance(maintenance.on);
+      session.setLinkOnline(link().status().link.state === 'connected');
+      await session.start();
+    },
+    stop: async () => session?.stop(),
+  });
+
+  if (config.display.enabled) {
+    lifecycle.add({
+      name: 'display',
+      optional: true,
+      start: async () => {
+        if (!session) throw new StationError('NOT_RUNNING', 'no flow session to display');
+        display = new DisplayServer({ host: config.display.host, port: config.display.port, feed: session, input: session, logger: log('display'), clock });
+        await display.start();
+      },
+      stop: async () => display?.stop(),
+    });
+  }
+
+  const loop = new EventLoopMonitor(clock);
+  const control = new ControlSocket({ path: socketPath, mode: config.control.mode, maxLineBytes: config.control.maxLineBytes, logger: log('control') });
   lifecycle.add(loop);
   lifecycle.add(control);
+  const health = new StationHealthReporter({
+    clock, logger: log('station-health'), intervalS: config.telemetry.intervalS, dataDir,
+    sink: { telemetry: (device, payload) => linkHolder?.telemetry(device, payload) },
+    lagMs: () => loop.lagMs,
+    outboxDepth: () => linkHolder?.status().depth ?? 0,
+  });
+  lifecycle.add(health);
 
-  const linkReport = (): LinkReport => ({ state: 'disabled', url: config.mqtt.url });
-  const outboxReport = (): OutboxReport => ({ depth: 0, oldestAgeS: null, flagged: 0, telemetryDropped: 0 });
+  const linkReport = (): LinkReport => {
+    if (!linkHolder?.link) return { state: 'stopped', url: brokerUrl() };
+    const info = linkHolder.status().link;
+    return {
+      state: info.state,
+      url: info.url,
+      protocolVersion: info.protocolVersion,
+      ...(info.connectedSince !== null ? { since: info.connectedSince } : {}),
+      ...(info.lastError ? { lastError: info.lastError } : {}),
+    };
+  };
+  const outboxReport = (): OutboxReport => {
+    if (!linkHolder?.outbox) return { depth: 0, oldestAgeS: null, flagged: 0, telemetryDropped: 0 };
+    const s = linkHolder.status();
+    return {
+      depth: s.depth,
+      oldestAgeS: s.oldestAgeMs === null ? null : Math.round(s.oldestAgeMs / 1000),
+      flagged: s.flagged.length,
+      telemetryDropped: s.telemetry.droppedCap + s.telemetry.droppedExpired + s.telemetry.droppedUnsent,
+      awaitingReceipt: s.awaitingReceipt,
+      resends: s.resends,
+      flaggedRecords: s.flagged,
+      journal: s.journal,
+      bootSeq: s.bootSeq,
+    };
+  };
 
   const healthy = (): boolean =>
     lifecycle.reports().every((r) => r.optional || r.state === 'running') && loop.lagMs < config.lifecycle.watchdogLagMs;
 
-  const status = (): StatusReport => ({
-    stationId: config.station.id,
-    version: deps.version,
-    pid: process.pid,
-    startedAt: new Date(startedAt).toISOString(),
-    uptimeS: Math.round((clock.now() - startedAt) / 1000),
-    components: lifecycle.reports(),
-    link: linkReport(),
-    outbox: outboxReport(),
-    eventLoopLagMs: loop.lagMs,
-    maintenance: { ...maintenance },
-    healthy: healthy(),
-  });
+  const status = (): StatusReport => {
+    let sessionsToday: number | undefined;
+    try {
+      sessionsToday = analytics.summary({ range: 'today' }).totals.sessions;
+    } catch {
+      sessionsToday = undefined;
+    }
+    return {
+      stationId: config.station.id,
+      version: deps.version,
+      pid: process.pid,
+      startedAt: new Date(startedAt).toISOString(),
+      uptimeS: Math.round((clock.now() - startedAt) / 1000),
+      components: lifecycle.reports(),
+      link: linkReport(),
+      outbox: outboxReport(),
+      eventLoopLagMs: loop.lagMs,
+      maintenance: { ...maintenance },
+      healthy: healthy(),
+      ...(display ? { display: { url: display.url } } : {}),
+      ...(sessionsToday !== undefined ? { sessionsToday } : {}),
+      alerts: [...alerts],
+    };
+  };
 
   control.handle('status', () => status());
-  control.handle('devices', () => []);
+  control.handle('devices', () => hub?.statuses() ?? deviceNames.filter((n) => config.devices[n]).map((name) => ({ name, mode: config.devices[name]!.mode, health: 'starting' as const, since: startedAt })));
   control.handle('outbox', () => outboxReport());
   control.handle('config.get', () => ({ file: deps.configFile, config }));
   control.handle('config.validate', (params) => {
@@ -95,10 +384,7 @@ export function createStation(deps: StationDeps): Station {
   control.handle('maintenance.set', (params) => {
     if (typeof params.on !== 'boolean') throw new StationError('CONTROL_BAD_PARAMS', 'params.on must be true or false');
     if (params.reason !== undefined && typeof params.reason !== 'string') throw new StationError('CONTROL_BAD_PARAMS', 'params.reason must be a string');
-    maintenance.on = params.on;
-    if (params.on && params.reason) maintenance.reason = params.reason;
-    else delete maintenance.reason;
-    logger.info({ component: 'station', maintenance: maintenance.on }, 'maintenance mode changed');
+    setMaintenance(params.on, params.reason);
     return { ...maintenance };
   });
   control.handle('logs.tail', (params) => {
@@ -113,14 +399,26 @@ export function createStation(deps: StationDeps): Station {
     ctx.onClose(unsubscribe);
     return { subscribed: true as const };
   });
+  control.handle('analytics.summary', (params) => analytics.summary(params));
 
   return {
     lifecycle,
     control,
     socketPath,
+    devices: () => devices,
+    session: () => session,
+    link,
+    brokerUrl: () => embedded?.url,
+    displayUrl: () => display?.url,
     start: () => lifecycle.start(),
     stop: () => lifecycle.stop(),
     status,
     healthy,
   };
 }
+
+/** Stands in for the hub when the devices component failed: every measurement and print says the device is missing. */
+const missingDevices: MeasureService & ReceiptPrinter = {
+  measure: () => Promise.reject(new StationError('DEVICE_MISSING')),
+  print: () => Promise.reject(new StationError('DEVICE_MISSING')),
+};
