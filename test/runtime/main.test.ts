@@ -91,3 +91,42 @@ t.test('check-config exits 0 when valid, 1 with one line per problem', async (t)
   t.ok(lines.some((l: string) => l.includes('/devices/lidar: unknown device kind "lidar"')));
   t.ok(lines.some((l: string) => l.includes('/devices/spo2/address: expected a number <= 119')));
 });
+
+t.test('the simulation as npm start runs it: status answers, the display page loads, telemetry reaches the embedded broker', async (t) => {
+  const mqtt = await import('mqtt');
+  const daemon = startDaemon(
+    testConfig((c) => {
+      c.mqtt.embeddedBroker = { enabled: true, host: '127.0.0.1', port: 0 };
+      c.centralSim = { enabled: true, paymentDelayMs: 1000 };
+      c.display = { enabled: true, host: '127.0.0.1', port: 0 };
+      c.telemetry = { intervalS: 1 };
+    }),
+  );
+  t.teardown(() => daemon.child.kill('SIGKILL'));
+  await daemon.ready;
+  t.match(daemon.output(), /broker\s+mqtt:\/\/127\.0\.0\.1:\d+ \(embedded, MQTT 3\.1\.1\)/, 'prints what runs where');
+  const client = new ControlClient(daemon.socketPath);
+  await client.connect();
+  const status = await client.call('status');
+  client.close();
+  if (!status.ok) throw new Error(status.error.message);
+  const names = status.data.components.filter((c) => c.state === 'running').map((c) => c.name);
+  for (const name of ['embedded-broker', 'central-sim', 'central-link', 'devices', 'flow-session', 'display', 'control-socket']) {
+    t.ok(names.includes(name), `${name} running`);
+  }
+  const page = await fetch(status.data.display!.url);
+  t.equal(page.status, 200);
+  t.match(await page.text(), /<html lang="vi">/);
+
+  const sub = mqtt.connect(status.data.link.url, { protocolVersion: 4 });
+  t.teardown(() => sub.end(true));
+  const telemetry = await new Promise<{ topic: string; body: any }>((resolve, reject) => {
+    sub.on('error', reject);
+    sub.on('message', (topic, payload) => resolve({ topic, body: JSON.parse(payload.toString()) }));
+    sub.subscribe('cds/v1/sim-dao-kim-cuong-01/telemetry/station', { qos: 0 });
+  });
+  t.equal(telemetry.topic, 'cds/v1/sim-dao-kim-cuong-01/telemetry/station');
+  t.type(telemetry.body.data.outboxDepth, 'number');
+  daemon.child.kill('SIGTERM');
+  t.equal((await daemon.exited).code, 0);
+});
