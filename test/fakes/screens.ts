@@ -119,6 +119,18 @@ export const sampleScreens: Record<string, Screen> = {
     kind: 'out-of-service', locale: 'vi', title: 'Tạm ngừng phục vụ', tone: 'danger',
     body: ['Trạm tạm ngừng phục vụ. Xin lỗi vì sự bất tiện.'], keys: [],
   },
+  emergency: {
+    kind: 'emergency', flowId: 'emergency', stepId: 'calling', locale: 'vi', title: 'Đang gọi Công an phường', tone: 'danger',
+    body: ['Công an phường Bình Trưng đã nhận tin và đang gọi lại.', 'Hãy ở lại gần trạm. Khi nguy hiểm, gọi 113.'],
+    keys: [{ key: 'home', label: 'Trang chủ' }],
+  },
+  payEnglish: {
+    kind: 'pay', flowId: 'bill-payment', stepId: 'pay', locale: 'en', title: 'Scan to pay',
+    body: ['Open your banking app and scan the VietQR code.'],
+    qr: { payload: sampleQrPayload, amount: 186_500, reference: 'HD2611-004512' },
+    countdown: 120,
+    keys: [{ key: 'back', label: 'Cancel' }, { key: 'help', label: 'Help' }],
+  },
   offlineHome: {
     kind: 'home', locale: 'vi', title: 'Trạm công dân số — Xin chào',
     options: [{ key: '1', label: 'Khám sức khỏe' }, { key: '2', label: 'Thanh toán hóa đơn' }],

@@ -139,6 +139,11 @@ t.test('measurement progress, results, payment, receipt, errors', async (t) => {
   await page.waitForFunction(() => Number(document.querySelector('.countdown .seconds').textContent) < 300, undefined, { timeout: 3000 });
   t.pass('the payment countdown ticks between updates');
 
+  await show(sampleScreens.payEnglish!);
+  t.equal(await page.getAttribute('html', 'lang'), 'en');
+  t.equal(await page.innerText('.amount'), '186,500 VND');
+  t.match(await visibleText(), /Amount .* Bill reference HD2611-004512 Time left: 1\d\d s/);
+
   await show(sampleScreens.receipt!);
   t.match(await visibleText(), /Số tiền 186\.500 ?đồng/);
   await show(sampleScreens.error!);
