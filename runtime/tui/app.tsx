@@ -52,6 +52,8 @@ export function App({ client, clock, operator, shell, pollMs = 2000, initialView
   const [reachable, setReachable] = useState<string | undefined>(undefined);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error' | 'info'; text: string; at: number } | undefined>(undefined);
   const [capture, setCapture] = useState(false);
+  const [connection, setConnection] = useState(0);
+  useEffect(() => client.onReconnect?.(() => setConnection((n) => n + 1)), [client]);
   const pollTimer = useRef<ReturnType<Clock['setTimeout']> | undefined>(undefined);
 
   const refresh = useCallback(async () => {
@@ -80,11 +82,12 @@ export function App({ client, clock, operator, shell, pollMs = 2000, initialView
     () => ({
       client,
       clock,
+      connection,
       operator,
       notify: (kind, text) => setMessage({ kind, text, at: clock.now() }),
       setCapture,
     }),
-    [client, clock, operator],
+    [client, clock, connection, operator],
   );
 
   // Always listening keeps the terminal in raw mode for the whole session: when the last active

@@ -57,7 +57,7 @@ export function DevicesView({ ctx, devices, active }: DevicesProps) {
       off();
       void ctx.client.call('devices.reading.unsubscribe', { device: selected });
     };
-  }, [active, selected, ctx.client]);
+  }, [active, selected, ctx.client, ctx.connection]);
 
   const status = devices?.find((d) => d.name === selected);
   return (

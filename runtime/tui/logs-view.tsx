@@ -27,7 +27,8 @@ export function LogsView({ ctx, active, rows }: { ctx: ViewContext; active: bool
     void (async () => {
       const tail = await ctx.client.call('logs.tail', { lines: 500 });
       if (!live) return;
-      if (tail.ok) setLines((prev) => [...tail.data, ...prev].slice(-kept));
+      // After a reconnect the daemon's buffer is the truth again: start from its tail.
+      if (tail.ok) setLines((prev) => (ctx.connection > 0 ? tail.data : [...tail.data, ...prev].slice(-kept)));
       const sub = await ctx.client.call('logs.subscribe', {});
       if (live && !sub.ok) setError(`${sub.error.code}: ${sub.error.message}`);
     })();
@@ -35,7 +36,7 @@ export function LogsView({ ctx, active, rows }: { ctx: ViewContext; active: bool
       live = false;
       off();
     };
-  }, [ctx.client]);
+  }, [ctx.client, ctx.connection]);
 
   const components = useMemo(() => [...new Set(lines.map((l) => l.component).filter((c): c is string => !!c))].sort(), [lines]);
   const source = following ? lines : frozen;

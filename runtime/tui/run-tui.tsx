@@ -8,6 +8,7 @@ import { ControlClient } from '../control-client.js';
 import { systemClock, type Clock } from '../clock.js';
 import { DiagnosticShell } from '../diagnostic-shell.js';
 import { App } from './app.js';
+import { ReconnectingClient } from './reconnecting-client.js';
 
 export interface RunTuiOptions {
   socketPath: string;
@@ -21,11 +22,10 @@ export interface RunTuiOptions {
 
 /** Runs until the technician quits; resolves with the process exit code. */
 export async function runTui(options: RunTuiOptions): Promise<number> {
-  const client = new ControlClient(options.socketPath);
-  try {
-    await client.connect();
-  } catch (err) {
-    options.stdout.write(`${(err as Error).message}\nIs the station running? sudo systemctl status citizen-station\n`);
+  const client = new ReconnectingClient(() => new ControlClient(options.socketPath));
+  const first = await client.call('status', {});
+  if (!first.ok && first.error.code === 'DAEMON_UNREACHABLE') {
+    options.stdout.write(`${first.error.message}\nIs the station running? sudo systemctl status citizen-station\n`);
     return 1;
   }
   const operator = options.operator ?? userInfo().username;

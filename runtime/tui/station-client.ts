@@ -5,12 +5,17 @@
 import type { ControlClient } from '../control-client.js';
 import type { Clock } from '../clock.js';
 
-export type StationClient = Pick<ControlClient, 'call' | 'onEvent'>;
+export type StationClient = Pick<ControlClient, 'call' | 'onEvent'> & {
+  /** Present on a client that reconnects (ReconnectingClient): called after each new connection. */
+  onReconnect?(listener: () => void): () => void;
+};
 
 /** Everything a view receives from the application frame. */
 export interface ViewContext {
   client: StationClient;
   clock: Clock;
+  /** Counts connections to the daemon; views that subscribe renew their subscriptions when it changes. */
+  connection: number;
   /** The technician's login name, carried into every audited action. */
   operator: string;
   /** Shows one line on the message row: `ok` (OK:), `error` (ERROR:) or `info`. */

@@ -45,6 +45,9 @@ export interface FakeDaemon {
   /** Lets the pending blood-pressure measurement finish. */
   finishMeasurement(): void;
   client(): Promise<ControlClient>;
+  /** Stops and restarts the control socket, as a daemon restart looks to a client. */
+  stopControl(): Promise<void>;
+  startControl(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -163,6 +166,8 @@ export async function startFakeDaemon(): Promise<FakeDaemon> {
       clients.push(c);
       return c;
     },
+    stopControl: () => control.stop(),
+    startControl: () => control.start(),
     close: async () => {
       for (const c of clients) c.close();
       await control.stop();

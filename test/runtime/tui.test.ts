@@ -3,6 +3,8 @@ import { createElement } from 'react';
 import { render } from 'ink-testing-library';
 import { App, viewRows, type ViewId } from '../../runtime/tui/app.js';
 import { DiagnosticShell, type PtyProcess, type PtySpawn } from '../../runtime/diagnostic-shell.js';
+import { ReconnectingClient } from '../../runtime/tui/reconnecting-client.js';
+import { ControlClient } from '../../runtime/control-client.js';
 import { flushMicrotasks } from '../fakes/manual-clock.js';
 import { startFakeDaemon, type FakeDaemon } from '../fakes/technician-daemon.js';
 
@@ -52,9 +54,10 @@ class FakePty implements PtyProcess {
   }
 }
 
-async function start(t: Test, initialView: ViewId = 'dashboard'): Promise<Ui> {
+async function start(t: Test, initialView: ViewId = 'dashboard', reconnecting = false): Promise<Ui> {
   const daemon = await startFakeDaemon();
-  const client = await daemon.client();
+  const client = reconnecting ? new ReconnectingClient(() => new ControlClient(daemon.socketPath)) : await daemon.client();
+  if (client instanceof ReconnectingClient) t.teardown(() => client.close());
   const spawned: Ui['spawned'] = [];
   const spawn: PtySpawn = (file, args) => {
     const proc = new FakePty();
@@ -351,4 +354,19 @@ t.test('every view fits 80x24 with no colour needed', async (t) => {
     fitsTerminal(t, ui.frame());
   }
   t.equal(viewRows + 5, 24, 'header, tabs, view, message and keys rows: 24 with the cursor row');
+});
+
+t.test('the UI survives a daemon restart: it says so, reconnects on its next poll and follows the log again', async (t) => {
+  const line = (msg: string) => JSON.stringify({ level: 30, time: '2026-11-25T02:00:01.000Z', component: 'station', msg });
+  const ui = await start(t, 'logs', true);
+  ui.daemon.logs.write(line('before the restart'));
+  t.match(await ui.until(/before the restart/), /INFO {2}station: before the restart/);
+  await ui.daemon.stopControl();
+  await ui.daemon.clock.advance(2000);
+  t.match(await ui.until(/DAEMON UNREACHABLE/), /citizen-station {2}DAEMON UNREACHABLE: DAEMON_UNREACHABLE: /);
+  await ui.daemon.startControl();
+  await ui.daemon.clock.advance(2000);
+  t.match(await ui.until(/citizen-station hcm-bt-dkc-01/), /IN SERVICE/, 'back on the next poll');
+  ui.daemon.logs.write(line('after the restart'));
+  t.match(await ui.until(/after the restart/), /after the restart/, 'the log subscription was renewed');
 });
