@@ -41,6 +41,22 @@ export interface StationAnalyticsOptions {
   retentionDays?: number;
 }
 
+/** The `analytics` section of the station config (config/schema.json). */
+export interface AnalyticsConfig {
+  sendAtMinute?: number;
+  retryS?: number;
+  retentionDays?: number;
+}
+
+/** The options the `analytics` config section sets; the composition root adds clock, logger, records, dataDir and stationId. */
+export function analyticsTuning(config: AnalyticsConfig | undefined): Pick<StationAnalyticsOptions, 'sendAtMinute' | 'retryMs' | 'retentionDays'> {
+  return {
+    ...(config?.sendAtMinute !== undefined ? { sendAtMinute: config.sendAtMinute } : {}),
+    ...(config?.retryS !== undefined ? { retryMs: config.retryS * 1000 } : {}),
+    ...(config?.retentionDays !== undefined ? { retentionDays: config.retentionDays } : {}),
+  };
+}
+
 /** The payload of an `event/analytics` record: one day aggregate plus who sent it and when. */
 export interface AnalyticsRecord extends DayAggregate {
   stationId: string;
@@ -287,14 +303,17 @@ export class StationAnalytics implements SessionAnalyticsSink {
       .filter((d) => d < today && (this.state.lastSentDay === null || d > this.state.lastSentDay || this.resend.has(d)))
       .sort();
     const sent: { day: string; eventId: string; partial: boolean }[] = [];
+    const before = this.state.lastSentDay;
+    // The state is written once per send, not per day: after a crash in between, central gets some
+    // days twice (same content, it keeps one) rather than never.
+    const saveProgress = async () => {
+      if (this.state.lastSentDay !== before) await this.stateFile?.write(this.state);
+    };
     try {
       for (const day of due) {
         const recorded = await this.recordDay(day, false);
         this.resend.delete(day);
-        if (this.state.lastSentDay === null || day > this.state.lastSentDay) {
-          this.state = { ...this.state, lastSentDay: day };
-          await this.stateFile?.write(this.state);
-        }
+        if (this.state.lastSentDay === null || day > this.state.lastSentDay) this.state = { ...this.state, lastSentDay: day };
         sent.push({ day, eventId: recorded.eventId, partial: false });
       }
       if (includeToday) {
@@ -303,9 +322,11 @@ export class StationAnalytics implements SessionAnalyticsSink {
       }
     } catch (err) {
       this.log.warn({ err: (err as Error).message, sent: sent.length }, 'analytics not sent; retrying later');
+      await saveProgress().catch(() => undefined);
       this.scheduleDaily(this.options.retryMs ?? 3_600_000);
       throw err;
     }
+    await saveProgress();
     if (sent.length > 0) this.log.info({ days: sent.map((s) => s.day) }, 'analytics sent');
     await this.prune(today);
     return sent;
@@ -351,7 +372,11 @@ export class StationAnalytics implements SessionAnalyticsSink {
     if (range !== 'today' && range !== 'week') {
       throw new StationError('CONTROL_BAD_PARAMS', 'range must be "today" or "week"');
     }
-    return analyticsSummary(this.dayAggregates(), range, this.options.clock.now(), this.state.lastSentDay);
+    const now = this.options.clock.now();
+    // Only the days in range: the status report asks for today on every call.
+    const from = addDays(localDay(now), range === 'today' ? 0 : -6);
+    const days = [...this.days.values()].filter((d) => d.day >= from);
+    return analyticsSummary(days, range, now, this.state.lastSentDay);
   }
 }
 

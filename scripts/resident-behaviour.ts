@@ -148,6 +148,12 @@ function weighted<T>(rng: SeededRandom, entries: readonly (readonly [T, number])
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
+/** A version-4-shaped UUID from the seeded generator, like the random session id the session runner uses. */
+function randomUuid(rng: SeededRandom): string {
+  const hex = Array.from({ length: 32 }, () => Math.floor(rng.next() * 16).toString(16)).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20)}`;
+}
+
 /** The residents of the building: about a third over 60, as in the pilot lobby. */
 export function residentsOf(count: number, rng: SeededRandom): SimulatedResident[] {
   const out: SimulatedResident[] = [];
@@ -270,7 +276,7 @@ export function modelSessionEvent(visit: PlannedVisit, rng: SeededRandom): Sessi
   const ageBand = ageBandOf(visit.resident.birthDate, visit.startedAt);
   const failureCodes: Record<FailureCause, string> = { device: 'DEVICE_TIMEOUT', central: 'RPC_UNAVAILABLE', input: 'CCCD_INVALID' };
   return {
-    sessionId: `${visit.startedAt.toString(16)}-${Math.floor(rng.next() * 0xffffffff).toString(16)}`,
+    sessionId: randomUuid(rng),
     service: visit.service,
     flowVersion: 1,
     startedAt: visit.startedAt,

@@ -31,6 +31,33 @@ export function aggregateDays(events: SessionAnalyticsEvent[]): DayAggregate[] {
 export function identifyingStrings(): string[] {
   return [
     ...pilotResidents.flatMap((r) => [r.cccd, r.fullName, r.qr.split('|')[1]!]),
-    ...pilotEvents.map((e) => e.sessionId),
   ];
+}
+
+/** The random session ids of the pilot events (UUIDs): any UUID in an output is checked against these. */
+export function pilotSessionIds(): Set<string> {
+  return new Set(pilotEvents.map((e) => e.sessionId));
+}
+
+/** Every key, string and number in JSON documents, so leak checks compare against a few hundred distinct strings. */
+export function jsonStrings(...documents: unknown[]): Set<string> {
+  const out = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string' || typeof v === 'number') out.add(String(v));
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) {
+        out.add(k);
+        walk(x);
+      }
+    }
+  };
+  documents.forEach(walk);
+  return out;
+}
+
+/** The forbidden strings found inside any of `strings`. */
+export function leaks(strings: Set<string>, forbidden: Iterable<string>): string[] {
+  const all = [...strings];
+  return [...forbidden].filter((f) => all.some((s) => s.includes(f)));
 }

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../runtime/logger.js';
-import { StationAnalytics, readDayAggregates } from '../../runtime/analytics.js';
+import { StationAnalytics, analyticsTuning, readDayAggregates } from '../../runtime/analytics.js';
 import type { AnalyticsRecord } from '../../runtime/analytics.js';
 import type { RecordKind, RecordSink, RecordedEvent } from '../../runtime/ports.js';
 import type { SessionAnalyticsEvent } from '../../runtime/analytics-events.js';
@@ -14,6 +14,7 @@ import { SeededRandom } from '../../drivers/transports/seeded-random.js';
 import { modelSessionEvent, planUsage } from '../../scripts/resident-behaviour.js';
 import type { PlannedVisit } from '../../scripts/resident-behaviour.js';
 import { ManualClock } from '../fakes/manual-clock.js';
+import { jsonStrings, leaks } from '../fakes/simulated-pilot.js';
 
 /** Records kept in memory; `refuse` makes the next calls reject like a full journal. */
 class MemoryRecords implements RecordSink {
@@ -162,16 +163,20 @@ t.test('no aggregate on disk or in a record holds a CCCD number, a name or a ses
   await analytics.sendNow();
   await analytics.stop();
   const files = await readdir(join(dir, 'analytics', 'days'));
-  let onDisk = '';
-  for (const f of files) onDisk += await readFile(join(dir, 'analytics', 'days', f), 'utf8');
-  const sent = JSON.stringify(records.records);
-  t.ok(onDisk.length > 10_000 && sent.length > 10_000);
-  const residents = new Map(pilot.map((v) => [v.resident.cccd, v.resident]));
-  t.ok(residents.size > 100);
-  for (const text of [onDisk, sent]) {
-    const leaks = [...residents.values()].filter((r) => text.includes(r.cccd) || text.includes(r.fullName) || text.includes(r.qr.split('|')[1]!));
-    t.same(leaks, []);
-    t.notOk(pilotEvents.some((e) => text.includes(e.sessionId)), 'no session id');
+  const onDisk: unknown[] = [];
+  let diskText = '';
+  for (const f of files) {
+    const text = await readFile(join(dir, 'analytics', 'days', f), 'utf8');
+    diskText += text;
+    onDisk.push(JSON.parse(text));
+  }
+  const sentText = JSON.stringify(records.records);
+  t.ok(diskText.length > 10_000 && sentText.length > 10_000);
+  const forbidden = pilot.flatMap((v) => [v.resident.cccd, v.resident.fullName, v.resident.qr.split('|')[1]!, v.resident.birthDate]);
+  t.ok(new Set(forbidden).size > 400);
+  for (const [what, strings, text] of [['disk', jsonStrings(onDisk), diskText], ['records', jsonStrings(records.records), sentText]] as const) {
+    t.same(leaks(strings, new Set(forbidden)), [], `${what}: no CCCD number, old ID number, name or birth date`);
+    t.same(leaks(strings, pilotEvents.map((e) => e.sessionId)), [], `${what}: no session id`);
     t.notMatch(text, /\d{9,}/, 'no long digit run at all');
     t.notMatch(text, /Nguyễn|Trần|Thị|Văn/);
   }
@@ -309,5 +314,42 @@ t.test('analytics.summary gives today and this week; a bad range is refused', as
   t.equal(week.totals.sessions, expected);
   t.equal(week.services.reduce((n, s) => n + s.sessions, 0), expected);
   t.throws(() => analytics.summary({ range: 'year' }), { code: 'CONTROL_BAD_PARAMS' });
+  await analytics.stop();
+});
+
+t.test('a session that began before midnight and ended after the send makes its day go again', async (t) => {
+  const dir = await tempDir(t);
+  const clock = new ManualClock(afterPilot);
+  const records = new MemoryRecords();
+  const analytics = start(dir, clock, records);
+  await analytics.start();
+  const e = pilotEvents.find((x) => x.outcome === 'completed')!;
+  analytics.sessionEnded({ ...e, startedAt: afterPilot, endedAt: afterPilot + 60_000 });
+  await clock.advance(Date.UTC(2026, 10, 25, 17, 10) - afterPilot);
+  await analytics.flush();
+  t.equal(records.records.length, 1);
+  // Began 23:58 local on the 25th, ended 00:20 on the 26th, after the 00:10 send.
+  analytics.sessionEnded({ ...e, startedAt: Date.UTC(2026, 10, 25, 16, 58), endedAt: Date.UTC(2026, 10, 25, 17, 20) });
+  await clock.advance(86_400_000);
+  await analytics.flush();
+  const days = records.records.map((r) => [r.payload.day, (r.payload as unknown as AnalyticsRecord).services[e.service]?.sessions ?? 0]);
+  t.same(days, [['2026-11-25', 1], ['2026-11-25', 2], ['2026-11-26', 0]], 'the 25th again with both sessions, then the 26th');
+  await analytics.stop();
+});
+
+t.test('the analytics config section maps onto the component options', async (t) => {
+  t.same(analyticsTuning(undefined), {});
+  t.same(analyticsTuning({ sendAtMinute: 30, retryS: 600, retentionDays: 90 }), { sendAtMinute: 30, retryMs: 600_000, retentionDays: 90 });
+  const dir = await tempDir(t);
+  const clock = new ManualClock(afterPilot);
+  const records = new MemoryRecords();
+  const analytics = new StationAnalytics({ clock, logger: memoryLogger().logger, records, dataDir: dir, stationId: 'DKC-01', ...analyticsTuning({ sendAtMinute: 30 }) });
+  await analytics.start();
+  await clock.advance(Date.UTC(2026, 10, 25, 17, 29, 59) - afterPilot);
+  await analytics.flush();
+  t.equal(records.records.length, 0);
+  await clock.advance(1000);
+  await analytics.flush();
+  t.equal(records.records.length, 1, 'sent at 00:30 local');
   await analytics.stop();
 });
