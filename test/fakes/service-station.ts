@@ -11,7 +11,7 @@ import { loadFlowBundle, formatFlowProblems } from '../../runtime/flow-bundle.js
 import { PaymentService } from '../../runtime/payment.js';
 import { StationError } from '../../runtime/errors.js';
 import type { Key } from '../../runtime/input.js';
-import type { ReceiptLine } from '../../runtime/ports.js';
+import type { ReceiptLine, RecordSink, RpcClient } from '../../runtime/ports.js';
 import type { Screen } from '../../runtime/screen-model.js';
 import type { SessionAnalyticsEvent } from '../../runtime/analytics-events.js';
 import { ManualClock } from './manual-clock.js';
@@ -25,7 +25,9 @@ export const residentCccd = '079085001234';
 
 export interface ServiceStation {
   clock: ManualClock;
+  /** The fake central (unused when a real link was passed in). */
   rpc: FakeRpc;
+  /** The in-memory journal (unused when a real link was passed in). */
   records: MemoryRecordSink;
   payments: PaymentService;
   session: FlowSession;
@@ -41,16 +43,28 @@ export interface ServiceStation {
   stop(): Promise<void>;
 }
 
-export async function serviceStation(options: { paymentTimeoutMs?: number; station?: Partial<EngineConfig['station']> } = {}): Promise<ServiceStation> {
+export interface ServiceStationOptions {
+  paymentTimeoutMs?: number;
+  station?: Partial<EngineConfig['station']>;
+  clock?: ManualClock;
+  /** A real central link (journal, outbox, RPC) instead of the in-memory fakes. */
+  link?: RecordSink & RpcClient;
+  /** Deadline of each payment-status poll; default 5000 ms. */
+  rpcTimeoutMs?: number;
+}
+
+export async function serviceStation(options: ServiceStationOptions = {}): Promise<ServiceStation> {
   const loaded = await loadFlowBundle(flowsDir);
   if (!loaded.ok) throw new Error(formatFlowProblems(loaded.problems).join('\n'));
-  const clock = new ManualClock();
+  const clock = options.clock ?? new ManualClock();
   const rpc = new FakeRpc();
   const records = new MemoryRecordSink();
+  const central: RecordSink & RpcClient = options.link ?? { record: (k, p, o) => records.record(k, p, o), call: (s, p, o) => rpc.call(s, p, o) };
   const logger = silentLogger();
   const payments = new PaymentService({
-    clock, logger, records, rpc, ledger: new MemoryPaymentLedger(), stationId: 'cds-bt-001', bankBin: '970436',
+    clock, logger, records: central, rpc: central, ledger: new MemoryPaymentLedger(), stationId: 'cds-bt-001', bankBin: '970436',
     account: '1017788990', timeoutMs: options.paymentTimeoutMs ?? 300_000, pollIntervalMs: 2000, reconcileIntervalMs: 30_000,
+    ...(options.rpcTimeoutMs ? { rpcTimeoutMs: options.rpcTimeoutMs } : {}),
   });
   await payments.start();
   let saved: FlowSnapshot | null = null;
@@ -65,7 +79,7 @@ export async function serviceStation(options: { paymentTimeoutMs?: number; stati
   const session = new FlowSession({
     bundle: loaded.bundle, config, clock, logger,
     measure: { measure: async () => { throw new StationError('DEVICE_MISSING'); } },
-    rpc, records,
+    rpc: central, records: central,
     printer: { print: async (lines) => { printed.push(lines); } },
     payments: paymentRunnerFor(payments),
     store,
