@@ -61,6 +61,8 @@ export interface DisplayView {
   qrSvg?: string;
 }
 
+const LOOPBACK_HOSTS = ['127.0.0.1', '::1', 'localhost'];
+
 /** Keys the page may send: every keypad key. Scans come only from the CCCD scanner, never the page. */
 const PAGE_EVENT_TYPES = ['key', 'touch', 'text', 'emergency'] as const;
 /** Longest text event: a CCCD is 12 digits; customer and bill codes stay well under 32. */
@@ -120,6 +122,12 @@ export class DisplayServer {
 
   async start(): Promise<void> {
     if (this.server) return;
+    const host = this.options.host ?? '127.0.0.1';
+    const port = this.options.port ?? 8080;
+    if (!LOOPBACK_HOSTS.includes(host)) {
+      // The page shows residents' data and takes their input: it must never be reachable from the lobby network.
+      throw new StationError('COMPONENT_START_FAILED', `display host ${host} is not a loopback address (${LOOPBACK_HOSTS.join(', ')})`);
+    }
     this.stopping = undefined;
     await this.loadAssets();
     this.show(this.options.feed.current());
@@ -129,8 +137,6 @@ export class DisplayServer {
     server.requestTimeout = 10_000;
     server.headersTimeout = 5_000;
     this.server = server;
-    const host = this.options.host ?? '127.0.0.1';
-    const port = this.options.port ?? 8080;
     try {
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);

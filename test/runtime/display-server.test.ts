@@ -283,6 +283,17 @@ t.test('event streams are capped; a closed one frees its place', async (t) => {
   second.destroy();
 });
 
+t.test('refuses to listen anywhere but loopback', async (t) => {
+  for (const host of ['0.0.0.0', '::', '192.168.1.20']) {
+    const feed = new ScriptedScreenFeed(sampleScreens.home!);
+    const server = new DisplayServer({ host, port: 0, feed, input: new RecordingInputSink(), logger });
+    const err = await server.start().catch((e: unknown) => e);
+    t.ok(isStationError(err, 'COMPONENT_START_FAILED'), host);
+    t.match((err as Error).message, 'not a loopback address');
+    t.equal(feed.subscriberCount, 0);
+  }
+});
+
 t.test('a busy port is a start failure with the address in the message', async (t) => {
   const blocker = createServer();
   await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
