@@ -14,6 +14,11 @@ commands:
   check-config FILE                                 validate a configuration file
   vietqr --bank BIN --account NO [--amount N] [--bill REF] [--terminal ID] [--purpose TEXT]
                                                     print a VietQR payload
+  cccd "<qr text>"                                  parse and cross-check a CCCD QR line
+  analyze-ppg FILE.csv [--rate HZ]                  heart rate and SpO2 from a recorded red,ir trace
+  report [--data DIR] [--from DATE] [--to DATE] [--format table|json|csv|svg]
+                                                    usage analytics of this station
+  tui [--config FILE] [--data DIR] [--socket PATH]  the technician terminal UI
 `;
 
 type Io = { stdout: (s: string) => void; stderr: (s: string) => void };
@@ -59,6 +64,52 @@ async function main(argv: string[], io: Io): Promise<number> {
       if (result.stdout) io.stdout(result.stdout);
       if (result.stderr) io.stderr(result.stderr);
       return result.exitCode;
+    }
+    case 'cccd': {
+      if (rest.length !== 1) {
+        io.stderr('station cccd: give the QR text as one argument, quoted\n');
+        return 2;
+      }
+      const { parseCccd } = await import('../drivers/cccd.js');
+      const result = parseCccd(rest[0]!);
+      if (!result.ok) {
+        io.stderr(`station cccd: refused: ${result.error}\n`);
+        return 1;
+      }
+      io.stdout(JSON.stringify(result.value, null, 2) + '\n');
+      return 0;
+    }
+    case 'analyze-ppg': {
+      const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: { rate: { type: 'string' } } });
+      if (positionals.length !== 1) {
+        io.stderr('station analyze-ppg: give exactly one FILE.csv\n');
+        return 2;
+      }
+      const rate = values.rate === undefined ? 100 : Number(values.rate);
+      const [{ readFile }, { analyzePpgCsv }] = await Promise.all([import('node:fs/promises'), import('../drivers/spo2/ppg-analysis.js')]);
+      try {
+        io.stdout(JSON.stringify(analyzePpgCsv(await readFile(positionals[0]!, 'utf8'), rate), null, 2) + '\n');
+        return 0;
+      } catch (err) {
+        io.stderr(`station analyze-ppg: ${positionals[0]}: ${(err as Error).message}\n`);
+        return 1;
+      }
+    }
+    case 'report': {
+      const { reportCommand } = await import('./report/cli.js');
+      return reportCommand(rest, { stdout: { write: io.stdout }, stderr: { write: io.stderr } });
+    }
+    case 'tui': {
+      const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, data: { type: 'string' }, socket: { type: 'string' } } });
+      const [{ socketPathFor }, { runTui }] = await Promise.all([import('./status-command.js'), import('./tui/run-tui.js')]);
+      let socketPath: string;
+      try {
+        socketPath = socketPathFor({ configFile: values.config, dataDir: values.data, socketPath: values.socket });
+      } catch (err) {
+        io.stderr(`station tui: ${(err as Error).message}\n`);
+        return 1;
+      }
+      return runTui({ socketPath, stdin: process.stdin, stdout: process.stdout });
     }
     case undefined:
     case 'help':
