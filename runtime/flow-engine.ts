@@ -848,7 +848,8 @@ function onInput(tx: Tx, event: InputEvent): void {
       });
       return;
     case 'identity':
-      if (key === '0' && step.optional && tx.s.step.value === '') {
+      // Every CCCD starts with 0, so skipping is OK on an empty field, never the 0 key.
+      if ((key === 'ok' || key === '#') && step.optional && tx.s.step.value === '') {
         leave(tx, 'skip');
         return;
       }
@@ -1116,7 +1117,7 @@ export function renderScreen(def: EngineDefinition, s: FlowSnapshot): Screen {
       if (step.optional) body.push(t('identity.skip'));
       screen.input = { value: maskTyped(s.step.value), maxLength: 12, charset: 'digits', mask: '#### #### ####' };
       if (s.step.error) addError(screen, t(s.step.error), s.step.attempts, step.maxAttempts ?? 3, t);
-      screen.keys = fnKeys([okKey, { key: '*', label: t('key.delete') }, ...(step.optional ? [{ key: '0' as Key, label: t('key.skip') }] : [])], canBack);
+      screen.keys = fnKeys([okKey, { key: '*', label: t('key.delete') }], canBack);
       break;
     }
     case 'consent':

@@ -47,7 +47,7 @@ export const en: Catalog = {
   'identity.title': 'Confirm your identity',
   'identity.instruction': 'Hold the QR code on your citizen ID card (CCCD) to the scanner, or type its 12 digits and press OK.',
   'identity.read': 'ID card read: {{masked}}',
-  'identity.skip': 'Press 0 to skip',
+  'identity.skip': 'Leave it empty and press OK to skip.',
   'identity.scan-unreadable': 'The QR code could not be read. Please scan again or type the 12 digits.',
 
   'input.hint': 'Press * to delete the last character, OK to continue.',

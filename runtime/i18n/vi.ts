@@ -51,7 +51,7 @@ export const vi: Catalog = {
   'identity.title': 'Xác nhận danh tính',
   'identity.instruction': 'Đưa mã QR trên thẻ Căn cước công dân (CCCD) vào máy quét, hoặc gõ 12 số CCCD rồi bấm OK.',
   'identity.read': 'Đã đọc CCCD: {{masked}}',
-  'identity.skip': 'Bấm 0 để bỏ qua',
+  'identity.skip': 'Để trống rồi bấm OK nếu muốn bỏ qua.',
   'identity.scan-unreadable': 'Không đọc được mã QR. Vui lòng quét lại hoặc gõ 12 số CCCD.',
 
   'input.hint': 'Bấm * để xóa số vừa gõ, bấm OK để tiếp tục.',
