@@ -2,7 +2,7 @@ import type { Clock } from '../runtime/clock.js';
 import type { SimI2cDevice } from './transports/i2c-sim.js';
 import {
   Max30102Register as R, bytesPerChannel, decodeFifoConfig, decodeSpo2Config, encodeSampleBytes, fifoDepth,
-  max30102PartId, modeBits, Mode, resolutionBits,
+  intFlags, max30102PartId, modeBits, Mode, resolutionBits,
 } from './max30102.js';
 import { PpgSimulator } from './spo2/ppg-simulator.js';
 import type { PpgSignalSpec } from './spo2/ppg-simulator.js';
@@ -24,7 +24,8 @@ const referencePa = 0x24;
  * power-on values and self-clears; in SpO2 mode a sample (red then IR) enters the 32-deep FIFO
  * every 1/(SPO2_SR / SMP_AVE) s of the injected clock; reading FIFO_DATA pops bytes without
  * advancing the register pointer; a full FIFO drops new samples and counts them in OVF_COUNTER
- * (saturating at 0x1F), or with FIFO_ROLLOVER_EN overwrites the oldest. Samples come from a seeded
+ * (saturating at 0x1F), or with FIFO_ROLLOVER_EN overwrites the oldest; INT_STATUS_1 raises A_FULL
+ * and PPG_RDY and clears them when read. Samples come from a seeded
  * {@link PpgSimulator}, scaled by the LED currents and masked to the ADC resolution.
  */
 export class SimMax30102 implements SimI2cDevice {
@@ -105,6 +106,13 @@ export class SimMax30102 implements SimI2cDevice {
 
   private readRegister(reg: number): number {
     switch (reg) {
+      case R.INT_STATUS_1:
+      case R.INT_STATUS_2: {
+        // Interrupt flags clear when their status register is read.
+        const flags = this.regs[reg]!;
+        this.regs[reg] = 0;
+        return flags;
+      }
       case R.PART_ID:
         return this.partId;
       case R.REV_ID:
@@ -196,6 +204,11 @@ export class SimMax30102 implements SimI2cDevice {
       this.headOffset = 0;
     }
     this.fifo.push(sample);
+    // PPG_RDY on every sample; A_FULL when the unread samples reach the almost-full mark
+    // (FIFO_A_FULL free slots left), an edge, as the datasheet's "Interrupt Status" describes.
+    let flags = this.regs[R.INT_STATUS_1]! | intFlags.ppgReady;
+    if (this.fifo.length === fifoDepth - decodeFifoConfig(this.regs[R.FIFO_CONFIG]!).almostFull) flags |= intFlags.almostFull;
+    this.regs[R.INT_STATUS_1] = flags;
   }
 
   private nextSample(rate: number): [number, number] {
@@ -219,6 +232,7 @@ export class SimMax30102 implements SimI2cDevice {
     if (!head) return 0;
     const channel = Math.floor(this.headOffset / bytesPerChannel);
     const byte = encodeSampleBytes(head[channel]!)[this.headOffset % bytesPerChannel]!;
+    this.regs[R.INT_STATUS_1] = this.regs[R.INT_STATUS_1]! & ~intFlags.ppgReady;
     this.headOffset++;
     if (this.headOffset === 2 * bytesPerChannel) {
       // A whole sample popped: the read pointer advances and the overflow count clears

@@ -50,6 +50,9 @@ export const bytesPerChannel = 3;
 export const sampleMask = 0x3ffff;
 export const adcFullScale = sampleMask;
 
+/** INT_STATUS_1 (0x00) flags: A_FULL[7], PPG_RDY[6], ALC_OVF[5], PWR_RDY[0]; cleared when read. */
+export const intFlags = { almostFull: 0x80, ppgReady: 0x40, ambientOverflow: 0x20, powerReady: 0x01 } as const;
+
 /** MODE_CONFIG (0x09) bits: SHDN[7], RESET[6] (self-clearing), MODE[2:0]. */
 export const modeBits = { shutdown: 0x80, reset: 0x40 } as const;
 export const Mode = { heartRate: 0x02, spo2: 0x03, multiLed: 0x07 } as const;
@@ -130,11 +133,13 @@ export function decodeLedCurrent(byte: number): number {
 /**
  * Samples waiting in the FIFO from FIFO_WR_PTR, OVF_COUNTER and FIFO_RD_PTR (5-bit pointers).
  * A non-zero overflow count means the FIFO is full and samples were lost (datasheet "Overflow
- * Counter"), so all 32 are waiting.
+ * Counter"), so all 32 are waiting. Equal pointers mean empty or exactly full; `almostFull` (the
+ * A_FULL flag raised since the previous status read, which came with an empty FIFO) tells them apart.
  */
-export function fifoSamplesWaiting(writePointer: number, overflowCount: number, readPointer: number): number {
+export function fifoSamplesWaiting(writePointer: number, overflowCount: number, readPointer: number, almostFull = false): number {
   if ((overflowCount & 0x1f) !== 0) return fifoDepth;
-  return ((writePointer & 0x1f) - (readPointer & 0x1f) + fifoDepth) % fifoDepth;
+  const waiting = ((writePointer & 0x1f) - (readPointer & 0x1f) + fifoDepth) % fifoDepth;
+  return waiting === 0 && almostFull ? fifoDepth : waiting;
 }
 
 export interface FifoSamples {
@@ -427,13 +432,18 @@ export class PulseOximeter implements StationDevice {
     }
   }
 
-  /** Reads every waiting sample: pointers first, then FIFO_DATA in blocks of whole samples. */
+  /**
+   * Reads every waiting sample: status and pointers first (0x00–0x06 in one block), then FIFO_DATA
+   * in blocks of whole samples. Each poll empties the FIFO, so an A_FULL flag raised since the
+   * previous poll with equal pointers means 32 samples, not none.
+   */
   private async readFifo(): Promise<FifoSamples & { overflowed: boolean }> {
     const R = Max30102Register;
-    const pointers = Buffer.alloc(3);
-    await this.transfer(() => this.bus.readI2cBlock(this.address, R.FIFO_WR_PTR, 3, pointers));
-    const overflowed = (pointers[1]! & 0x1f) !== 0;
-    let waiting = fifoSamplesWaiting(pointers[0]!, pointers[1]!, pointers[2]!);
+    const head = Buffer.alloc(7);
+    await this.transfer(() => this.bus.readI2cBlock(this.address, R.INT_STATUS_1, 7, head));
+    const [status, , , , writePointer, overflow, readPointer] = head;
+    const overflowed = (overflow! & 0x1f) !== 0;
+    let waiting = fifoSamplesWaiting(writePointer!, overflow!, readPointer!, (status! & intFlags.almostFull) !== 0);
     const red: number[] = [];
     const ir: number[] = [];
     // i2c-bus block transfers carry at most 32 bytes: 5 samples of 6 bytes per block.

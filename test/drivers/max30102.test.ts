@@ -57,6 +57,8 @@ t.test('FIFO pointers: wrap-around and overflow', async (t) => {
   t.equal(fifoSamplesWaiting(7, 0, 7), 0, 'empty');
   t.equal(fifoSamplesWaiting(7, 4, 7), 32, 'overflow count means full');
   t.equal(fifoSamplesWaiting(0x27, 0, 0x21), 6, 'only 5 pointer bits count');
+  t.equal(fifoSamplesWaiting(7, 0, 7, true), 32, 'equal pointers with A_FULL raised: exactly full');
+  t.equal(fifoSamplesWaiting(9, 0, 7, true), 2, 'A_FULL does not matter when the pointers differ');
 });
 
 t.test('simulated chip: FIFO fills with time, pointers wrap, overflow counts lost samples', async (t) => {
@@ -90,6 +92,35 @@ t.test('simulated chip: FIFO fills with time, pointers wrap, overflow counts los
   t.equal((await bus.readByte(max30102Address, R.OVF_COUNTER)), 0x1f, 'saturates at 0x1F');
   await bus.readI2cBlock(max30102Address, R.FIFO_DATA, 6, data);
   t.equal(await bus.readByte(max30102Address, R.OVF_COUNTER), 0, 'cleared once a sample is popped');
+});
+
+t.test('simulated chip: A_FULL rises at the almost-full mark and clears when read', async (t) => {
+  const { clock, bus } = rig();
+  await bus.writeByte(max30102Address, R.MODE_CONFIG, 0x40);
+  t.equal(await bus.readByte(max30102Address, R.INT_STATUS_1), 0x01, 'PWR_RDY after reset');
+  t.equal(await bus.readByte(max30102Address, R.INT_STATUS_1), 0x00, 'cleared by the read');
+  await bus.writeByte(max30102Address, R.FIFO_CONFIG, encodeFifoConfig({ sampleAverage: 1, rollover: false, almostFull: 15 }));
+  await bus.writeByte(max30102Address, R.SPO2_CONFIG, 0x27);
+  await bus.writeByte(max30102Address, R.MODE_CONFIG, 0x03);
+  await clock.advance(160);
+  t.equal(await bus.readByte(max30102Address, R.INT_STATUS_1), 0x40, '16 unread: PPG_RDY only');
+  await clock.advance(160);
+  const head = Buffer.alloc(7);
+  await bus.readI2cBlock(max30102Address, R.INT_STATUS_1, 7, head);
+  t.equal(head[0]! & 0x80, 0x80, 'A_FULL once 17 were unread');
+  t.equal(head[4], head[6], 'exactly full: write pointer = read pointer');
+  t.equal(head[5], 0, 'nothing lost yet');
+  t.equal(fifoSamplesWaiting(head[4]!, head[5]!, head[6]!, true), 32);
+});
+
+t.test('polling exactly once per full FIFO loses nothing', async (t) => {
+  const clock = new ManualClock();
+  const bus = new SimI2cBus();
+  bus.attach(max30102Address, new SimMax30102(clock, { finger: healthy }));
+  const oximeter = new PulseOximeter(bus, clock, logger, { pollIntervalMs: 320 });
+  const run = await runClockUntilSettled(clock, oximeter.measure(), { stepMs: 40 });
+  t.ok(run.ok, 'measured');
+  t.equal(oximeter.stats.overflows, 0, 'every full FIFO was read as 32 samples, not as empty');
 });
 
 t.test('probe checks the part id and reports a missing or wrong chip', async (t) => {
