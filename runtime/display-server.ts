@@ -10,6 +10,7 @@
  * Every key, Help included, goes to the session: the flow engine owns what the screen says, including
  * the explanation of the current screen that Help toggles, so the keypad and the page behave alike.
  */
+import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -59,6 +60,11 @@ export interface DisplayView {
   screen: Screen;
   /** The QR of `screen.qr.payload` as an SVG document, when the screen has one. */
   qrSvg?: string;
+  /**
+   * Digest of the page's files. A page that reconnects to a daemon serving different files (an
+   * update was installed) reloads itself, so the kiosk never runs an old page against a new daemon.
+   */
+  pageVersion: string;
 }
 
 const LOOPBACK_HOSTS = ['127.0.0.1', '::1', 'localhost'];
@@ -98,6 +104,7 @@ export class DisplayServer {
   private seq = 0;
   private readonly clock: Clock;
   private readonly assets = new Map<string, Buffer>();
+  private pageVersion = '';
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: DisplayServerOptions) {
@@ -181,7 +188,13 @@ export class DisplayServer {
     const assetsDir = this.options.assetsDir ?? defaultAssetsDir();
     const fontsDir = this.options.fontsDir ?? defaultFontsDir();
     try {
-      for (const { file } of Object.values(STATIC_FILES)) this.assets.set(file, await readFile(join(assetsDir, file)));
+      const digest = createHash('sha256');
+      for (const { file } of Object.values(STATIC_FILES)) {
+        const content = await readFile(join(assetsDir, file));
+        this.assets.set(file, content);
+        digest.update(content);
+      }
+      this.pageVersion = digest.digest('hex').slice(0, 16);
       for (const file of FONT_FILES) this.assets.set(file, await readFile(join(fontsDir, file)));
     } catch (err) {
       throw new StationError('COMPONENT_START_FAILED', `display assets missing: ${(err as Error).message}`, { cause: err });
@@ -190,7 +203,7 @@ export class DisplayServer {
 
   private show(screen: Screen): void {
     this.seq += 1;
-    const view: DisplayView = { seq: this.seq, screen };
+    const view: DisplayView = { seq: this.seq, screen, pageVersion: this.pageVersion };
     if (screen.qr) {
       try {
         view.qrSvg = qrSvg(screen.qr.payload);

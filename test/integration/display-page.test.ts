@@ -4,7 +4,9 @@
 // itself and waits calmly while the daemon restarts.
 import t from 'tap';
 import pino from 'pino';
-import { mkdirSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DisplayServer } from '../../runtime/display-server.js';
 import type { Screen } from '../../runtime/screen-model.js';
 import { ScriptedScreenFeed, RecordingInputSink } from '../fakes/screen-feed.js';
@@ -220,4 +222,23 @@ t.test('a daemon restart shows "please wait", wipes the screen, and the page com
   await page.waitForSelector('body[data-connected=true]', { timeout: 10_000 });
   t.equal(await page.textContent('#title'), sampleScreens.home!.title);
   t.same(pageErrors, [], 'no script errors in the page');
+});
+
+t.test('a daemon that comes back with updated page files makes the page reload itself', async (t) => {
+  await page.evaluate(() => {
+    (globalThis as any).loadedBefore = true;
+  });
+  const port = Number(new URL(server.url).port);
+  const updated = mkdtempSync(join(tmpdir(), 'cds-page-'));
+  t.teardown(() => rmSync(updated, { recursive: true, force: true }));
+  cpSync('runtime/display/static', updated, { recursive: true });
+  appendFileSync(join(updated, 'display.css'), '\n/* updated */\n');
+  await server.stop();
+  await page.waitForSelector('body[data-connected=false]');
+  server = new DisplayServer({ host: '127.0.0.1', port, feed, input: sink, logger, assetsDir: updated });
+  await server.start();
+  await page.waitForFunction(() => (globalThis as any).loadedBefore === undefined && document.body.dataset.connected === 'true', undefined, { timeout: 10_000 });
+  t.equal(await page.textContent('#title'), sampleScreens.home!.title, 'reloaded and showing the current screen');
+  t.ok(requested.filter((u) => u.endsWith('/display.css')).length >= 2, 'the stylesheet was fetched again');
+  t.same(pageErrors, []);
 });

@@ -209,6 +209,7 @@ t.test('the event stream sends the current screen, then every new one, each once
   t.equal(first?.event, 'screen');
   t.equal(first?.id, '1');
   t.same(JSON.parse(first!.data!).screen, sampleScreens.home);
+  t.match(JSON.parse(first!.data!).pageVersion, /^[0-9a-f]{16}$/, 'the page files digest travels with each screen');
   feed.show(sampleScreens.pay!);
   const pay = JSON.parse((await s.next(3))!.data!);
   t.equal(pay.seq, 2);

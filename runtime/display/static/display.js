@@ -40,6 +40,7 @@ let words = WORDS.vi;
 let countdownTimer;
 let source;
 let retryTimer;
+let pageVersion;
 
 function h(tag, className, text) {
   const node = document.createElement(tag);
@@ -257,7 +258,15 @@ function connect() {
   clearTimeout(retryTimer);
   source = new EventSource('/events');
   source.addEventListener('screen', (event) => {
-    render(JSON.parse(event.data));
+    const view = JSON.parse(event.data);
+    // The daemon came back with other page files (an update): load them instead of running old code.
+    if (pageVersion !== undefined && view.pageVersion !== pageVersion) {
+      source.close();
+      location.reload();
+      return;
+    }
+    pageVersion = view.pageVersion;
+    render(view);
     el.body.dataset.connected = 'true';
   });
   source.addEventListener('error', () => {
