@@ -40,10 +40,11 @@ const max30102: ParserProperty<never>[] = [
       const out = decodeFifo(b, 2);
       return samples.every(([r, i], k) => out.red[k] === r && out.ir[k] === i);
     }),
-  property('FIFO pointers: 0–32 waiting, wrap-around exact', fc.tuple(byte, byte, byte), ([wr, ovf, rd]) => {
-    const n = fifoSamplesWaiting(wr, ovf, rd);
+  property('FIFO pointers: 0–32 waiting, wrap-around exact', fc.tuple(byte, byte, byte, fc.boolean()), ([wr, ovf, rd, almostFull]) => {
+    const n = fifoSamplesWaiting(wr, ovf, rd, almostFull);
     if ((ovf & 0x1f) !== 0) return n === 32;
-    return n >= 0 && n < 32 && ((rd & 0x1f) + n) % 32 === (wr & 0x1f);
+    if ((wr & 0x1f) === (rd & 0x1f)) return n === (almostFull ? 32 : 0);
+    return n > 0 && n < 32 && ((rd & 0x1f) + n) % 32 === (wr & 0x1f);
   }),
   property('SPO2_CONFIG and FIFO_CONFIG: decode never throws, encode inverts it', byte, (b) => {
     const spo2Ok = encodeSpo2Config(decodeSpo2Config(b)) === (b & 0x7f);
