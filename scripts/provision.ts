@@ -1,7 +1,8 @@
 /**
  * Provisions one station: its id and site, its TLS client identity for the broker (signed here with
- * central's CA, or a certificate central already issued), its Ed25519 signing identity, its config
- * from config/station.template.json, and the udev rules with the adapters' serial numbers.
+ * central's CA, or a certificate central already issued), its Ed25519 signing identity, the journal
+ * key that seals personal records at rest, central's command-verification key in the config, its
+ * config from config/station.template.json, and the udev rules with the adapters' serial numbers.
  *
  * It refuses to finish while anything default is left: a template placeholder, a development station
  * id, a plain-text or placeholder broker, a certificate that does not belong to this station's key or
@@ -32,8 +33,9 @@ export interface ProvisionOptions {
   /** A certificate central already issued for this station, with its private key. */
   cert?: string;
   key?: string;
-  /** Central's Ed25519 public key (PEM) that signs commands and desired configuration. */
-  commandKey?: string;
+  /** Central's Ed25519 public key (PEM file) that signs commands and desired configuration, and its key id. */
+  commandKey: string;
+  commandKeyId: string;
   /** Serial numbers of the USB serial adapters, and the USB port path of the CH340 height rod. */
   serials?: { bp?: string; scale?: string; scanner?: string; printer?: string; heightPortPath?: string };
   /** Leave the udev rules out (adapters not connected yet). Default false. */
@@ -75,7 +77,7 @@ export const boardPaths = {
   csr: '/etc/citizen-station/tls/station.csr',
   signingKey: '/etc/citizen-station/keys/station-ed25519.key',
   signingPublicKey: '/etc/citizen-station/keys/station-ed25519.pub',
-  commandKey: '/etc/citizen-station/keys/central-commands.pub',
+  provisioning: '/etc/citizen-station/provisioning.json',
   udevRules: '/etc/udev/rules.d/99-citizen-station.rules',
 } as const;
 
@@ -118,6 +120,8 @@ function checkIdentityInputs(o: ProvisionOptions): string[] {
     }
   }
   if (!o.caCert) reasons.push('--ca-cert: central\'s CA certificate is required');
+  if (!o.commandKey) reasons.push('--command-key: central\'s Ed25519 command key is required (without it no command or desired config is accepted)');
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(o.commandKeyId ?? '')) reasons.push('--command-key-id: the key id central puts in its commands (letters, digits, . _ -)');
   if (!o.caKey && !(o.cert && o.key)) reasons.push('give --ca-key (sign here) or --cert and --key (issued by central)');
   if (o.caKey && (o.cert || o.key)) reasons.push('give either --ca-key or --cert/--key, not both');
   if (!o.skipUdev) {
@@ -218,11 +222,8 @@ export function provision(o: ProvisionOptions, now = Date.now()): ProvisionResul
     ? signHere(o, caPem)
     : { certPem: readFileSync(o.cert!, 'utf8'), keyPem: readFileSync(o.key!, 'utf8'), csrPem: undefined };
   const certReasons = checkCertificate(o.stationId, issued.certPem, issued.keyPem, caPem, now);
-  let commandKeyPem: string | undefined;
-  if (o.commandKey) {
-    commandKeyPem = readFileSync(o.commandKey, 'utf8');
-    if (createPublicKey(commandKeyPem).asymmetricKeyType !== 'ed25519') certReasons.push('--command-key is not an Ed25519 public key');
-  }
+  const commandKeyPem = readFileSync(o.commandKey, 'utf8').trim();
+  if (createPublicKey(commandKeyPem).asymmetricKeyType !== 'ed25519') certReasons.push('--command-key is not an Ed25519 public key');
 
   const values: Record<string, string> = {
     STATION_ID: o.stationId,
@@ -237,6 +238,8 @@ export function provision(o: ProvisionOptions, now = Date.now()): ProvisionResul
     SCANNER_SERIAL: o.serials?.scanner ?? '',
     PRINTER_SERIAL: o.serials?.printer ?? '',
     HEIGHT_PORT_PATH: o.serials?.heightPortPath ?? '',
+    COMMAND_KEY_ID: o.commandKeyId,
+    COMMAND_KEY: commandKeyPem,
   };
   const configText = fill(readFileSync(o.template ?? besideStation('config/station.template.json'), 'utf8'), values, true);
   const config = JSON.parse(configText) as Record<string, unknown>;
@@ -244,6 +247,9 @@ export function provision(o: ProvisionOptions, now = Date.now()): ProvisionResul
   delete config.$schema;
   const leftInConfig = configText.match(placeholderPattern) ?? [];
   if (leftInConfig.length) certReasons.push(`the config template still holds ${[...new Set(leftInConfig)].join(', ')}`);
+  if ((config.security as { generateProvisioning?: boolean } | undefined)?.generateProvisioning) {
+    certReasons.push('the config template sets security.generateProvisioning: a real station gets its journal key from provisioning only');
+  }
   let udevText: string | undefined;
   if (!o.skipUdev) {
     udevText = fill(readFileSync(o.udevTemplate ?? besideStation('config/udev/99-citizen-station.rules'), 'utf8'), values, false);
@@ -266,7 +272,11 @@ export function provision(o: ProvisionOptions, now = Date.now()): ProvisionResul
   if (issued.csrPem) put(boardPaths.csr, issued.csrPem, 0o644);
   put(boardPaths.signingKey, signing.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), 0o640);
   put(boardPaths.signingPublicKey, signingPublicKey, 0o644);
-  if (commandKeyPem) put(boardPaths.commandKey, commandKeyPem, 0o644);
+  // The journal key seals personal records at rest: replacing it would make records still waiting in
+  // the journal unreadable, so an existing one is kept even with --force.
+  if (!existsSync(at(boardPaths.provisioning))) {
+    put(boardPaths.provisioning, `${JSON.stringify({ journalKey: randomBytes(32).toString('hex') }, null, 2)}\n`, 0o640);
+  }
   if (udevText) put(boardPaths.udevRules, udevText, 0o644);
   put(boardPaths.config, `${JSON.stringify(config, null, 2)}\n`, 0o640);
 
@@ -280,7 +290,7 @@ export function provision(o: ProvisionOptions, now = Date.now()): ProvisionResul
 }
 
 const usage = `usage: provision --station-id ID --broker mqtts://HOST:PORT --ca-cert FILE
-         (--ca-key FILE | --cert FILE --key FILE) [--command-key FILE]
+         (--ca-key FILE | --cert FILE --key FILE) --command-key FILE --command-key-id ID
          [--name TEXT] [--building TEXT] [--floor TEXT] [--address TEXT] [--ward TEXT]
          (--bp-serial S --scale-serial S --scanner-serial S --printer-serial S --height-port ID_PATH | --skip-udev)
          [--root DIR] [--template FILE] [--force]`;
@@ -293,7 +303,7 @@ export function main(argv: string[]): number {
       args: argv,
       options: Object.fromEntries([
         ...['station-id', 'broker', 'name', 'building', 'floor', 'address', 'ward', 'ca-cert', 'ca-key', 'cert', 'key',
-          'command-key', 'bp-serial', 'scale-serial', 'scanner-serial', 'printer-serial', 'height-port', 'root', 'template']
+          'command-key', 'command-key-id', 'bp-serial', 'scale-serial', 'scanner-serial', 'printer-serial', 'height-port', 'root', 'template']
           .map((k) => [k, { type: 'string' as const }]),
         ...['skip-udev', 'force', 'help'].map((k) => [k, { type: 'boolean' as const }]),
       ]),
@@ -317,7 +327,8 @@ export function main(argv: string[]): number {
       caKey: s('ca-key'),
       cert: s('cert'),
       key: s('key'),
-      commandKey: s('command-key'),
+      commandKey: s('command-key') ?? '',
+      commandKeyId: s('command-key-id') ?? '',
       serials: { bp: s('bp-serial'), scale: s('scale-serial'), scanner: s('scanner-serial'), printer: s('printer-serial'), heightPortPath: s('height-port') },
       skipUdev: values['skip-udev'] === true,
       root: s('root'),

@@ -1,9 +1,10 @@
 import t from 'tap';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { X509Certificate, createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ProvisionRefused, boardPaths, main, provision } from '../../scripts/provision.js';
 import type { ProvisionOptions } from '../../scripts/provision.js';
 import { validateConfigFile } from '../../runtime/config.js';
@@ -19,6 +20,9 @@ execFileSync('openssl', [
   '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
 ], { stdio: 'pipe' });
 
+const commandKey = join(work, 'central-commands.pub');
+writeFileSync(commandKey, generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
+
 const serials = { bp: 'A10K1234', scale: '0001', scanner: '0002', printer: 'A10K9876', heightPortPath: 'platform-fd500000.pcie-pci-0000:01:00.0-usb-0:1.3:1.0' };
 let n = 0;
 function options(overrides: Partial<ProvisionOptions> = {}): ProvisionOptions {
@@ -29,6 +33,8 @@ function options(overrides: Partial<ProvisionOptions> = {}): ProvisionOptions {
     site: { building: 'Tháp "Brilliant"', floor: 'Sảnh', address: '104 Nguyễn Văn Hưởng', ward: 'Phường Bình Trưng' },
     caCert,
     caKey,
+    commandKey,
+    commandKeyId: 'central-2026',
     serials,
     root: join(work, `root-${++n}`),
     ...overrides,
@@ -46,7 +52,14 @@ t.test('signs a station certificate with the CA and writes a config that check-c
     t.equal(checked.config.station.site.building, 'Tháp "Brilliant"', 'quotes survive JSON filling');
     t.equal(checked.config.mqtt.url, 'mqtts://broker.cds.hcmc.vn:8883');
     t.same(checked.config.mqtt.tls, { ca: boardPaths.caCert, cert: boardPaths.cert, key: boardPaths.key });
+    t.same(Object.keys(checked.config.security.commandKeys), ['central-2026']);
+    t.equal(checked.config.security.commandKeys['central-2026'], readFileSync(commandKey, 'utf8').trim(), 'central\'s command key, PEM');
+    t.equal(checked.config.security.generateProvisioning, false);
+    t.equal(checked.config.security.provisioningFile, boardPaths.provisioning);
   }
+  const provisioning = JSON.parse(readFileSync(at(boardPaths.provisioning), 'utf8')) as { journalKey: string };
+  t.match(provisioning.journalKey, /^[0-9a-f]{64}$/, 'a 256-bit journal key');
+  t.equal(statSync(at(boardPaths.provisioning)).mode & 0o777, 0o640);
   const config = readFileSync(at(boardPaths.config), 'utf8');
   t.notMatch(config, /@[A-Z_]+@/, 'no placeholder left in the config');
   t.notMatch(config, /\$schema/, 'the repository editor hint is dropped');
@@ -79,7 +92,7 @@ t.test('two stations never share keys', async (t) => {
   const b = options({ stationId: 'hcm-bt-dkc-03' });
   provision(a);
   provision(b);
-  for (const p of [boardPaths.key, boardPaths.signingKey]) {
+  for (const p of [boardPaths.key, boardPaths.signingKey, boardPaths.provisioning]) {
     t.not(readFileSync(join(a.root!, p), 'utf8'), readFileSync(join(b.root!, p), 'utf8'), p);
   }
 });
@@ -120,6 +133,9 @@ t.test('refuses defaults and placeholders, naming every reason', async (t) => {
   t.match(refused({ brokerUrl: 'mqtts://127.0.0.1:8883' }).join(), /placeholder or loopback/);
   t.match(refused({ brokerUrl: 'mqtts://user:secret@broker.cds.hcmc.vn:8883' }).join(), /no credentials/);
   t.match(refused({ caKey: undefined }).join(), /--ca-key .* or --cert and --key/);
+  t.match(refused({ commandKey: '' }).join(), /--command-key: central's Ed25519 command key is required/);
+  t.match(refused({ commandKeyId: 'bad id' }).join(), /--command-key-id/);
+  t.match(refused({ commandKey: caCert }).join(), /not an Ed25519 public key/);
   const missing = refused({ serials: { bp: 'A1' } }).join();
   t.match(missing, /--scale-serial, --scanner-serial, --printer-serial, --height-port/);
   t.match(refused({ serials: { ...serials, bp: 'x", RUN+="/bin/sh' } }).join(), /characters a udev match cannot hold/);
@@ -137,8 +153,10 @@ t.test('never overwrites an identity without --force', async (t) => {
   const before = readFileSync(join(o.root!, boardPaths.key), 'utf8');
   t.throws(() => provision(o), /already has an identity/);
   t.equal(readFileSync(join(o.root!, boardPaths.key), 'utf8'), before, 'key untouched');
+  const journalKey = readFileSync(join(o.root!, boardPaths.provisioning), 'utf8');
   provision({ ...o, force: true });
   t.not(readFileSync(join(o.root!, boardPaths.key), 'utf8'), before, '--force replaces it');
+  t.equal(readFileSync(join(o.root!, boardPaths.provisioning), 'utf8'), journalKey, 'but keeps the journal key, so waiting records stay readable');
 });
 
 t.test('the command line reports refusals with exit code 1', async (t) => {
@@ -147,11 +165,35 @@ t.test('the command line reports refusals with exit code 1', async (t) => {
   process.stderr.write = ((chunk: string) => (err.push(chunk), true)) as typeof process.stderr.write;
   let code: number;
   try {
-    code = main(['--station-id', 'hcm-station-00', '--broker', 'mqtts://broker.cds.hcmc.vn:8883', '--ca-cert', caCert, '--ca-key', caKey, '--skip-udev', '--root', join(work, 'cli')]);
+    code = main(['--station-id', 'hcm-station-00', '--broker', 'mqtts://broker.cds.hcmc.vn:8883', '--ca-cert', caCert, '--ca-key', caKey, '--command-key', commandKey, '--command-key-id', 'k1', '--skip-udev', '--root', join(work, 'cli')]);
   } finally {
     process.stderr.write = write;
   }
   t.equal(code, 1);
   t.match(err.join(''), /provisioning refused:\n {2}--station-id "hcm-station-00" is a development/);
   t.notOk(existsSync(join(work, 'cli', boardPaths.config)), 'nothing written');
+});
+
+t.test('the command line provisions a station and prints the key to register', async (t) => {
+  const out: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string) => (out.push(chunk), true)) as typeof process.stdout.write;
+  let code: number;
+  try {
+    code = main(['--station-id', 'hcm-bt-dkc-09', '--broker', 'mqtts://broker.cds.hcmc.vn:8883', '--ca-cert', caCert, '--ca-key', caKey,
+      '--command-key', commandKey, '--command-key-id', 'k1', '--skip-udev', '--root', join(work, 'cli-ok')]);
+  } finally {
+    process.stdout.write = write;
+  }
+  t.equal(code, 0);
+  t.match(out.join(''), /wrote .*station\.json[\s\S]*TLS certificate SHA-256 [0-9A-F:]{95}[\s\S]*-----BEGIN PUBLIC KEY-----/);
+  t.ok(validateConfigFile(join(work, 'cli-ok', boardPaths.config)).ok);
+  // The same file through the station's own command, as a technician runs it on the board.
+  const check = spawnSync(process.execPath, ['--import', '@tapjs/typescript/import', 'runtime/cli.ts', 'check-config', join(work, 'cli-ok', boardPaths.config)], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: '1' },
+    encoding: 'utf8',
+  });
+  t.equal(check.status, 0, `station check-config: ${check.stderr}`);
+  t.match(check.stdout, /station\.json: valid/);
 });
