@@ -57,6 +57,9 @@ t.test('the daemon unit has the notify, watchdog, restart and hardening settings
   };
   for (const [key, value] of Object.entries(expected)) t.equal(one(unit, 'Service', key), value, key);
   t.notOk(unit.get('Service')?.has('MemoryDenyWriteExecute'), 'V8 JIT needs W^X off');
+  for (const closesDevices of ['PrivateDevices', 'DeviceAllow', 'DevicePolicy', 'ProtectClock']) {
+    t.notOk(unit.get('Service')?.has(closesDevices), `${closesDevices} would shut the daemon out of its serial, I2C and GPIO devices`);
+  }
   t.equal(one(unit, 'Unit', 'RequiresMountsFor'), '/var/lib/citizen-station', 'waits for the data partition');
   t.equal(one(unit, 'Install', 'WantedBy'), 'multi-user.target');
 });
