@@ -195,7 +195,10 @@ export class FlowSession implements ScreenFeed, InputSink {
     this.dispatch({ type: 'payment-settled', paymentId, state });
   }
 
-  /** The engine snapshot, for the technician mirror and tests. Holds the resident's data while a session runs. */
+  /**
+   * The engine snapshot, for tests. Holds the resident's data while a session runs: the technician
+   * mirror shows {@link current} (masked) instead.
+   */
   state(): FlowSnapshot {
     return this.snapshot;
   }
@@ -226,9 +229,15 @@ export class FlowSession implements ScreenFeed, InputSink {
         try {
           result = transition({ bundle: this.bundle, config: this.options.config }, this.snapshot, next, ctx);
         } catch (err) {
-          // A defect in the engine must not take the kiosk down: log it and send the resident home.
-          this.options.logger.error({ err: toErrorShape(err), event: next.type }, 'flow transition failed');
-          result = transition({ bundle: this.bundle, config: this.options.config }, this.snapshot, { type: 'key', key: 'home' }, ctx);
+          // A defect in the engine must not take the kiosk down: log it and start over at the home
+          // screen with nothing of the resident kept.
+          this.options.logger.error({ err: toErrorShape(err), event: next.type, flowId: this.snapshot.run?.flowId, stepId: this.snapshot.stepId }, 'flow transition failed');
+          for (const controller of this.controllers.values()) controller.abort(new StationError('DEVICE_ABORTED', 'The session was reset'));
+          this.controllers.clear();
+          for (const handle of this.timers.values()) this.options.clock.clearTimeout(handle);
+          this.timers.clear();
+          const fresh: FlowSnapshot = { ...initialSnapshot(this.options.config), maintenance: this.snapshot.maintenance, seq: this.snapshot.seq, ...(this.snapshot.payment ? { payment: this.snapshot.payment } : {}) };
+          result = { snapshot: fresh, effects: [{ type: 'show' as const, screen: renderScreen({ bundle: this.bundle, config: this.options.config }, fresh) }] };
         }
         this.snapshot = result.snapshot;
         this.runEffects(result.effects);
@@ -345,9 +354,12 @@ export class FlowSession implements ScreenFeed, InputSink {
         );
         return;
       }
-      case 'analytics':
-        this.callHook(() => o.analytics.sessionEnded(effect.event));
+      case 'analytics': {
+        const e = effect.event;
+        o.logger.info({ service: e.service, outcome: e.outcome, lastStep: e.lastStep, durationMs: e.endedAt - e.startedAt, failureCode: e.failureCode }, 'session ended');
+        this.callHook(() => o.analytics.sessionEnded(e));
         return;
+      }
       case 'payment':
         this.callHook(() => o.hooks?.onPayment?.(effect.payment));
         return;

@@ -254,3 +254,19 @@ t.test('a new bundle waits until the resident has finished', async (t) => {
   t.notOk(rig.session.current().options?.some((o) => o.key === '8'), 'the new bundle (without demo) applies at home');
   await rig.session.stop();
 });
+
+t.test('a defect in the engine sends the resident home instead of taking the kiosk down', async (t) => {
+  const base = await testBundle();
+  const broken = {
+    id: 'broken', version: 1, title: { vi: 'Hỏng', en: 'Broken' }, start: 's',
+    steps: { get s(): never { throw new Error('engine defect'); } },
+  };
+  const bundle = { ...base, flows: { ...base.flows, broken: broken as never }, homeMenu: [...base.homeMenu, { key: '7' as const, flowId: 'broken' }] };
+  const rig = await flowRig({ bundle });
+  await rig.press('7');
+  t.equal(rig.session.current().kind, 'home');
+  t.equal(rig.session.state().run, undefined);
+  await rig.press('1');
+  t.equal(rig.session.current().stepId, 'intro', 'the station keeps serving');
+  await rig.session.stop();
+});
