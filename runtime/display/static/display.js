@@ -301,8 +301,9 @@ document.addEventListener('keydown', (event) => {
   if (!key) return;
   event.preventDefault();
   if (event.repeat) return;
-  flash(key);
+  // The request leaves before the highlight's style work, which would otherwise delay it.
   send({ type: 'key', key });
+  flash(key);
 });
 
 document.addEventListener('click', (event) => {
