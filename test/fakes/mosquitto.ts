@@ -5,7 +5,7 @@
  */
 import { spawn, execFileSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -106,6 +106,9 @@ export class Mosquitto {
     }
     lines.push(...(this.options.extra ?? []));
     await writeFile(join(this.dir, 'mosquitto.conf'), lines.join('\n') + '\n');
+    // Started as root, mosquitto drops to the `mosquitto` user: it must be able to read these files.
+    await chmod(this.dir, 0o755);
+    for (const f of await readdir(this.dir)) await chmod(join(this.dir, f), 0o644);
   }
 
   /**
