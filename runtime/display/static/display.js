@@ -5,14 +5,17 @@
 
 const KEY_BADGES = { ok: 'OK', back: '◀', help: '?', home: '⌂' };
 
+// The few words the page adds itself; everything else comes in the Screen, already translated.
 const WORDS = {
   vi: {
-    amount: 'Số tiền', reference: 'Mã hóa đơn', timeLeft: 'Còn lại', seconds: 'giây', currency: 'đồng', offline: 'Mất kết nối với trung tâm. Dữ liệu được lưu và sẽ gửi khi có mạng lại.',
-    maintenance: 'Trạm đang bảo trì.', keys: 'Phím',
+    amount: 'Số tiền', reference: 'Mã hóa đơn', timeLeft: 'Còn lại', seconds: 'giây', currency: 'đồng', keys: 'Phím',
+    offline: 'Mất kết nối với trung tâm. Dữ liệu được lưu và sẽ gửi khi có mạng lại.',
+    maintenance: 'Trạm đang bảo trì.',
   },
   en: {
-    amount: 'Amount', reference: 'Bill reference', timeLeft: 'Time left', seconds: 's', currency: 'VND', offline: 'Central link is down. Records are kept and sent when it is back.',
-    maintenance: 'The station is under maintenance.', keys: 'Keys',
+    amount: 'Amount', reference: 'Bill reference', timeLeft: 'Time left', seconds: 's', currency: 'VND', keys: 'Keys',
+    offline: 'Central link is down. Records are kept and sent when it is back.',
+    maintenance: 'The station is under maintenance.',
   },
 };
 
@@ -22,7 +25,7 @@ const KEYBOARD = {
 };
 // A USB numeric pad reports Home, End, arrows... for its digits when Num Lock is off; the station
 // has no use for those, so its keys are read by position (KeyboardEvent.code) instead.
-const NUMPAD = { NumpadEnter: 'ok', NumpadMultiply: '*', NumpadDecimal: 'back', NumpadSubtract: 'back' };
+const NUMPAD = { NumpadEnter: 'ok', NumpadMultiply: '*' };
 for (let d = 0; d <= 9; d++) {
   KEYBOARD[String(d)] = String(d);
   NUMPAD[`Numpad${d}`] = String(d);
@@ -140,7 +143,7 @@ function renderProgress(progress) {
 function renderRows(rows) {
   const table = h('table', 'rows');
   for (const row of rows) {
-    const tr = h('tr', row.tone ? `tone-row-${row.tone}` : '');
+    const tr = h('tr');
     tr.append(h('td', 'label', row.label));
     const value = h('td', 'value', row.value);
     if (row.unit) value.append(h('span', 'unit', row.unit));
