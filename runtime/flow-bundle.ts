@@ -5,10 +5,8 @@
  * both languages, known template filters, unique home-menu keys, an `emergency` flow). Every problem
  * names the file, the JSON path inside it and the reason; the caller keeps running its last good bundle.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
-import { basename, extname, join } from 'node:path';
+import { basename, extname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
@@ -20,6 +18,9 @@ import { parseContentBundle } from './content-bundle.js';
 import type { ContentBundle } from './content-bundle.js';
 import { vi } from './i18n/vi.js';
 import { en } from './i18n/en.js';
+import { flowSourcesDigest, readFlowSources, type FlowSource } from './flow-sources.js';
+
+export type { FlowSource };
 
 export interface FlowProblem {
   /** File name relative to the flows directory, e.g. `bill-payment.yaml`. */
@@ -31,11 +32,6 @@ export interface FlowProblem {
 
 export type FlowBundleResult = { ok: true; bundle: FlowBundle } | { ok: false; problems: FlowProblem[] };
 
-export interface FlowSource {
-  /** File name, e.g. `health-check.yaml`. */
-  name: string;
-  text: string;
-}
 
 /** Flows the engine starts itself; `emergency` must exist so the Emergency key works from any screen. */
 export const requiredFlows = ['emergency'] as const;
@@ -235,10 +231,6 @@ export function parseFlowBundle(sources: FlowSource[], catalogs: Record<Locale, 
   }
   const flows: Record<string, FlowDefinition> = {};
   const menuOwners = new Map<string, string>();
-  const hash = createHash('sha256');
-  for (const source of [...sources].sort((a, b) => a.name.localeCompare(b.name))) {
-    hash.update(source.name).update('\0').update(source.text).update('\0');
-  }
   for (const source of [...flowSources].sort((a, b) => a.name.localeCompare(b.name))) {
     const parsed = parseSource(source);
     if (!parsed.ok) {
@@ -276,29 +268,19 @@ export function parseFlowBundle(sources: FlowSource[], catalogs: Record<Locale, 
     .filter((f) => f.menu)
     .map((f) => ({ key: (f.menu as { key: Key }).key, flowId: f.id }))
     .sort((a, b) => order.indexOf(a.key) - order.indexOf(b.key));
-  return { ok: true, bundle: { flows, catalogs, contents, homeMenu, digest: hash.digest('hex').slice(0, 16) } };
+  return { ok: true, bundle: { flows, catalogs, contents, homeMenu, digest: flowSourcesDigest(sources) } };
 }
+
 
 /**
  * Reads every `*.yaml`, `*.yml` and `*.json` flow file in `dir` (not schema.json) and the content
  * bundles in `dir/content/` (named `content/<id>.yaml`), and checks them as one bundle.
  */
 export async function loadFlowBundle(dir: string, catalogs: Record<Locale, Catalog> = defaultCatalogs): Promise<FlowBundleResult> {
-  const sources: FlowSource[] = [];
-  const isFlowFile = (n: string) => /\.(ya?ml|json)$/.test(n) && n !== 'schema.json';
-  try {
-    for (const name of (await readdir(dir)).filter(isFlowFile)) sources.push({ name, text: await readFile(join(dir, name), 'utf8') });
-  } catch (err) {
-    return { ok: false, problems: [{ file: dir, path: '', reason: `cannot read the flows directory: ${(err as Error).message}` }] };
-  }
-  const contentDir = join(dir, 'content');
-  if (existsSync(contentDir)) {
-    for (const name of (await readdir(contentDir)).filter(isFlowFile)) {
-      sources.push({ name: `content/${name}`, text: await readFile(join(contentDir, name), 'utf8') });
-    }
-  }
-  return parseFlowBundle(sources, catalogs);
+  const read = await readFlowSources(dir);
+  return read.ok ? parseFlowBundle(read.sources, catalogs) : read;
 }
+
 
 /** One line per problem, for logs, the control socket and central's command result. */
 export function formatFlowProblems(problems: FlowProblem[]): string[] {

@@ -20,7 +20,7 @@ import type { LinkReport, OutboxReport, StationAlert, StatusReport } from './con
 import { EventLoopMonitor } from './event-loop-monitor.js';
 import { isLogLevel, type LogBuffer } from './log-buffer.js';
 import { StationError } from './errors.js';
-import { EmbeddedBroker } from './embedded-broker.js';
+import type { EmbeddedBroker } from './embedded-broker.js';
 import { CentralLink } from './central-link.js';
 import type { LinkAlert } from './mqtt-link.js';
 import { loadJournalBox } from './provisioning.js';
@@ -31,7 +31,7 @@ import { PaymentService, openPaymentLedger } from './payment.js';
 import { FlowSession, paymentRunnerFor } from './session.js';
 import { FileSnapshotStore } from './snapshot-store.js';
 import { defaultEngineConfig, type EngineConfig } from './flow-engine.js';
-import { formatFlowProblems, loadFlowBundle } from './flow-bundle.js';
+import { loadFlowBundleCached } from './flow-bundle-cache.js';
 import { DisplayServer } from './display-server.js';
 import { StationHealthReporter } from './station-health.js';
 import { deviceNames, type MeasureService } from '../drivers/types.js';
@@ -93,11 +93,10 @@ export function createStation(deps: StationDeps): Station {
   const packageRoot = deps.packageRoot ?? defaultPackageRoot;
   const flowsDir = isAbsolute(config.flows.dir) ? config.flows.dir : resolve(packageRoot, config.flows.dir);
 
-  const embedded = config.mqtt.embeddedBroker.enabled
-    ? new EmbeddedBroker({ host: config.mqtt.embeddedBroker.host, port: config.mqtt.embeddedBroker.port, logger: log('embedded-broker') })
-    : undefined;
+  const embeddedEnabled = config.mqtt.embeddedBroker.enabled;
+  let embedded: EmbeddedBroker | undefined;
   // aedes speaks only MQTT 3.1.1; external brokers get the configured level.
-  const protocolVersion: 4 | 5 = embedded ? 4 : config.mqtt.protocolVersion;
+  const protocolVersion: 4 | 5 = embeddedEnabled ? 4 : config.mqtt.protocolVersion;
   const brokerUrl = () => (embedded ? embedded.url : config.mqtt.url);
 
   let hub: DeviceHub | undefined;
@@ -168,7 +167,18 @@ export function createStation(deps: StationDeps): Station {
     stop: async () => undefined,
   });
 
-  if (embedded) lifecycle.add({ name: 'embedded-broker', start: () => embedded.start(), stop: () => embedded.stop() });
+  if (embeddedEnabled) {
+    lifecycle.add({
+      name: 'embedded-broker',
+      start: async () => {
+        // Loaded only when configured: a production station never carries the development broker.
+        const { EmbeddedBroker } = await import('./embedded-broker.js');
+        embedded = new EmbeddedBroker({ host: config.mqtt.embeddedBroker.host, port: config.mqtt.embeddedBroker.port, logger: log('embedded-broker') });
+        await embedded.start();
+      },
+      stop: async () => embedded?.stop(),
+    });
+  }
 
   if (config.centralSim.enabled) {
     let sim: { stop(): Promise<void> } | undefined;
@@ -263,8 +273,8 @@ export function createStation(deps: StationDeps): Station {
   lifecycle.add({
     name: 'flow-session',
     start: async () => {
-      const loaded = await loadFlowBundle(flowsDir);
-      if (!loaded.ok) throw new StationError('FLOW_INVALID', formatFlowProblems(loaded.problems).join('\n'));
+      const loaded = await loadFlowBundleCached(flowsDir, resolve(packageRoot, 'dist', 'flows-bundle.json'));
+      if (!loaded.ok) throw new StationError('FLOW_INVALID', loaded.problems.map((p) => `${p.file} ${p.path || '/'}: ${p.reason}`).join('\n'));
       bundleFlows = loaded.bundle.flows;
       bundleDigest = loaded.bundle.digest;
       session = new FlowSession({
