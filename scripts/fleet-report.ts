@@ -22,7 +22,8 @@ import { sleep, systemClock } from '../runtime/clock.js';
 import { dayAggregateProblem } from '../runtime/report/aggregate.js';
 import type { DayAggregate } from '../runtime/report/aggregate.js';
 import { buildReport } from '../runtime/report/model.js';
-import type { ReportModel, SiteDays } from '../runtime/report/model.js';
+import type { ReportLabels, ReportModel, SiteDays } from '../runtime/report/model.js';
+import { loadFlowLabels } from '../runtime/report/flow-labels.js';
 import { isReportFormat, renderReport, reportFormats } from '../runtime/report/render.js';
 import { checkRange } from '../runtime/report/cli.js';
 
@@ -180,8 +181,8 @@ export async function collectFromBroker(options: BrokerOptions): Promise<{ recor
   return { records, skipped };
 }
 
-export function fleetReport(records: ReceivedAnalytics[], range: { from?: string; to?: string }, now: number): ReportModel {
-  return buildReport(sitesFrom(records), { ...range, generatedAt: now });
+export function fleetReport(records: ReceivedAnalytics[], range: { from?: string; to?: string }, now: number, labels?: ReportLabels): ReportModel {
+  return buildReport(sitesFrom(records), { ...range, generatedAt: now, ...(labels ? { labels } : {}) });
 }
 
 export const fleetReportHelp = `Usage: npm run fleet-report -- (--broker URL [--duration S] [--client-id ID] | PATH...) [--from DATE] [--to DATE] [--format table|json|csv|svg]
@@ -237,7 +238,7 @@ export async function fleetReportCommand(argv: string[], io: Io, clock: Clock = 
   }
   if (collected.skipped > 0) io.stderr.write(`${collected.skipped} messages or lines were not analytics records and were skipped\n`);
   const range = { ...(values.from !== undefined ? { from: values.from } : {}), ...(values.to !== undefined ? { to: values.to } : {}) };
-  io.stdout.write(renderReport(fleetReport(collected.records, range, clock.now()), format));
+  io.stdout.write(renderReport(fleetReport(collected.records, range, clock.now(), await loadFlowLabels()), format));
   return 0;
 }
 

@@ -69,22 +69,32 @@ async function settle(): Promise<void> {
   for (let i = 0; i < 4; i++) await new Promise<void>((r) => setImmediate(r));
 }
 
-/** What goes wrong during the visit being driven. */
-interface VisitFaults {
-  device: boolean;
-  central: boolean;
+/** The QR text with the birth year moved by ten years, so it fails the CCCD cross-check. */
+function wornQr(qr: string): string {
+  const fields = qr.split('|');
+  const birth = fields[3] ?? '';
+  fields[3] = birth.slice(0, 4) + String(Number(birth.slice(4)) + 10);
+  return fields.join('|');
+}
+
+/** The device behind the planned failing step (the behaviour model names measure steps by device). */
+function failingDevice(visit: PlannedVisit): MeasurementKind {
+  const step = visit.ending.outcome === 'failed' ? visit.ending.atStep : 0;
+  const byStep: Record<number, MeasurementKind> = { 3: 'weight', 4: 'height', 5: 'spo2', 6: 'bloodPressure', 7: 'temperature' };
+  return byStep[step] ?? 'bloodPressure';
 }
 
 /** Central's services as docs/services.md describes them, answered in-process. */
 class LobbyCentral implements RpcClient {
-  faults: VisitFaults = { device: false, central: false };
+  /** Central is unreachable during the visit being driven (payment confirmations still arrive). */
+  unreachable = false;
   private readonly rng: SeededRandom;
   constructor(seed: number, private readonly clock: Clock) {
     this.rng = new SeededRandom(seed);
   }
 
   async call<T = unknown>(service: RpcService, params: Record<string, unknown>): Promise<T> {
-    if (this.faults.central && service !== 'payment-status') throw new StationError('RPC_UNAVAILABLE', 'central is unreachable', { transient: true });
+    if (this.unreachable && service !== 'payment-status') throw new StationError('RPC_UNAVAILABLE', 'central is unreachable', { transient: true });
     const day = new Date(this.clock.now() + 7 * 3_600_000);
     const date = (offset: number) => new Date(day.getTime() + offset * 86_400_000).toISOString().slice(0, 10);
     switch (service) {
@@ -112,7 +122,8 @@ class LobbyCentral implements RpcClient {
 
 /** Health devices that measure plausible values after a realistic time, or time out when the visit says so. */
 class LobbyDevices implements MeasureService {
-  faults: VisitFaults = { device: false, central: false };
+  /** The device that times out during the visit being driven. */
+  failing: MeasurementKind | undefined;
   private readonly rng: SeededRandom;
   constructor(seed: number, private readonly clock: Clock) {
     this.rng = new SeededRandom(seed);
@@ -128,7 +139,7 @@ class LobbyDevices implements MeasureService {
       temperature: { celsius: Math.round(r.between(36.1, 37.3) * 10) / 10 },
     };
     const seconds = { weight: 4, height: 3, spo2: 20, bloodPressure: 45, temperature: 2 }[kind];
-    const fail = this.faults.device;
+    const fail = this.failing === kind;
     return new Promise((resolve, reject) => {
       const timer = this.clock.setTimeout(() => {
         options.signal?.removeEventListener('abort', onAbort);
@@ -238,13 +249,16 @@ export class ResidentSessionDriver {
         return press(homeKeys[visit.service] ?? '0');
       case 'identity':
         if (screen.input?.value) return press('ok');
+        // A planned input failure is a worn card: the QR's birth date no longer matches the number's digits.
+        if (visit.ending.outcome === 'failed' && visit.ending.cause === 'input') return { type: 'scan', text: wornQr(visit.resident.qr) };
         return visit.showsCccd ? { type: 'scan', text: visit.resident.qr } : { type: 'text', text: visit.resident.cccd };
       case 'input': {
         if (screen.input?.value) return press('ok');
         const max = screen.input?.maxLength ?? 10;
-        if (screen.input?.charset === 'code') return { type: 'text', text: max >= dossierCode.length ? dossierCode : customerCode.slice(0, max) };
+        if (screen.input?.charset === 'code') return { type: 'text', text: (screen.flowId === 'dossier-lookup' ? dossierCode : customerCode).slice(0, max) };
         if (max === 12) return { type: 'text', text: visit.resident.cccd };
-        return { type: 'text', text: max >= 10 ? '0903123456'.slice(0, max) : '1' };
+        // Ten digits is a phone number; other lengths are codes printed on a bill.
+        return { type: 'text', text: max === 10 ? '0903123456' : '01000123456789'.padEnd(max, '7').slice(0, max) };
       }
       case 'measure':
         return screen.progress ? undefined : press('ok');
@@ -273,8 +287,8 @@ export class ResidentSessionDriver {
     const clock = this.options.clock;
     if (clock.now() < visit.startedAt) await clock.advance(visit.startedAt - clock.now());
     const failing = visit.ending.outcome === 'failed' ? visit.ending.cause : undefined;
-    this.central.faults = { device: false, central: failing === 'central' };
-    this.devices.faults = { device: failing === 'device', central: false };
+    this.central.unreachable = failing === 'central';
+    this.devices.failing = failing === 'device' && visit.ending.outcome === 'failed' ? failingDevice(visit) : undefined;
     for (let i = 0; i < 10 && this.session.current().kind !== 'home'; i++) await clock.advance(15_000);
     const before = this.ended.length;
     const walkAwayAfter = visit.ending.outcome === 'abandoned' ? visit.ending.atStep + 1 : Infinity;
@@ -308,8 +322,8 @@ export class ResidentSessionDriver {
     for (let i = 0; i < 20 && this.ended.length === before; i++) await clock.advance(30_000);
     const event = this.ended[before];
     // After a service the station asks for feedback: about a third of residents answer, the others leave it to time out.
-    const screen = this.session.current();
-    if (event && screen.flowId === 'feedback' && this.rng.next() < 0.35) {
+    for (let i = 0; i < 6 && event && this.session.current().kind === 'end'; i++) await clock.advance(5000);
+    if (event && this.session.current().flowId === 'feedback' && this.rng.next() < 0.35) {
       await this.send({ type: 'key', key: this.rng.next() < 0.7 ? '5' : '4' }, 4);
       for (let i = 0; i < 10 && this.session.current().flowId === 'feedback' && this.session.current().kind !== 'end'; i++) {
         const next = this.next(this.session.current(), visit);

@@ -55,7 +55,7 @@ export interface ServiceDay {
   beneficiaries: Record<string, Record<string, number>>;
   /**
    * Device failures by the step they happened on (a measure step names its device, e.g.
-   * `measure-bp`), counted for failed runs and for runs abandoned after a device failure.
+   * `blood-pressure`), for every run with a device failure, also those that went on and completed.
    */
   deviceFailures: Record<string, number>;
   /** Failures by error code (runtime/errors.ts), e.g. DEVICE_TIMEOUT, RPC_UNAVAILABLE. */
@@ -155,7 +155,11 @@ export function addSession(day: DayAggregate, event: SessionAnalyticsEvent): voi
   else if (event.outcome === 'abandoned') service.abandoned += 1;
   else service.failed[event.failureCause ?? 'device'] += 1;
   if (event.failureCause === 'device') {
-    service.deviceFailures[event.lastStep] = (service.deviceFailures[event.lastStep] ?? 0) + 1;
+    // A flow may go on after a device fails (the health check skips that measurement), so the
+    // failing steps are those left with an error, not necessarily the last one.
+    const failing = new Set(event.steps.filter((v) => v.outcome === 'error' || v.outcome === 'timeout').map((v) => v.stepId));
+    if (failing.size === 0) failing.add(event.lastStep);
+    for (const id of failing) service.deviceFailures[id] = (service.deviceFailures[id] ?? 0) + 1;
   }
   if (event.failureCode !== undefined) {
     service.failureCodes[event.failureCode] = (service.failureCodes[event.failureCode] ?? 0) + 1;

@@ -12,6 +12,7 @@ import { readAnalyticsStationId, readDayAggregates } from '../analytics.js';
 import { isDay } from './aggregate.js';
 import { buildReport } from './model.js';
 import { isReportFormat, renderReport, reportFormats } from './render.js';
+import { loadFlowLabels } from './flow-labels.js';
 
 export interface CommandIo {
   stdout: { write(text: string): unknown };
@@ -31,6 +32,7 @@ DIR/analytics/days/ (default DIR ${defaultDataDir}). Days are local days in Asia
   --from DATE     first day included (default: first day with data)
   --to DATE       last day included (default: last day with data)
   --format F      table (default), json, csv or svg (open the SVG in a browser)
+  --flows DIR     flow files for step names (default: the station's own flows/)
 `;
 
 /** Parses and checks the date range options shared with scripts/fleet-report. */
@@ -43,7 +45,7 @@ export function checkRange(from: string | undefined, to: string | undefined): st
 
 /** Runs `station report`; returns the exit code (0 done, 1 data unreadable, 2 usage error). */
 export async function reportCommand(argv: string[], io: CommandIo): Promise<number> {
-  let values: { data?: string; from?: string; to?: string; format?: string; help?: boolean };
+  let values: { data?: string; from?: string; to?: string; format?: string; flows?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -52,6 +54,7 @@ export async function reportCommand(argv: string[], io: CommandIo): Promise<numb
         from: { type: 'string' },
         to: { type: 'string' },
         format: { type: 'string', default: 'table' },
+        flows: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -80,7 +83,9 @@ export async function reportCommand(argv: string[], io: CommandIo): Promise<numb
   try {
     const days = await readDayAggregates(dataDir, logger);
     const site = (await readAnalyticsStationId(dataDir, logger)) ?? 'station';
+    const labels = await loadFlowLabels(values.flows);
     const model = buildReport([{ site, days }], {
+      ...(labels ? { labels } : {}),
       ...(values.from !== undefined ? { from: values.from } : {}),
       ...(values.to !== undefined ? { to: values.to } : {}),
       generatedAt: (io.clock ?? systemClock).now(),

@@ -18,6 +18,12 @@ export interface SiteDays {
   days: DayAggregate[];
 }
 
+/** Names for ids, e.g. from the flow files (runtime/report/flow-labels.ts). */
+export interface ReportLabels {
+  service?: (service: string) => string | undefined;
+  step?: (service: string, step: string) => string | undefined;
+}
+
 export interface ReportOptions {
   /** First local day included, `YYYY-MM-DD`; default: the first day with data. */
   from?: string;
@@ -25,6 +31,8 @@ export interface ReportOptions {
   to?: string;
   /** Clock ms the report is made at. */
   generatedAt: number;
+  /** Without labels, steps show their ids and services the built-in names. */
+  labels?: ReportLabels;
 }
 
 export interface Totals {
@@ -51,6 +59,8 @@ export interface DurationSummary {
 
 export interface FunnelStep {
   step: string;
+  /** The step's title in the flow file, or its id. */
+  label: string;
   reached: number;
   abandoned: number;
   failed: number;
@@ -105,7 +115,7 @@ export interface ReportModel {
   ageBands: AgeBandRow[];
   sexes: string[];
   /** Device failures by the step they happened on, most first. */
-  deviceFailures: { step: string; count: number }[];
+  deviceFailures: { step: string; label: string; count: number }[];
 }
 
 /** Vietnamese names of the services (flow ids); unknown ids show as themselves. */
@@ -241,11 +251,11 @@ export function buildReport(sites: SiteDays[], options: ReportOptions): ReportMo
         .map(([step, st]) => ({ step, st }))
         .sort((a, b) => a.st.positionSum / Math.max(1, a.st.reached) - b.st.positionSum / Math.max(1, b.st.reached) || b.st.reached - a.st.reached || a.step.localeCompare(b.step))
         .map(({ step, st }) => ({
-          step, reached: st.reached, abandoned: st.abandoned, failed: st.failed,
+          step, label: options.labels?.step?.(service, step) ?? step, reached: st.reached, abandoned: st.abandoned, failed: st.failed,
           meanS: st.reached === 0 ? 0 : Math.round(st.durationMs / st.reached / 1000),
         }));
       return {
-        service, label: serviceLabel(service), ...t, completionPct: pct(t.completed, t.sessions),
+        service, label: serviceLabels[service] ?? options.labels?.service?.(service) ?? service, ...t, completionPct: pct(t.completed, t.sessions),
         duration: durationSummary(s.durations.completed), funnel,
       };
     })
@@ -281,7 +291,10 @@ export function buildReport(sites: SiteDays[], options: ReportOptions): ReportMo
     ageBands: [...bands.values()].sort((a, b) => bandOrder(a.band, b.band)),
     sexes: ['male', 'female', 'unknown'].filter((s) => sexes.has(s)).concat([...sexes].filter((s) => !['male', 'female', 'unknown'].includes(s)).sort()),
     deviceFailures: Object.entries(all.deviceFailures)
-      .map(([step, count]) => ({ step, count }))
+      .map(([step, count]) => {
+        const service = [...perService.entries()].find(([, s]) => s.deviceFailures[step] !== undefined)?.[0] ?? '';
+        return { step, label: options.labels?.step?.(service, step) ?? step, count };
+      })
       .sort((a, b) => b.count - a.count || a.step.localeCompare(b.step)),
   };
 }

@@ -13,6 +13,12 @@ export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
+/** Cuts a label to `max` characters with an ellipsis; the full text stays in a <title> tooltip. */
+function shorten(label: string, max: number): string {
+  const chars = [...label];
+  return chars.length <= max ? label : `${chars.slice(0, max - 1).join('')}…`;
+}
+
 const fontFamily = "'Be Vietnam Pro', 'Noto Sans', 'Segoe UI', Roboto, Arial, sans-serif";
 
 /** White to deep blue; `f` in 0..1. */
@@ -107,7 +113,7 @@ export function renderSvg(model: ReportModel): string {
     for (const f of s.funnel) {
       y += 22;
       const key = `funnel:${s.service}:${f.step}`;
-      parts.push(text(margin + 12, y + 13, f.step, { size: 12, fill: '#333' }));
+      parts.push(`<g><title>${escapeXml(f.label)}</title>${text(margin + 12, y + 13, shorten(f.label, 32), { size: 12, fill: '#333' })}</g>`);
       parts.push(rect(barX, y, (f.reached / top) * barMax, 17, '#2b7bba'));
       parts.push(text(barX + (f.reached / top) * barMax + 6, y + 13, String(f.reached), { size: 12, weight: 'bold', key: `${key}:reached` }));
       parts.push(text(barX + barMax + 60, y + 13, 'bỏ dở', { size: 12, fill: '#8a5a00' }));
@@ -151,7 +157,7 @@ export function renderSvg(model: ReportModel): string {
     parts.push(text(margin, y, 'Lỗi thiết bị theo bước đo', { size: 18, weight: 'bold' }));
     for (const f of model.deviceFailures) {
       y += 22;
-      parts.push(text(margin + 12, y, f.step, { size: 13 }));
+      parts.push(text(margin + 12, y, shorten(f.label, 32), { size: 13 }));
       parts.push(text(margin + 260, y, String(f.count), { size: 13, anchor: 'end', weight: 'bold', key: `device:${f.step}` }));
     }
   }

@@ -62,7 +62,7 @@ export function renderTable(model: ReportModel): string {
     out.push('');
     out.push(`PHỄU: ${s.label} (${s.sessions} lượt)`);
     out.push(textTable(['Bước', 'Đến bước', 'Bỏ dở tại bước', 'Lỗi tại bước', 'TG TB'], s.funnel.map((f) => [
-      f.step, String(f.reached), String(f.abandoned), String(f.failed), formatSeconds(f.meanS),
+      f.label, String(f.reached), String(f.abandoned), String(f.failed), formatSeconds(f.meanS),
     ])));
   }
   out.push('');
@@ -74,7 +74,7 @@ export function renderTable(model: ReportModel): string {
   ));
   out.push('');
   out.push('LỖI THIẾT BỊ (theo bước đo)');
-  out.push(model.deviceFailures.length === 0 ? 'Không có' : textTable(['Bước', 'Số lần'], model.deviceFailures.map((f) => [f.step, String(f.count)])));
+  out.push(model.deviceFailures.length === 0 ? 'Không có' : textTable(['Bước', 'Số lần'], model.deviceFailures.map((f) => [f.label, String(f.count)])));
   if (model.sites.length > 1) {
     out.push('');
     out.push('SO SÁNH CÁC TRẠM');

@@ -8,6 +8,7 @@ import { StationAnalytics } from '../../runtime/analytics.js';
 import { reportCommand } from '../../runtime/report/cli.js';
 import { buildReport, serviceLabel } from '../../runtime/report/model.js';
 import { emptyDay } from '../../runtime/report/aggregate.js';
+import { loadFlowLabels } from '../../runtime/report/flow-labels.js';
 import type { ReportModel } from '../../runtime/report/model.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { elements, parseXml, textOf } from '../fakes/xml-parse.js';
@@ -63,7 +64,10 @@ t.test('the table, JSON and CSV report the pilot as counted from the events', as
   t.equal(model.sites[0]!.site, 'DKC-01');
   // The station also keeps an (empty) record of the day it ran the report on.
   const days = [...aggregateDays(pilotEvents), emptyDay('2026-11-25')];
-  t.same(model, buildReport([{ site: 'DKC-01', days }], { generatedAt: afterPilot }), 'disk round trip');
+  const labels = await loadFlowLabels();
+  t.ok(labels, 'the flow files give the step names');
+  t.same(model, buildReport([{ site: 'DKC-01', days }], { generatedAt: afterPilot, ...(labels ? { labels } : {}) }), 'disk round trip');
+  t.equal(labels?.step?.('health-check', 'blood-pressure'), 'Đo huyết áp');
   t.equal(model.days, 61);
 
   const overview = section(table.out, 'TỔNG QUAN');
@@ -120,11 +124,13 @@ t.test('the SVG is well-formed, Vietnamese, and says the same numbers as the tab
     t.equal(keyed.get(`service:${s.service}:p50`), row[8]);
     const funnel = section(table, `PHỄU: ${s.label} `).slice(2);
     t.equal(funnel.length, s.funnel.length);
-    for (const f of funnel) {
-      t.equal(keyed.get(`funnel:${s.service}:${f[0]}:reached`), f[1]);
-      t.equal(keyed.get(`funnel:${s.service}:${f[0]}:abandoned`), f[2]);
-      t.equal(keyed.get(`funnel:${s.service}:${f[0]}:failed`), f[3]);
-    }
+    funnel.forEach((f, i) => {
+      const step = s.funnel[i]!;
+      t.equal(f[0], step.label, 'the table names the step as the flow file does');
+      t.equal(keyed.get(`funnel:${s.service}:${step.step}:reached`), f[1]);
+      t.equal(keyed.get(`funnel:${s.service}:${step.step}:abandoned`), f[2]);
+      t.equal(keyed.get(`funnel:${s.service}:${step.step}:failed`), f[3]);
+    });
   }
   const ages = section(table, 'DỊCH VỤ THEO NHÓM TUỔI');
   const header = ages[0]!;

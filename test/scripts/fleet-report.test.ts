@@ -9,6 +9,7 @@ import {
 } from '../../scripts/fleet-report.js';
 import type { ReceivedAnalytics } from '../../scripts/fleet-report.js';
 import { simulateUsage } from '../../scripts/simulate-usage.js';
+import { loadFlowLabels } from '../../runtime/report/flow-labels.js';
 import { reportCommand } from '../../runtime/report/cli.js';
 import type { ReportModel } from '../../runtime/report/model.js';
 import { ManualClock } from '../fakes/manual-clock.js';
@@ -156,6 +157,6 @@ t.test('records published by stations are collected from a real broker', async (
   t.equal(collected.records.length, messages.length);
   t.equal(collected.skipped, 0);
   const model = JSON.parse(expected.out) as ReportModel;
-  const fromBroker = fleetReport(collected.records, {}, clock.now());
+  const fromBroker = fleetReport(collected.records, {}, clock.now(), await loadFlowLabels());
   t.same({ ...fromBroker, generatedAt: '' }, { ...model, generatedAt: '' });
 });
