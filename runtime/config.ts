@@ -93,14 +93,31 @@ export function loadSchema(): Record<string, unknown> {
   throw new StationError('CONFIG_UNREADABLE', 'config/schema.json not found beside the station');
 }
 
+/** The ajv options of the config validator; scripts/build.mjs generates the same one ahead of time. */
+export const ajvOptions = { allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true } as const;
+
 function validator(): ValidateFunction {
-  if (!compiled) {
-    // ajv is CommonJS; loading it lazily keeps it off the start path of commands that never validate.
-    const AjvCtor = require('ajv') as typeof import('ajv').default;
-    const ajv = new AjvCtor({ allErrors: true, useDefaults: true, strict: true, allowUnionTypes: true });
-    compiled = ajv.compile(loadSchema());
-  }
+  if (!compiled) compiled = prebuiltValidator() ?? compileValidator();
   return compiled;
+}
+
+/**
+ * The validator `npm run build` generated from config/schema.json with ajv's standalone code, beside
+ * the compiled module: compiling the schema at every start costs more than the rest of a cold start.
+ */
+function prebuiltValidator(): ValidateFunction | undefined {
+  try {
+    return require('./config-validator.cjs') as ValidateFunction;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND') return undefined;
+    throw err;
+  }
+}
+
+function compileValidator(): ValidateFunction {
+  // ajv is CommonJS; loading it lazily keeps it off the start path of commands that never validate.
+  const AjvCtor = require('ajv') as typeof import('ajv').default;
+  return new AjvCtor(ajvOptions).compile(loadSchema());
 }
 
 /** Validates a parsed document and fills defaults in place. */

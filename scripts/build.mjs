@@ -1,7 +1,8 @@
 // Compiles the TypeScript sources to dist/ (production never runs a TypeScript loader) and copies
 // the static files the runtime serves or reads beside the compiled code.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 
 rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
@@ -9,6 +10,14 @@ for (const dir of ['runtime/display/static', 'runtime/i18n']) {
   if (existsSync(dir)) cpSync(dir, `dist/${dir}`, { recursive: true, filter: (src) => !src.endsWith('.ts') });
 }
 chmodSync('dist/runtime/cli.js', 0o755);
+
+// The config validator generated ahead of time with ajv's standalone code (runtime/config.ts).
+const require = createRequire(import.meta.url);
+const Ajv = require('ajv').default;
+const standaloneCode = require('ajv/dist/standalone').default;
+const { ajvOptions } = await import('../dist/runtime/config.js');
+const ajv = new Ajv({ ...ajvOptions, code: { source: true } });
+writeFileSync('dist/runtime/config-validator.cjs', standaloneCode(ajv, ajv.compile(JSON.parse(readFileSync('config/schema.json', 'utf8')))));
 
 // The flow bundle checked once here, so a station does not parse YAML or compile the flow schema
 // at every start (runtime/flow-bundle-cache.ts).
