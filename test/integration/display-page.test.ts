@@ -5,6 +5,7 @@
 import t from 'tap';
 import pino from 'pino';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DisplayServer } from '../../runtime/display-server.js';
@@ -241,4 +242,27 @@ t.test('a daemon that comes back with updated page files makes the page reload i
   t.equal(await page.textContent('#title'), sampleScreens.home!.title, 'reloaded and showing the current screen');
   t.ok(requested.filter((u) => u.endsWith('/display.css')).length >= 2, 'the stylesheet was fetched again');
   t.same(pageErrors, []);
+});
+
+t.test('an HTTP error on the event stream (which ends EventSource for good) is retried by the page', async (t) => {
+  const port = Number(new URL(server.url).port);
+  await server.stop();
+  await page.waitForSelector('body[data-connected=false]');
+  let refused = 0;
+  const stand = createServer((req, res) => {
+    if (req.url === '/events') refused += 1;
+    res.writeHead(503, { 'Content-Type': 'text/plain' }).end('starting');
+  });
+  await new Promise<void>((r) => stand.listen(port, '127.0.0.1', r));
+  while (refused < 2) await new Promise((r) => setTimeout(r, 50));
+  t.ok(refused >= 2, 'the page kept asking after a 503');
+  t.match(await page.innerText('#wait'), 'Vui lòng chờ…');
+  await new Promise<void>((r) => {
+    stand.close(() => r());
+    stand.closeAllConnections();
+  });
+  server = new DisplayServer({ host: '127.0.0.1', port, feed, input: sink, logger });
+  await server.start();
+  await page.waitForSelector('body[data-connected=true]', { timeout: 10_000 });
+  t.equal(await page.textContent('#title'), sampleScreens.home!.title);
 });

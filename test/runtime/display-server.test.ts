@@ -220,6 +220,19 @@ t.test('the event stream sends the current screen, then every new one, each once
   t.equal(JSON.parse((await late.next(2))!.data!).screen.title, sampleScreens.pay!.title, 'a late page gets the current screen');
 });
 
+t.test('a payload too long for a QR is logged; the screen still goes out without the code', async (t) => {
+  const { url, feed } = await withServer(t);
+  const s = stream(url);
+  t.teardown(s.destroy);
+  await s.next(2);
+  feed.show({ ...sampleScreens.pay!, qr: { payload: '9'.repeat(8000), amount: 1000 } });
+  const view = JSON.parse((await s.next(3))!.data!);
+  t.equal(view.qrSvg, undefined);
+  t.equal(view.screen.qr.amount, 1000);
+  feed.show(sampleScreens.home!);
+  t.equal(JSON.parse((await s.next(4))!.data!).screen.kind, 'home', 'still serving');
+});
+
 t.test('Help, like every key, goes to the session, which owns what the screen says', async (t) => {
   const { url, sink } = await withServer(t);
   t.equal((await post(url, '{"type":"key","key":"help"}')).status, 200);
