@@ -158,7 +158,7 @@ export function renderSvg(model: ReportModel): string {
     for (const f of model.deviceFailures) {
       y += 22;
       parts.push(text(margin + 12, y, shorten(f.label, 32), { size: 13 }));
-      parts.push(text(margin + 260, y, String(f.count), { size: 13, anchor: 'end', weight: 'bold', key: `device:${f.step}` }));
+      parts.push(text(margin + 340, y, String(f.count), { size: 13, anchor: 'end', weight: 'bold', key: `device:${f.step}` }));
     }
   }
 
