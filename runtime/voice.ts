@@ -7,6 +7,7 @@
  * rows, input fields and payment details stay on the screen only. A screen that only updates its
  * progress or countdown is not spoken again, and a new prompt cuts the previous one short.
  */
+import { spawn } from 'node:child_process';
 import type { Writable } from 'node:stream';
 import type { Logger } from './logger.js';
 import type { Screen, ScreenFeed } from './screen-model.js';
@@ -21,9 +22,12 @@ export interface SpeechProcess {
 
 export type SpawnSpeech = (command: string, args: readonly string[]) => SpeechProcess;
 
+/** The real speech program: text on stdin, nothing read back (its output would only fill a pipe). */
+export const spawnSpeech: SpawnSpeech = (command, args) => spawn(command, args, { stdio: ['pipe', 'ignore', 'ignore'] });
+
 export interface VoicePromptsOptions {
   feed: ScreenFeed;
-  /** Starts the speech program; the composition root passes `child_process.spawn` with `stdio: ['pipe', 'ignore', 'pipe']`. */
+  /** Starts the speech program: {@link spawnSpeech} on the station, a fake in tests. */
   spawn: SpawnSpeech;
   logger: Logger;
   /** Speak at all. Default false. */

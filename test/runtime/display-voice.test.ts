@@ -4,7 +4,7 @@ import t from 'tap';
 import { EventEmitter } from 'node:events';
 import { PassThrough } from 'node:stream';
 import pino from 'pino';
-import { VoicePrompts, promptFor, type SpeechProcess, type SpawnSpeech } from '../../runtime/voice.js';
+import { VoicePrompts, promptFor, spawnSpeech, type SpeechProcess, type SpawnSpeech } from '../../runtime/voice.js';
 import { ScriptedScreenFeed } from '../fakes/screen-feed.js';
 import { sampleScreens } from '../fakes/screens.js';
 
@@ -103,4 +103,15 @@ t.test('off by default; a missing espeak-ng disables voice once, with one warnin
   t.equal(lines.length, 1);
   t.match(JSON.parse(lines[0]!).msg, 'voice prompts unavailable');
   await voice.stop();
+});
+
+t.test('the real spawn feeds the text to the program on stdin', async (t) => {
+  // `cat` stands in for espeak-ng: it exits once stdin ends, proving the prompt was written and closed.
+  const child = spawnSpeech('cat', []);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  child.stdin?.end('Xin chào.');
+  t.equal(await exited, 0);
+  const missing = spawnSpeech('/nonexistent/espeak-ng', []);
+  const err = await new Promise<Error>((resolve) => missing.on('error', resolve));
+  t.match(err.message, 'ENOENT');
 });
