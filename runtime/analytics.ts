@@ -18,7 +18,7 @@ import { DurableJsonFile } from './document-store.js';
 import type { DocumentValidator } from './document-store.js';
 import { StationError } from './errors.js';
 import {
-  addDays, addSession, dayAggregateProblem, emptyDay, isDay, localDay, localMidnight,
+  addDays, addSession, dayAggregateProblem, emptyDay, isDay, localDay, localMidnight, sessionEventProblem,
 } from './report/aggregate.js';
 import type { DayAggregate } from './report/aggregate.js';
 import { buildReport } from './report/model.js';
@@ -237,6 +237,11 @@ export class StationAnalytics implements SessionAnalyticsSink {
   }
 
   private count(event: SessionAnalyticsEvent): void {
+    const problem = sessionEventProblem(event);
+    if (problem) {
+      this.log.warn({ service: typeof event?.service === 'string' ? event.service : undefined, problem }, 'session event not counted');
+      return;
+    }
     const day = localDay(event.startedAt);
     addSession(this.dayOf(day), event);
     this.dirty.add(day);

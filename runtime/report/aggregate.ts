@@ -142,8 +142,28 @@ function step(service: ServiceDay, id: string): StepStat {
   return s;
 }
 
+const outcomes: readonly string[] = ['completed', 'abandoned', 'failed'];
+const causes: readonly string[] = ['device', 'central', 'input'];
+
 /**
- * Adds one ended session to the aggregate of the day it started on. Only counts and sums are kept:
+ * Why an event cannot be counted, or undefined when it can. A malformed event must not reach the
+ * aggregate: one NaN would make the day fail validation and stop it from being saved.
+ */
+export function sessionEventProblem(e: SessionAnalyticsEvent): string | undefined {
+  if (typeof e !== 'object' || e === null) return 'not an object';
+  if (typeof e.service !== 'string' || e.service === '') return 'service missing';
+  if (!Number.isFinite(e.startedAt) || !Number.isFinite(e.endedAt)) return 'startedAt/endedAt not clock ms';
+  if (!outcomes.includes(e.outcome)) return `outcome ${String(e.outcome)} unknown`;
+  if (e.failureCause !== undefined && !causes.includes(e.failureCause)) return `failureCause ${String(e.failureCause)} unknown`;
+  if (typeof e.lastStep !== 'string') return 'lastStep missing';
+  if (!Array.isArray(e.steps) || !e.steps.every((v) => typeof v?.stepId === 'string' && Number.isFinite(v.durationMs))) return 'steps malformed';
+  if (e.beneficiary !== undefined && (typeof e.beneficiary?.ageBand !== 'string' || typeof e.beneficiary?.sex !== 'string')) return 'beneficiary malformed';
+  return undefined;
+}
+
+/**
+ * Adds one ended session to the aggregate of the day it started on (check it with
+ * {@link sessionEventProblem} first). Only counts and sums are kept:
  * the caller's event (with its random session id) is not stored.
  */
 export function addSession(day: DayAggregate, event: SessionAnalyticsEvent): void {

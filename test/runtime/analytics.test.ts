@@ -4,6 +4,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { isDeepStrictEqual } from 'node:util';
 import { createLogger } from '../../runtime/logger.js';
 import { StationAnalytics, analyticsTuning, readDayAggregates } from '../../runtime/analytics.js';
 import type { AnalyticsRecord } from '../../runtime/analytics.js';
@@ -352,4 +353,41 @@ t.test('the analytics config section maps onto the component options', async (t)
   await analytics.flush();
   t.equal(records.records.length, 1, 'sent at 00:30 local');
   await analytics.stop();
+});
+
+t.test('a malformed event is logged and skipped; the day stays valid and keeps being saved', async (t) => {
+  const dir = await tempDir(t);
+  const clock = new ManualClock(afterPilot);
+  const { logger, lines } = memoryLogger();
+  const analytics = start(dir, clock, new MemoryRecords(), logger);
+  await analytics.start();
+  const e = { ...pilotEvents[0]!, startedAt: afterPilot, endedAt: afterPilot + 1000 };
+  const bad = [
+    { ...e, outcome: 'exploded' }, { ...e, failureCause: 'printer', outcome: 'failed' }, { ...e, startedAt: Number.NaN },
+    { ...e, steps: [{ stepId: 3 }] }, null, { ...e, beneficiary: { ageBand: 7 } },
+  ] as unknown as SessionAnalyticsEvent[];
+  t.doesNotThrow(() => bad.forEach((b) => analytics.sessionEnded(b)));
+  analytics.sessionEnded(e);
+  await analytics.stop();
+  const saved = await readDayAggregates(dir, logger);
+  t.equal(saved.find((d) => d.day === '2026-11-25')?.services[e.service]?.sessions, 1, 'only the good event counted, and saved');
+  t.equal(lines.filter((l) => l.includes('session event not counted')).length, bad.length);
+});
+
+t.test('splitting the events across days files, restarts or stations never changes the merged totals', async (t) => {
+  const { buildReport } = await import('../../runtime/report/model.js');
+  const { aggregateDays } = await import('../fakes/simulated-pilot.js');
+  const fc = await import('fast-check');
+  const whole = buildReport([{ site: 'a', days: aggregateDays(pilotEvents) }], { generatedAt: 0 });
+  fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 40, maxLength: 40 }), (assign) => {
+    // Each of 40 chunks of the pilot goes to one of four "stations"; the merged report is the same.
+    const parts: SessionAnalyticsEvent[][] = [[], [], [], []];
+    pilotEvents.forEach((ev, i) => parts[assign[Math.floor((i * 40) / pilotEvents.length)]!]!.push(ev));
+    const merged = buildReport(parts.map((p, i) => ({ site: `s${i}`, days: aggregateDays(p) })), { generatedAt: 0 });
+    const strip = (m: typeof whole) => ({ ...m, sites: [], days: 0 });
+    // Deep equality without regard to key order (which follows arrival order in the records).
+    return isDeepStrictEqual(strip(merged), strip(whole))
+      && merged.sites.reduce((n, s) => n + s.sessions, 0) === 1800;
+  }), { numRuns: 25 });
+  t.pass('merging is exact');
 });
