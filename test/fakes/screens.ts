@@ -55,6 +55,10 @@ export const sampleScreens: Record<string, Screen> = {
     progress: { label: 'Đang ổn định', value: 61.4, unit: 'kg' },
     keys: stepKeys,
   },
+  lookup: {
+    kind: 'lookup', flowId: 'bill-payment', stepId: 'lookup-evn', locale: 'vi', title: 'Đang tra cứu hóa đơn…',
+    progress: { label: 'Đang hỏi Tổng công ty Điện lực TP.HCM' }, keys: [{ key: 'home', label: 'Trang chủ' }],
+  },
   result: {
     kind: 'result', flowId: 'health-check', stepId: 'result', locale: 'vi', title: 'Kết quả khám',
     rows: [

@@ -117,6 +117,10 @@ t.test('measurement progress, results, payment, receipt, errors', async (t) => {
   t.match(await visibleText(), /Đang ổn định 61.4 ?kg/);
   t.equal(await page.$$eval('.bar', (n: any[]) => n.length), 0, 'no bar while the scale has no fraction');
 
+  await show(sampleScreens.lookup!);
+  t.match(await visibleText(), 'Đang hỏi Tổng công ty Điện lực TP.HCM');
+  t.equal(await page.$$eval('#screen .spinner', (n: any[]) => n.length), 1, 'a working step shows a spinner');
+
   await show(sampleScreens.result!);
   const rows = await page.$$eval('.rows tr', (trs: any[]) => trs.map((tr) => ({
     text: tr.innerText.replace(/\s+/g, ' ').trim(), band: tr.querySelector('.band')?.className,

@@ -210,6 +210,8 @@ function render(view) {
   // On a result the measured values come first and the advice follows them; elsewhere the
   // instructions come first.
   if (body && !(screen.kind === 'result' && screen.rows?.length)) parts.push(body);
+  // A working step (lookup, submit, print) says what it is doing; the spinner shows it has not hung.
+  if (screen.kind === 'lookup') parts.push(h('div', 'spinner'));
   if (screen.progress) parts.push(renderProgress(screen.progress));
   if (screen.input) parts.push(renderField(screen.input));
   if (screen.rows?.length) parts.push(renderRows(screen.rows));
