@@ -350,10 +350,15 @@ export class StationAnalytics implements SessionAnalyticsSink {
   /** Forgets days older than the retention that central already has. */
   private async prune(today: string): Promise<void> {
     const keepFrom = addDays(today, -(this.options.retentionDays ?? 400));
-    for (const day of [...this.days.keys()]) {
-      if (day >= keepFrom || this.state.lastSentDay === null || day > this.state.lastSentDay) continue;
+    const old = [...this.days.keys()].filter((day) => day < keepFrom && this.state.lastSentDay !== null && day <= this.state.lastSentDay);
+    if (old.length === 0) return;
+    for (const day of old) {
       this.days.delete(day);
       this.dirty.delete(day);
+    }
+    // A write under way could put a file back after it was removed.
+    while (this.writing) await this.writing;
+    for (const day of old) {
       for (const name of [`${day}.json`, `${day}.json.bak`]) {
         await unlink(join(this.dir, name)).catch((err: NodeJS.ErrnoException) => {
           if (err.code !== 'ENOENT') this.log.warn({ day, err: err.message }, 'old analytics day not removed');

@@ -391,3 +391,26 @@ t.test('splitting the events across days files, restarts or stations never chang
   }), { numRuns: 25 });
   t.pass('merging is exact');
 });
+
+t.test('sessions ending before start are counted; days older than the retention go once central has them', async (t) => {
+  const dir = await tempDir(t);
+  const clock = new ManualClock(afterPilot);
+  const records = new MemoryRecords();
+  const early = new StationAnalytics({ clock, logger: memoryLogger().logger, records, dataDir: dir, stationId: 'DKC-01' });
+  for (const e of pilotEvents) early.sessionEnded(e);
+  await early.start();
+  t.equal(early.dayAggregates().reduce((n, d) => n + Object.values(d.services).reduce((m, s) => m + s.sessions, 0), 0), 1800, 'counted at start');
+  await early.stop();
+  t.equal(records.records.length, 60, 'the pilot days had ended, so they went at start');
+
+  const analytics = new StationAnalytics({ clock, logger: memoryLogger().logger, records, dataDir: dir, stationId: 'DKC-01', retentionDays: 30 });
+  await analytics.start();
+  await clock.advance(Date.UTC(2026, 10, 25, 17, 10) - afterPilot);
+  await analytics.flush();
+  t.equal(records.records.length, 61, 'then the 25th');
+  const kept = analytics.dayAggregates().map((d) => d.day);
+  t.equal(kept[0], '2026-10-27', 'thirty days back from the 26th');
+  const files = (await readdir(join(dir, 'analytics', 'days'))).filter((f) => f.endsWith('.json'));
+  t.same(files.map((f) => f.slice(0, 10)).sort(), kept, 'their files are gone too');
+  await analytics.stop();
+});
