@@ -315,6 +315,22 @@ export function createStation(deps: StationDeps): Station {
     });
   }
 
+  if (config.display.voice) {
+    let voice: { stop(): Promise<void> } | undefined;
+    lifecycle.add({
+      name: 'voice',
+      optional: true,
+      start: async () => {
+        if (!session) throw new StationError('NOT_RUNNING', 'no flow session to speak');
+        const { VoicePrompts, spawnSpeech } = await import('./voice.js');
+        const prompts = new VoicePrompts({ feed: session, spawn: spawnSpeech, logger: log('voice'), enabled: true });
+        await prompts.start();
+        voice = prompts;
+      },
+      stop: async () => voice?.stop(),
+    });
+  }
+
   const loop = new EventLoopMonitor(clock);
   const control = new ControlSocket({ path: socketPath, mode: config.control.mode, maxLineBytes: config.control.maxLineBytes, logger: log('control') });
   lifecycle.add(loop);
