@@ -19,6 +19,8 @@ export interface CommandIo {
   stderr: { write(text: string): unknown };
   /** Stamps the report; default the wall clock. */
   clock?: Clock;
+  /** The data directory when `--data` is absent, e.g. config `dataDir`; default {@link defaultDataDir}. */
+  dataDir?: string;
 }
 
 /** The data directory when `--data` is not given (config `dataDir` default). */
@@ -78,7 +80,7 @@ export async function reportCommand(argv: string[], io: CommandIo): Promise<numb
     io.stderr.write(`${rangeProblem}\n`);
     return 2;
   }
-  const dataDir = values.data ?? defaultDataDir;
+  const dataDir = values.data ?? io.dataDir ?? defaultDataDir;
   const logger = createLogger({ level: 'warn', destination: { write: (line: string) => io.stderr.write(line) } as DestinationStream });
   try {
     const days = await readDayAggregates(dataDir, logger);

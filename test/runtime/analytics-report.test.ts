@@ -175,6 +175,9 @@ t.test('usage errors exit 2 with a message; an empty folder gives an empty repor
     t.ok(r.err.length > 0);
     t.equal(r.out, '');
   }
+  let viaIo = '';
+  t.equal(await reportCommand(['--format', 'json'], { stdout: { write: (s: string) => (viaIo += s) }, stderr: { write: () => true }, dataDir }), 0);
+  t.equal((JSON.parse(viaIo) as ReportModel).totals.sessions, 1800, 'the data directory the station passes when --data is absent');
   const help = await run(['--help']);
   t.equal(help.code, 0);
   t.match(help.out, /--format table\|json\|csv\|svg/);
