@@ -2,14 +2,15 @@
  * The technician UI frame: a header, the view tabs, the current view, a message row and the keys of
  * the view. Fits 80x24; every state is a word or a marker, so it reads without colour.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Box, Text, useApp, useInput } from 'ink';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { Box, Text, useApp, useInput, useStdin } from 'ink';
 import type { DeviceStatus } from '../../drivers/types.js';
 import type { StatusReport } from '../control-methods.js';
 import type { Clock } from '../clock.js';
 import type { DiagnosticShell } from '../diagnostic-shell.js';
 import { clip, timeOfDay } from './format.js';
-import type { StationClient, ViewContext } from './station-client.js';
+import { splitKeys } from './keys.js';
+import type { StationClient, TypedKey, ViewContext } from './station-client.js';
 import { DashboardView } from './dashboard-view.js';
 import { DevicesView } from './devices-view.js';
 import { TestsView } from './tests-view.js';
@@ -51,7 +52,26 @@ export function App({ client, clock, operator, shell, pollMs = 2000, initialView
   const [devices, setDevices] = useState<DeviceStatus[] | undefined>(undefined);
   const [reachable, setReachable] = useState<string | undefined>(undefined);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error' | 'info'; text: string; at: number } | undefined>(undefined);
-  const [capture, setCapture] = useState(false);
+  const [capture, setCaptureState] = useState(false);
+  // Keys typed fast (or batched by a slow SSH link) can arrive after a key opened a field but before
+  // React has rendered the field and it listens. Those keys are kept and handed to the field. To tell
+  // the opening key from the ones after it, every key is numbered by a listener placed first.
+  const { internal_eventEmitter: inputEvents } = useStdin();
+  const keySeq = useRef(0);
+  const captureRef = useRef(false);
+  const openedAtSeq = useRef(0);
+  const typedAhead = useRef<TypedKey[]>([]);
+  useLayoutEffect(() => {
+    const count = () => void keySeq.current++;
+    inputEvents.prependListener('input', count);
+    return () => void inputEvents.removeListener('input', count);
+  }, [inputEvents]);
+  const setCapture = useCallback((on: boolean) => {
+    captureRef.current = on;
+    openedAtSeq.current = keySeq.current;
+    typedAhead.current = [];
+    setCaptureState(on);
+  }, []);
   const [connection, setConnection] = useState(0);
   useEffect(() => client.onReconnect?.(() => setConnection((n) => n + 1)), [client]);
   const pollTimer = useRef<ReturnType<Clock['setTimeout']> | undefined>(undefined);
@@ -86,8 +106,11 @@ export function App({ client, clock, operator, shell, pollMs = 2000, initialView
       operator,
       notify: (kind, text) => setMessage({ kind, text, at: clock.now() }),
       setCapture,
+      capturing: () => captureRef.current,
+      keepTypedAhead: (input, key) => void typedAhead.current.push({ input, key }),
+      takeTypedAhead: () => typedAhead.current.splice(0),
     }),
-    [client, clock, connection, operator],
+    [client, clock, connection, operator, setCapture],
   );
 
   // Always listening keeps the terminal in raw mode for the whole session: when the last active
@@ -96,8 +119,15 @@ export function App({ client, clock, operator, shell, pollMs = 2000, initialView
   useInput(() => undefined);
   useInput(
     (input, key) => {
+      if (captureRef.current) {
+        // Keys of the event that opened the field were kept by the view that opened it.
+        if (keySeq.current > openedAtSeq.current) typedAhead.current.push(...splitKeys(input, key));
+        return;
+      }
+      // A chunk of several keys is for the view's fields; navigation keys come one at a time.
+      if ([...input].length > 1) return;
       const n = Number(input);
-      if (input === 'q') exit();
+      if (input === 'q' || (key.ctrl && input === 'c')) exit();
       else if (Number.isInteger(n) && n >= 1 && n <= views.length) setView(views[n - 1]!.id);
       else if (key.tab || key.rightArrow || key.leftArrow) {
         const i = views.findIndex((v) => v.id === view);

@@ -3,10 +3,11 @@
  * and be told whether the station must restart for it to take effect.
  */
 import { useEffect, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
 import type { ConfigProblem } from '../config.js';
 import { changedPaths, clip, setAtPointer } from './format.js';
 import { LineInput } from './line-input.js';
+import { useKeys } from './keys.js';
 import type { ViewContext } from './station-client.js';
 
 /** What `config.apply` answers; `restartRequired` lists the paths that wait for a restart. */
@@ -75,7 +76,8 @@ export function ConfigView({ ctx, active, rows }: { ctx: ViewContext; active: bo
   const room = Math.max(3, rows - reserved);
   const maxScroll = Math.max(0, text.length - room);
 
-  useInput(
+  useKeys(
+    ctx,
     (input, key) => {
       if (key.upArrow) setScroll((s) => Math.max(0, s - 1));
       else if (key.downArrow) setScroll((s) => Math.min(maxScroll, s + 1));
@@ -99,7 +101,7 @@ export function ConfigView({ ctx, active, rows }: { ctx: ViewContext; active: bo
         void load();
       }
     },
-    { isActive: active && step === 'view' },
+    active && step === 'view',
   );
 
   const finishInput = () => {
@@ -126,6 +128,7 @@ export function ConfigView({ ctx, active, rows }: { ctx: ViewContext; active: bo
       ))}
       {step === 'path' ? (
         <LineInput
+          ctx={ctx}
           label="Path (e.g. /telemetry/intervalS): "
           onSubmit={(v) => {
             setPath(v);
@@ -136,6 +139,7 @@ export function ConfigView({ ctx, active, rows }: { ctx: ViewContext; active: bo
       ) : null}
       {step === 'value' ? (
         <LineInput
+          ctx={ctx}
           label={`${path} = (JSON) `}
           onSubmit={(v) => {
             finishInput();

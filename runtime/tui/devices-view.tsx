@@ -3,10 +3,11 @@
  * cuff pressure, the scale's raw and calibrated value. Readings stream only for the selected device.
  */
 import { useEffect, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
 import { deviceNames, type DeviceName, type DeviceStatus } from '../../drivers/types.js';
 import type { DeviceReading } from '../control-methods.js';
 import { clip, gauge, healthColour, healthMarker, padEnd, sparkline, timeOfDay } from './format.js';
+import { useKeys } from './keys.js';
 import type { ViewContext } from './station-client.js';
 
 export interface DevicesProps {
@@ -27,12 +28,13 @@ export function DevicesView({ ctx, devices, active }: DevicesProps) {
   const [ppg, setPpg] = useState<number[]>([]);
   const [streamError, setStreamError] = useState<string | undefined>(undefined);
 
-  useInput(
+  useKeys(
+    ctx,
     (_input, key) => {
       if (key.upArrow) setIndex((i) => (i - 1 + listed.length) % listed.length);
       if (key.downArrow) setIndex((i) => (i + 1) % listed.length);
     },
-    { isActive: active },
+    active,
   );
 
   useEffect(() => {

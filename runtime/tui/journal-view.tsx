@@ -3,9 +3,10 @@
  * retrying them, and exporting a redacted copy for a support ticket.
  */
 import { useCallback, useEffect, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
 import type { JournalEntrySummary, OutboxReport } from '../control-methods.js';
 import { clip, formatDuration, padEnd } from './format.js';
+import { useKeys } from './keys.js';
 import type { ViewContext } from './station-client.js';
 
 export interface JournalProps {
@@ -38,7 +39,8 @@ export function JournalView({ ctx, outbox, active, rows }: JournalProps) {
     if (active) void load();
   }, [active, load, outbox?.depth, outbox?.flagged]);
 
-  useInput(
+  useKeys(
+    ctx,
     (input) => {
       if (input === 'f') setFilter((f) => (f === 'all' ? 'flagged' : 'all'));
       else if (input === 'r') {
@@ -56,7 +58,7 @@ export function JournalView({ ctx, outbox, active, rows }: JournalProps) {
         });
       }
     },
-    { isActive: active },
+    active,
   );
 
   const now = ctx.clock.now();

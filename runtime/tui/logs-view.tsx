@@ -3,9 +3,10 @@
  * changing a filter never loses lines. Space pauses following; arrows then scroll.
  */
 import { useEffect, useMemo, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
 import type { LogLine } from '../control-methods.js';
 import { clip, filterLogs, formatLogLine, logLevels } from './format.js';
+import { useKeys } from './keys.js';
 import type { ViewContext } from './station-client.js';
 
 const kept = 2000;
@@ -45,7 +46,8 @@ export function LogsView({ ctx, active, rows }: { ctx: ViewContext; active: bool
   const end = Math.max(0, shown.length - offset);
   const visible = shown.slice(Math.max(0, end - room), end);
 
-  useInput(
+  useKeys(
+    ctx,
     (input, key) => {
       if (input === 'l') setLevel((l) => logLevels[(logLevels.indexOf(l as (typeof logLevels)[number]) + 1) % logLevels.length]!);
       else if (input === 'c') setComponent((c) => ['', ...components][(['', ...components].indexOf(c) + 1) % (components.length + 1)]!);
@@ -58,7 +60,7 @@ export function LogsView({ ctx, active, rows }: { ctx: ViewContext; active: bool
       else if (!following && key.pageUp) setOffset((o) => Math.min(Math.max(0, shown.length - room), o + room));
       else if (!following && key.pageDown) setOffset((o) => Math.max(0, o - room));
     },
-    { isActive: active },
+    active,
   );
 
   return (

@@ -3,9 +3,10 @@
  * central sees `maintenance` on the station's status topic. Turning it on asks for a reason.
  */
 import { useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
 import type { StatusReport } from '../control-methods.js';
 import { LineInput } from './line-input.js';
+import { useKeys } from './keys.js';
 import type { ViewContext } from './station-client.js';
 
 export function MaintenanceView({ ctx, status, active, refresh }: { ctx: ViewContext; status: StatusReport | undefined; active: boolean; refresh(): void }) {
@@ -19,7 +20,8 @@ export function MaintenanceView({ ctx, status, active, refresh }: { ctx: ViewCon
     refresh();
   }
 
-  useInput(
+  useKeys(
+    ctx,
     (input) => {
       if (input !== 'm') return;
       if (on) setStep('confirm-off');
@@ -28,14 +30,15 @@ export function MaintenanceView({ ctx, status, active, refresh }: { ctx: ViewCon
         ctx.setCapture(true);
       }
     },
-    { isActive: active && step === 'idle' },
+    active && step === 'idle',
   );
-  useInput(
+  useKeys(
+    ctx,
     (input, key) => {
       if (input === 'y') void set(false);
       if (input === 'y' || input === 'n' || key.escape) setStep('idle');
     },
-    { isActive: active && step === 'confirm-off' },
+    active && step === 'confirm-off',
   );
 
   return (
@@ -55,6 +58,7 @@ export function MaintenanceView({ ctx, status, active, refresh }: { ctx: ViewCon
       <Text>{on ? 'Press m to put the station back IN SERVICE.' : 'Press m to turn maintenance ON (you will be asked for a reason).'}</Text>
       {step === 'reason' ? (
         <LineInput
+          ctx={ctx}
           label="Reason (shown to central): "
           maxLength={120}
           onSubmit={(reason) => {

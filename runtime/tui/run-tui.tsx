@@ -38,7 +38,8 @@ export async function runTui(options: RunTuiOptions): Promise<number> {
   const instance = render(<App client={client} clock={options.clock ?? systemClock} operator={operator} shell={shell} />, {
     stdin: options.stdin,
     stdout: options.stdout,
-    exitOnCtrlC: true,
+    // Ctrl-C belongs to the tool in the board-tools pane; elsewhere the frame quits on it.
+    exitOnCtrlC: false,
     patchConsole: false,
   });
   try {

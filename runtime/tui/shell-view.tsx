@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import { Box, Text, useInput } from 'ink';
 import { boardCommands, type DiagnosticShell } from '../diagnostic-shell.js';
 import { clip } from './format.js';
+import { useKeys } from './keys.js';
 import type { ViewContext } from './station-client.js';
 
 export function ShellView({ ctx, shell, active, rows }: { ctx: ViewContext; shell: DiagnosticShell; active: boolean; rows: number }) {
@@ -34,13 +35,14 @@ export function ShellView({ ctx, shell, active, rows }: { ctx: ViewContext; shel
     }
   }
 
-  useInput(
+  useKeys(
+    ctx,
     (_input, key) => {
       if (key.upArrow) setIndex((i) => (i - 1 + boardCommands.length) % boardCommands.length);
       else if (key.downArrow) setIndex((i) => (i + 1) % boardCommands.length);
       else if (key.return) void run(index);
     },
-    { isActive: active && !open },
+    active && !open,
   );
 
   useInput(

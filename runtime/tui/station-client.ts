@@ -2,6 +2,7 @@
  * What the technician UI uses of the control client: calls and pushed events. The UI depends on
  * this shape only, so tests run it against an in-process control socket.
  */
+import type { Key } from 'ink';
 import type { ControlClient } from '../control-client.js';
 import type { Clock } from '../clock.js';
 
@@ -22,4 +23,16 @@ export interface ViewContext {
   notify(kind: 'ok' | 'error' | 'info', text: string): void;
   /** While true the view receives every key (typing, the board-tools pane); global keys pause. */
   setCapture(capture: boolean): void;
+  /** True from the key that opened a field until it closes, even before the next render. */
+  capturing(): boolean;
+  /** Keeps a key that came after a field opened but before the field listens. */
+  keepTypedAhead(input: string, key: Key): void;
+  /** Hands the kept keys to the field that now listens. */
+  takeTypedAhead(): TypedKey[];
+}
+
+/** A key as Ink reports it. */
+export interface TypedKey {
+  input: string;
+  key: Key;
 }

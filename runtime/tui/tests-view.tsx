@@ -3,12 +3,13 @@
  * for the known weight; a running blood-pressure test shows the cuff pressure as it climbs.
  */
 import { useEffect, useRef, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { Box, Text } from 'ink';
 import type { DeviceName } from '../../drivers/types.js';
 import type { DeviceReading, DeviceTestAction } from '../control-methods.js';
 import type { Envelope } from '../ports.js';
 import { clip, gauge, padEnd, timeOfDay } from './format.js';
 import { LineInput } from './line-input.js';
+import { useKeys } from './keys.js';
 import type { ViewContext } from './station-client.js';
 
 interface TestRow {
@@ -89,7 +90,8 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
     setRunning(undefined);
   }
 
-  useInput(
+  useKeys(
+    ctx,
     (_input, key) => {
       if (key.upArrow) setIndex((i) => (i - 1 + testRows.length) % testRows.length);
       else if (key.downArrow) setIndex((i) => (i + 1) % testRows.length);
@@ -103,7 +105,7 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
         }
       }
     },
-    { isActive: active && !asking },
+    active && !asking,
   );
 
   return (
@@ -116,6 +118,7 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
       ))}
       {asking ? (
         <LineInput
+          ctx={ctx}
           label="Known weight on the scale, kg: "
           accept={/[0-9.]/}
           maxLength={7}

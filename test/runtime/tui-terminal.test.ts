@@ -25,9 +25,12 @@ t.test('a technician puts the simulated station into maintenance from a real ter
   const loader = ['--import', '@tapjs/typescript/import'];
   const daemon = spawn(process.execPath, [...loader, 'runtime/cli.ts', 'start', '--config', join(dir, 'sim.json'), '--data', dir], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
   const tmux = ['-L', `citizen-station-tui-${process.pid}`];
-  t.teardown(() => {
+  const exited = new Promise<void>((resolve) => daemon.once('exit', () => resolve()));
+  t.teardown(async () => {
     spawnSync('tmux', [...tmux, 'kill-server']);
+    // The daemon writes its data directory until it has stopped; remove it only after.
     daemon.kill('SIGTERM');
+    await exited;
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -370,3 +370,14 @@ t.test('the UI survives a daemon restart: it says so, reconnects on its next pol
   ui.daemon.logs.write(line('after the restart'));
   t.match(await ui.until(/after the restart/), /after the restart/, 'the log subscription was renewed');
 });
+
+t.test('keys typed before a field is drawn reach it (fast typing, a slow SSH link batching keys)', async (t) => {
+  const ui = await start(t, 'maintenance');
+  await ui.press('mabc\r');
+  t.match(await ui.until(/IN MAINTENANCE/), /The station is IN MAINTENANCE {2}\(reason: abc\)/, 'the opening key is not typed, the rest is');
+  await ui.press('6');
+  await ui.until(/"intervalS": 60/);
+  await ui.press('e/telemetry/intervalS\r30\r');
+  t.match(await ui.until(/Changed:/), /Changed: \/telemetry\/intervalS {2}VALID \(a applies\)/, 'both fields of the dialog got their keys');
+  t.match(ui.frame(), /\[6 Config\]/, 'the digits went to the fields, not to the view switch');
+});
