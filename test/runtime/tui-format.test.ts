@@ -1,5 +1,7 @@
 import t from 'tap';
 import fc from 'fast-check';
+import type { Key } from 'ink';
+import { splitKeys } from '../../runtime/tui/keys.js';
 import {
   changedPaths, clip, filterLogs, formatDuration, formatLogLine, gauge, healthMarker, padEnd, setAtPointer, sparkline, timeOfDay,
 } from '../../runtime/tui/format.js';
@@ -53,4 +55,16 @@ t.test('setAtPointer edits a copy; changedPaths names what differs', async (t) =
   t.throws(() => setAtPointer(doc, '/mqtt/url/x', '1'), /url is not an object/);
   t.same(changedPaths(doc, setAtPointer(next, '/mqtt/url', '"b"')), ['/mqtt/url', '/telemetry/intervalS']);
   t.same(changedPaths(doc, structuredClone(doc)), []);
+});
+
+t.test('splitKeys turns a chunk of keys into single keys', async (t) => {
+  const none = splitKeys('x', { return: false } as Key)[0]!;
+  t.same(none, { input: 'x', key: { return: false } }, 'a single key passes through');
+  const keys = splitKeys('aB\r3\u007f\u0003', { return: false } as Key);
+  t.same(keys.map((k) => k.input), ['a', 'B', '', '3', '', 'c']);
+  t.same(keys.map((k) => [k.key.return, k.key.delete, k.key.ctrl, k.key.shift]), [
+    [false, false, false, false], [false, false, false, true], [true, false, false, false],
+    [false, false, false, false], [false, true, false, false], [false, false, true, false],
+  ]);
+  t.same(splitKeys('đạ', { return: false } as Key).map((k) => k.input), ['đ', 'ạ'], 'by code point, Vietnamese intact');
 });
