@@ -45,7 +45,8 @@ t.test('a technician puts the simulated station into maintenance from a real ter
     daemon.once('exit', (code) => reject(new Error(`daemon exited with ${code}: ${err}`)));
   });
 
-  execFileSync('tmux', [...tmux, 'new-session', '-d', '-x', '80', '-y', '24', '-s', 'tui', process.execPath, ...loader, 'test/fakes/tui-entry.ts', socketPath, 'kythuat.an'], { cwd: root, env });
+  // `station tui`, as a technician starts it over SSH.
+  execFileSync('tmux', [...tmux, 'new-session', '-d', '-x', '80', '-y', '24', '-s', 'tui', process.execPath, ...loader, 'runtime/cli.ts', 'tui', '--socket', socketPath], { cwd: root, env });
   const screen = () => execFileSync('tmux', [...tmux, 'capture-pane', '-p', '-t', 'tui'], { encoding: 'utf8' });
   const waitFor = async (pattern: RegExp, what: string): Promise<string> => {
     const deadline = Date.now() + 30_000;
