@@ -28,7 +28,7 @@ export interface StepVisit {
 }
 
 export interface SessionAnalyticsEvent {
-  /** Random per run (UUID); never derived from identity. */
+  /** Random per run (UUID); never derived from identity, and not the id the run's records carry. */
   sessionId: string;
   /** Flow id, e.g. `health-check`, `bill-payment`, `feedback`, `emergency`. */
   service: string;

@@ -115,7 +115,10 @@ export interface StepState {
 }
 
 export interface RunState {
+  /** The run's id in records and consent receipts. */
   sessionId: string;
+  /** The run's id in its analytics event only. */
+  analyticsId: string;
   flowId: string;
   flowVersion: number;
   startedAt: number;
@@ -202,10 +205,16 @@ export type EngineEvent =
   /** Central settled a payment kept from an earlier run. */
   | { type: 'payment-settled'; paymentId: string; state: 'PAID' | 'EXPIRED' | 'FAILED' };
 
-/** What the session supplies with every event: the clock and fresh randomness (a UUID). */
+/** What the session supplies with every event: the clock and fresh randomness (UUIDs). */
 export interface EventContext {
   now: number;
+  /** A fresh UUID: the id of a run this event starts (records, consent receipts), FHIR bundle ids. */
   entropy: string;
+  /**
+   * A second, independent UUID: the analytics id of a run this event starts. Kept apart from the
+   * run's id, which travels in personal records, so analytics can never be joined to an identity.
+   */
+  analyticsId: string;
 }
 
 export interface TransitionResult {
@@ -282,7 +291,7 @@ function stationData(config: EngineConfig): Record<string, unknown> {
 function startRun(tx: Tx, flowId: string, carry: Record<string, unknown> = {}): void {
   const flow = tx.def.bundle.flows[flowId];
   if (!flow) return;
-  tx.s.run = { sessionId: tx.ctx.entropy, flowId, flowVersion: flow.version, startedAt: tx.ctx.now, steps: [] };
+  tx.s.run = { sessionId: tx.ctx.entropy, analyticsId: tx.ctx.analyticsId, flowId, flowVersion: flow.version, startedAt: tx.ctx.now, steps: [] };
   tx.s.data = { station: stationData(tx.def.config), session: { id: tx.ctx.entropy }, ...carry };
   tx.s.history = [];
   tx.s.committed = false;
@@ -380,7 +389,7 @@ function endRun(tx: Tx, outcome: SessionOutcome): void {
   if (!run || run.ended) return;
   const steps = run.steps.map((v, i, all) => (i === all.length - 1 ? { ...v, durationMs: tx.ctx.now - v.enteredAt } : v));
   const event: SessionAnalyticsEvent = {
-    sessionId: run.sessionId, service: run.flowId, flowVersion: run.flowVersion, startedAt: run.startedAt, endedAt: tx.ctx.now,
+    sessionId: run.analyticsId, service: run.flowId, flowVersion: run.flowVersion, startedAt: run.startedAt, endedAt: tx.ctx.now,
     outcome, lastStep: tx.s.stepId ?? '', steps, locale: tx.s.locale,
     ...(run.failureCause ? { failureCause: run.failureCause } : {}),
     ...(run.failureCode ? { failureCode: run.failureCode } : {}),

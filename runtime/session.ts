@@ -132,7 +132,7 @@ export class FlowSession implements ScreenFeed, InputSink {
       return null;
     });
     this.running = true;
-    const ctx = { now: this.options.clock.now(), entropy: this.newId() };
+    const ctx = { now: this.options.clock.now(), entropy: this.newId(), analyticsId: this.newId() };
     const def = { bundle: this.bundle, config: this.options.config };
     const recovered = saved ? recoverSnapshot(def, { ...saved, maintenance: saved.maintenance ?? false }, ctx) : undefined;
     if (recovered?.interruptedMeasurement) {
@@ -224,7 +224,7 @@ export class FlowSession implements ScreenFeed, InputSink {
     this.dispatching = true;
     try {
       for (let next = this.queue.shift(); next !== undefined; next = this.queue.shift()) {
-        const ctx = { now: this.options.clock.now(), entropy: this.newId() };
+        const ctx = { now: this.options.clock.now(), entropy: this.newId(), analyticsId: this.newId() };
         let result;
         try {
           result = transition({ bundle: this.bundle, config: this.options.config }, this.snapshot, next, ctx);

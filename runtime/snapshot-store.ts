@@ -19,7 +19,7 @@ export const validateFlowSnapshot: DocumentValidator<FlowSnapshot> = (v) => {
   if (typeof o.step !== 'object' || o.step === null || typeof o.seq !== 'number' || !Array.isArray(o.history)) {
     return { ok: false, reason: 'step, seq or history missing' };
   }
-  if (o.run !== undefined && (typeof o.run.sessionId !== 'string' || typeof o.run.flowId !== 'string' || !Array.isArray(o.run.steps))) {
+  if (o.run !== undefined && (typeof o.run.sessionId !== 'string' || typeof o.run.analyticsId !== 'string' || typeof o.run.flowId !== 'string' || !Array.isArray(o.run.steps))) {
     return { ok: false, reason: 'run is malformed' };
   }
   if (o.data && Object.keys(o.data).length > 0) return { ok: false, reason: 'holds resident data, which is never written' };

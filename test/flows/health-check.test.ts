@@ -105,6 +105,9 @@ t.test('a full health check, keypad only: measure, classify, print, send as FHIR
   t.ok(run?.steps.some((s) => s.stepId === 'blood-pressure' && s.durationMs >= 40_000 && s.outcome === 'ok'));
   t.match(feedback, { service: 'feedback', outcome: 'completed' });
   t.not(run?.sessionId, feedback?.sessionId);
+  const recordSessionIds = new Set(rig.records.records.map((r) => r.payload.sessionId));
+  t.ok(recordSessionIds.size > 0);
+  t.notOk(rig.analytics.events.some((e) => recordSessionIds.has(e.sessionId)), 'analytics ids cannot be joined to the personal records');
   t.ok(rig.store.writes.length > 10, 'the snapshot was saved step by step');
   t.notOk(rig.store.writes.some((json) => json.includes(cccd) || json.includes('145/85') || json.includes('"systolic"')), 'no saved snapshot holds resident data');
   await rig.session.stop();

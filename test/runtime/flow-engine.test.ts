@@ -7,7 +7,7 @@ import type { EngineDefinition, EngineEvent, FlowSnapshot } from '../../runtime/
 import { keys } from '../../runtime/input.js';
 import { testBundle } from '../fakes/flow-kit.js';
 
-const ctx = (now: number, n = 1) => ({ now, entropy: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}` });
+const ctx = (now: number, n = 1) => ({ now, entropy: `00000000-0000-4000-8000-${String(n).padStart(12, '0')}`, analyticsId: `00000000-0000-4000-9000-${String(n).padStart(12, '0')}` });
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object') {
