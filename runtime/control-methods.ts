@@ -132,6 +132,8 @@ export interface ControlMethods {
   'logs.tail': { params: { lines?: number; level?: string; component?: string }; result: LogLine[] };
   /** Pushes `log` events until the connection closes. */
   'logs.subscribe': { params: { level?: string; component?: string }; result: { subscribed: true } };
+  /** Today's or this week's usage figures (the technician UI's analytics view). */
+  'analytics.summary': { params: { range?: 'today' | 'week' }; result: AnalyticsSummary };
   /** Runs one test on a device (runtime/technician-actions.ts); audited. */
   'devices.test': { params: TechnicianParams & { device: DeviceName; action: DeviceTestAction }; result: DeviceTestResult };
   /** Scale: `tare` takes the empty reading as zero; `span` with a known weight on it sets the factor. Persisted; audited. */

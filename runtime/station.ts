@@ -26,7 +26,7 @@ import type { LinkAlert } from './mqtt-link.js';
 import { loadJournalBox } from './provisioning.js';
 import { DeviceHub } from '../drivers/device-hub.js';
 import { createStationDevices, type RealTransports, type StationDevices } from '../drivers/station-devices.js';
-import { StationAnalytics } from './analytics.js';
+import { StationAnalytics, analyticsTuning, type AnalyticsConfig } from './analytics.js';
 import { PaymentService, openPaymentLedger } from './payment.js';
 import { FlowSession, paymentRunnerFor } from './session.js';
 import { FileSnapshotStore } from './snapshot-store.js';
@@ -236,7 +236,7 @@ export function createStation(deps: StationDeps): Station {
     },
   });
 
-  const analytics = new StationAnalytics({ clock, logger: log('analytics'), records: { record: (k, p, o) => link().record(k, p, o) }, dataDir, stationId: config.station.id });
+  const analytics = new StationAnalytics({ clock, logger: log('analytics'), records: { record: (k, p, o) => link().record(k, p, o) }, dataDir, stationId: config.station.id, ...analyticsTuning(config.analytics as AnalyticsConfig | undefined) });
   lifecycle.add({ name: 'analytics', optional: true, start: () => analytics.start(), stop: () => analytics.stop() });
 
   const paymentsConfig = config.payments;
