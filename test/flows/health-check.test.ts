@@ -219,3 +219,27 @@ t.test('a typed CCCD gives no beneficiary figures', async (t) => {
   t.notOk('beneficiary' in (rig.analytics.events[0] ?? {}), 'typed: no beneficiary');
   await rig.session.stop();
 });
+
+t.test('a measurement past its deadline is aborted and the check goes on; a printer failure is said plainly', async (t) => {
+  const rig = await flowRig();
+  await startHealthCheck(rig);
+  await rig.press('0', '0', '0');
+  t.equal(rig.session.current().stepId, 'blood-pressure');
+  rig.devices.script('bloodPressure', { hang: true });
+  await rig.press('ok');
+  await rig.wait(149_999);
+  t.equal(rig.session.current().kind, 'measure', 'still measuring just before the 150 s deadline');
+  await rig.wait(1);
+  t.same(rig.devices.aborted, ['bloodPressure'], 'the cuff is released at the deadline');
+  t.equal(rig.session.current().stepId, 'temperature');
+  await rig.press('ok');
+  await rig.wait(2000);
+  rig.printer.failWith = 'DEVICE_MISSING';
+  await rig.press('1');
+  t.equal(rig.session.current().stepId, 'print-failed');
+  t.match(rig.session.current().rows, [{ label: 'Nhiệt độ cơ thể', value: '36.6' }], 'the results stay on screen');
+  await rig.press('ok');
+  t.equal(rig.session.current().kind, 'end');
+  t.match(rig.analytics.events, [{ outcome: 'completed', failureCause: 'device', failureCode: 'DEVICE_TIMEOUT' }]);
+  await rig.session.stop();
+});
