@@ -6,6 +6,7 @@
 import type { ComponentReport } from './lifecycle.js';
 import type { ConfigProblem } from './config.js';
 import type { DeviceName, DeviceStatus } from '../drivers/types.js';
+import type { AnalyticsSummary } from './analytics.js';
 
 export interface LinkReport {
   state: 'connecting' | 'connected' | 'offline' | 'stopped' | 'disabled';
