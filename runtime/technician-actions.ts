@@ -349,7 +349,8 @@ export function createTechnicianHandlers(s: TechnicianServices): TechnicianHandl
         throw new StationError('CONTROL_BAD_PARAMS', 'params.knownKg must be a weight in kg, above 0 and at most 300');
       }
       return audited(trail, `scale.${step}`, () => exclusive('scale', async () => {
-        const scale = need(s.scale, 'scale');
+        // Only a load cell read through IIO (HX711) is calibrated here; a serial indicator keeps its own.
+        const scale = need(s.scale, 'scale calibration (HX711 load cell through IIO)');
         const raw = await bounded(s.clock, timeouts.calibrate, 'a stable scale reading', (signal) => scale.readStableRaw(signal));
         const now = s.clock.now();
         const current = scale.current();
