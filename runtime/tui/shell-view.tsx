@@ -2,8 +2,8 @@
  * Board tools: a menu of diagnostic commands (runtime/diagnostic-shell.ts) run in a pseudo-terminal
  * pane. While a command runs, keys go to it; Esc ends it and returns to the menu. Each run is audited.
  */
-import { useEffect, useState } from 'react';
-import { Box, Text, useInput } from 'ink';
+import { useEffect, useRef, useState } from 'react';
+import { Box, Text, useInput, type Key } from 'ink';
 import { boardCommands, type DiagnosticShell } from '../diagnostic-shell.js';
 import { clip } from './format.js';
 import { useKeys } from './keys.js';
@@ -17,7 +17,19 @@ export function ShellView({ ctx, shell, active, rows }: { ctx: ViewContext; shel
 
   useEffect(() => shell.onChange(() => setTick((n) => n + 1)), [shell]);
 
+  // One run at a time: a second Enter while the first is being audited starts nothing.
+  const starting = useRef(false);
   async function run(i: number): Promise<void> {
+    if (starting.current) return;
+    starting.current = true;
+    try {
+      await start(i);
+    } finally {
+      starting.current = false;
+    }
+  }
+
+  async function start(i: number): Promise<void> {
     const command = boardCommands[i]!;
     const audit = await ctx.client.call('audit.record', { action: 'shell.run', operator: ctx.operator, detail: { command: command.id } });
     if (!audit.ok) {
@@ -45,23 +57,25 @@ export function ShellView({ ctx, shell, active, rows }: { ctx: ViewContext; shel
     active && !open,
   );
 
-  useInput(
-    (input, key) => {
-      if (key.escape) {
-        void shell.close();
-        setOpen(false);
-        ctx.setCapture(false);
-      } else if (!shell.running && key.upArrow) setScroll((s) => s + 1);
-      else if (!shell.running && key.downArrow) setScroll((s) => Math.max(0, s - 1));
-      else if (!shell.running && key.pageUp) setScroll((s) => s + rows - 2);
-      else if (!shell.running && key.pageDown) setScroll((s) => Math.max(0, s - rows + 2));
-      else if (key.ctrl && input === 'c') shell.write('\u0003');
-      else if (key.return) shell.write('\r');
-      else if (key.backspace || key.delete) shell.write('\u007f');
-      else if (input) shell.write(input);
-    },
-    { isActive: active && open },
-  );
+  const paneKey = (input: string, key: Key) => {
+    if (key.escape) {
+      void shell.close();
+      setOpen(false);
+      ctx.setCapture(false);
+    } else if (!shell.running && key.upArrow) setScroll((s) => s + 1);
+    else if (!shell.running && key.downArrow) setScroll((s) => Math.max(0, s - 1));
+    else if (!shell.running && key.pageUp) setScroll((s) => s + rows - 2);
+    else if (!shell.running && key.pageDown) setScroll((s) => Math.max(0, s - rows + 2));
+    else if (key.ctrl && input === 'c') shell.write('\u0003');
+    else if (key.return) shell.write('\r');
+    else if (key.backspace || key.delete) shell.write('\u007f');
+    else if (input) shell.write(input);
+  };
+  useInput(paneKey, { isActive: active && open });
+  // Keys typed while the pane was opening go to the tool, in order.
+  useEffect(() => {
+    if (open) for (const k of ctx.takeTypedAhead()) paneKey(k.input, k.key);
+  }, [open]);
 
   if (open) {
     const lines = shell.lines();
