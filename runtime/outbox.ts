@@ -3,8 +3,10 @@
  * carries best-effort telemetry.
  *
  * Business records: `record()` resolves once the journal has them on disk (fdatasync). Each stream
- * (the record kind) has one publish awaiting its PUBACK at a time, so a stream arrives in order;
- * streams run side by side up to `inFlight`, priority records (emergency) first. A PUBACK moves a
+ * (the record kind) has at most `streamWindow` records sent and not yet receipted (default 1: the
+ * next record of a stream waits for the previous one's receipt, so central sees every stream in
+ * order even when a broker restart swallows a message); streams run side by side up to
+ * `inFlight` publishes, priority records (emergency) first. A PUBACK moves a
  * record to "delivered, awaiting receipt"; central's `receipt` (by event id) releases it from the
  * journal; no receipt within `receiptTimeoutMs` sends it again with the same event id. A v5 PUBACK
  * refusal (0x87 not authorized, 0x97 quota exceeded, …) keeps the record, flags it, raises an
@@ -28,6 +30,11 @@ export interface OutboxOptions {
   logger: Logger;
   /** Record publishes awaiting PUBACK across all streams; default 32. */
   inFlight?: number;
+  /**
+   * Records of one stream sent and not yet receipted; default 1, which keeps each stream in order
+   * at central even when a broker restart loses a message (the next waits for the receipt).
+   */
+  streamWindow?: number;
   /** Resend a delivered record when central's receipt has not come; default 60 000 ms. */
   receiptTimeoutMs?: number;
   /** A publish with no PUBACK after this long is tried again; default 30 000 ms. */
@@ -84,7 +91,8 @@ interface Slot {
 interface StreamQueue {
   /** Queued seqs, ascending. */
   seqs: number[];
-  busy: boolean;
+  /** Records of this stream published or delivered, not yet receipted. */
+  outstanding: number;
   blockedUntil: number;
   refusals: number;
   priority: boolean;
@@ -119,7 +127,7 @@ export class Outbox implements RecordSink, TelemetrySink {
 
   constructor(options: OutboxOptions) {
     this.o = {
-      inFlight: 32, receiptTimeoutMs: 60_000, pubackTimeoutMs: 30_000, refusedBackoffMinMs: 5000,
+      inFlight: 32, streamWindow: 1, receiptTimeoutMs: 60_000, pubackTimeoutMs: 30_000, refusedBackoffMinMs: 5000,
       refusedBackoffMaxMs: 300_000, telemetryCap: 5000, telemetryTtlMs: 600_000, telemetryInFlight: 32, telemetryQos: 1,
       ...options,
     };
@@ -206,7 +214,7 @@ export class Outbox implements RecordSink, TelemetrySink {
 
   private enqueue(record: JournalRecord): void {
     let q = this.streams.get(record.stream);
-    if (!q) this.streams.set(record.stream, (q = { seqs: [], busy: false, blockedUntil: 0, refusals: 0, priority: record.priority }));
+    if (!q) this.streams.set(record.stream, (q = { seqs: [], outstanding: 0, blockedUntil: 0, refusals: 0, priority: record.priority }));
     const seqs = q.seqs;
     if (seqs.length === 0 || seqs[seqs.length - 1]! < record.seq) {
       seqs.push(record.seq);
@@ -243,14 +251,14 @@ export class Outbox implements RecordSink, TelemetrySink {
     const ordered = [...this.streams.values()].sort((a, b) => Number(b.priority) - Number(a.priority));
     for (const q of ordered) {
       if (this.publishing >= this.o.inFlight) break;
-      if (q.busy || q.seqs.length === 0) continue;
       if (q.blockedUntil > now) {
-        this.wakeAtTime(q.blockedUntil);
+        if (q.seqs.length > 0) this.wakeAtTime(q.blockedUntil);
         continue;
       }
-      const seq = q.seqs.shift()!;
-      const slot = this.slots.get(seq);
-      if (slot) this.publishRecord(q, slot);
+      while (q.outstanding < this.o.streamWindow && q.seqs.length > 0 && this.publishing < this.o.inFlight) {
+        const slot = this.slots.get(q.seqs.shift()!);
+        if (slot) this.publishRecord(q, slot);
+      }
     }
     this.drainTelemetry(now);
   }
@@ -259,7 +267,7 @@ export class Outbox implements RecordSink, TelemetrySink {
     const attempt = ++slot.attempt;
     if (attempt > 1) this.resends++;
     slot.state = 'publishing';
-    q.busy = true;
+    q.outstanding++;
     this.publishing++;
     const r = slot.record;
     let settled = false;
@@ -267,7 +275,6 @@ export class Outbox implements RecordSink, TelemetrySink {
       if (settled) return false;
       settled = true;
       this.publishing--;
-      q.busy = false;
       this.o.clock.clearTimeout(slot.timer);
       slot.timer = undefined;
       return slot.attempt === attempt && this.slots.get(r.seq) === slot;
@@ -298,6 +305,8 @@ export class Outbox implements RecordSink, TelemetrySink {
   }
 
   private requeue(slot: Slot): void {
+    const q = this.streams.get(slot.record.stream);
+    if (q && slot.state !== 'queued') q.outstanding--;
     slot.state = 'queued';
     this.enqueue(slot.record);
     this.scheduleDrain();
@@ -336,16 +345,17 @@ export class Outbox implements RecordSink, TelemetrySink {
       if (seq === undefined) continue;
       const slot = this.slots.get(seq)!;
       this.o.clock.clearTimeout(slot.timer);
-      if (slot.state === 'queued') {
-        const q = this.streams.get(slot.record.stream);
-        if (q) q.seqs = q.seqs.filter((s) => s !== seq);
-      }
+      const q = this.streams.get(slot.record.stream);
+      if (q && slot.state === 'queued') q.seqs = q.seqs.filter((s) => s !== seq);
+      else if (q) q.outstanding--;
+      slot.state = 'queued';
       this.slots.delete(seq);
       this.byEventId.delete(id);
       seqs.push(seq);
       released.push(id);
     }
     if (seqs.length === 0) return;
+    this.scheduleDrain();
     this.o.journal.release(seqs).then(() => this.events.emit('released', { eventIds: released }), (err) => {
       this.o.logger.error({ err }, 'releasing acknowledged records failed; they will be resent after restart');
     });

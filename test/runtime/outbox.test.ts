@@ -33,10 +33,24 @@ t.test('nothing is published while offline; on connect each stream goes in order
   t.equal(outbox.status().depth, 6);
   link.setState('connected');
   await clock.advance(0);
+  t.same(events(link).map((e) => e.data.i), [0, 1], 'one record per stream until its receipt');
+  t.equal(outbox.status().awaitingReceipt, 2);
+  for (let k = 0; k < 3; k++) {
+    link.deliver('receipt', {}, { eventIds: events(link).map((e) => e.eventId) });
+    await clock.advance(0);
+  }
   const sent = events(link);
   t.same(sent.filter((e) => e.kind === 'payment').map((e) => e.data.i), [1, 3, 5]);
   t.same(sent.filter((e) => e.kind === 'feedback').map((e) => e.data.i), [0, 2, 4]);
-  t.equal(outbox.status().awaitingReceipt, 6);
+  t.equal(outbox.status().depth, 0);
+});
+
+t.test('a wider stream window pipelines a stream', async (t) => {
+  const { clock, link, outbox } = await setup(t, { streamWindow: 4 });
+  for (let i = 0; i < 6; i++) await outbox.record('payment', { i });
+  link.setState('connected');
+  await clock.advance(0);
+  t.same(events(link).map((e) => e.data.i), [0, 1, 2, 3]);
 });
 
 t.test('a receipt releases records from the journal; a missing receipt means a resend with the same key', async (t) => {
@@ -48,6 +62,7 @@ t.test('a receipt releases records from the journal; a missing receipt means a r
   link.deliver('receipt', {}, { eventIds: [a.eventId, 'HCM-BT-001:9:999'] });
   await clock.advance(0);
   t.same(journal.unreleased().map((r) => r.eventId), [b.eventId]);
+  t.equal(events(link).length, 2, 'the receipt let the next record of the stream go');
   await clock.advance(9_999);
   t.equal(events(link).length, 2);
   await clock.advance(1);
@@ -128,8 +143,8 @@ t.test('outbox full while offline: telemetry dropped oldest-first and counted, n
   t.equal(journal.stats().unreleased, accepted, 'every accepted payment is in the journal');
   link.setState('connected');
   await clock.advance(0);
-  for (let k = 0; k < 10; k++) {
-    link.deliver('receipt', {}, { eventIds: events(link).map((e) => e.eventId) });
+  for (let k = 0; k < accepted + 5 && outbox.status().depth > 0; k++) {
+    link.deliver('receipt', {}, { eventIds: events(link).slice(-4).map((e) => e.eventId) });
     await clock.advance(0);
   }
   const tel = link.published.filter((p) => p.name === 'telemetry').map((p) => p.payload as TelemetryPayload);
