@@ -21,6 +21,7 @@ import type { SessionAnalyticsSink } from './analytics-events.js';
 import type { FlowBundle } from './flow-types.js';
 import type { FlowProblem, FlowSource } from './flow-bundle.js';
 import { formatFlowProblems, loadFlowBundle, parseFlowBundle } from './flow-bundle.js';
+import { loadFlowBundleCached } from './flow-bundle-cache.js';
 import { engineConfigFrom } from './flow-config.js';
 import type { FlowsConfig } from './flow-config.js';
 import { FlowSession } from './session.js';
@@ -75,7 +76,8 @@ export class FlowService implements Component, ScreenFeed, InputSink {
       throw new StationError('CONFIG_INVALID', built.problems.map((p) => `${p.path}: ${p.reason}`).join('; '));
     }
     this.flows = built.flows;
-    const loaded = await loadFlowBundle(this.flowsDir());
+    // The bundle the build checked, while the files still hash the same (runtime/flow-bundle-cache.ts).
+    const loaded = await loadFlowBundleCached(this.flowsDir(), resolve(installRoot(), 'dist', 'flows-bundle.json'));
     if (!loaded.ok) {
       const lines = formatFlowProblems(loaded.problems);
       for (const line of lines) this.deps.logger.error({ problem: line }, 'flow file refused');

@@ -9,8 +9,6 @@
  * the simulator are optional and reported when they fail.
  */
 import { mkdir } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
-import { isAbsolute, resolve } from 'node:path';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import { resolveDataPath, validateConfig, type StationConfig } from './config.js';
@@ -28,10 +26,8 @@ import { DeviceHub } from '../drivers/device-hub.js';
 import { createStationDevices, type RealTransports, type StationDevices } from '../drivers/station-devices.js';
 import { StationAnalytics, analyticsTuning, type AnalyticsConfig } from './analytics.js';
 import { PaymentService, openPaymentLedger } from './payment.js';
-import { FlowSession, paymentRunnerFor } from './session.js';
-import { FileSnapshotStore } from './snapshot-store.js';
-import { defaultEngineConfig, type EngineConfig } from './flow-engine.js';
-import { loadFlowBundleCached } from './flow-bundle-cache.js';
+import { paymentRunnerFor, type PaymentRunner } from './session.js';
+import { FlowService } from './flow-service.js';
 import { DisplayServer } from './display-server.js';
 import { StationHealthReporter } from './station-health.js';
 import { deviceNames, type MeasureService } from '../drivers/types.js';
@@ -53,8 +49,6 @@ export interface StationDeps {
   transports: RealTransports;
   /** Needed only when `centralSim.enabled`. */
   startCentralSim?: CentralSimStarter;
-  /** The flows folder when `flows.dir` is relative; default the package's flows/. */
-  packageRoot?: string;
 }
 
 export interface Station {
@@ -63,7 +57,7 @@ export interface Station {
   readonly socketPath: string;
   /** Built at start; simulated hardware handles for drills and tests. */
   devices(): StationDevices | undefined;
-  session(): FlowSession | undefined;
+  flows(): FlowService;
   link(): CentralLink;
   /** The embedded broker's URL when one runs. */
   brokerUrl(): string | undefined;
@@ -74,8 +68,6 @@ export interface Station {
   /** Healthy: every required component runs and the event loop is not stalled. */
   healthy(): boolean;
 }
-
-const defaultPackageRoot = resolve(fileURLToPath(new URL('.', import.meta.url)), '..', fileURLToPath(import.meta.url).includes('/dist/') ? '..' : '.');
 
 export function createStation(deps: StationDeps): Station {
   const { config, clock, logger, logBuffer } = deps;
@@ -90,8 +82,6 @@ export function createStation(deps: StationDeps): Station {
     alerts.unshift(alert);
     alerts.length = Math.min(alerts.length, 50);
   };
-  const packageRoot = deps.packageRoot ?? defaultPackageRoot;
-  const flowsDir = isAbsolute(config.flows.dir) ? config.flows.dir : resolve(packageRoot, config.flows.dir);
 
   const embeddedEnabled = config.mqtt.embeddedBroker.enabled;
   let embedded: EmbeddedBroker | undefined;
@@ -101,10 +91,7 @@ export function createStation(deps: StationDeps): Station {
 
   let hub: DeviceHub | undefined;
   let devices: StationDevices | undefined;
-  let session: FlowSession | undefined;
   let display: DisplayServer | undefined;
-  let bundleFlows: Record<string, unknown> = {};
-  let bundleDigest = '';
 
   const tls = config.mqtt.tls
     ? { caFile: resolveDataPath(dataDir, config.mqtt.tls.ca), certFile: resolveDataPath(dataDir, config.mqtt.tls.cert), keyFile: resolveDataPath(dataDir, config.mqtt.tls.key) }
@@ -127,7 +114,7 @@ export function createStation(deps: StationDeps): Station {
         birth: () => ({
           versions: { station: deps.version, node: process.versions.node },
           devices: (hub?.statuses() ?? []).map((d) => ({ id: d.name, kind: d.name, mode: d.mode, state: d.health })),
-          flows: bundleDigest ? Object.keys(bundleFlows).map((id) => ({ id, version: bundleDigest })) : [],
+          flows: Object.entries(flows.versions()?.flows ?? {}).map(([id, version]) => ({ id, version: String(version) })),
           capabilities: ['rpc-envelope', 'receipts', 'signed-commands', 'fhir-r4'],
         }),
       },
@@ -155,7 +142,7 @@ export function createStation(deps: StationDeps): Station {
     maintenance.on = on;
     if (on && reason) maintenance.reason = reason;
     else delete maintenance.reason;
-    session?.setMaintenance(on);
+    flows.setMaintenance(on);
     logger.info({ component: 'station', maintenance: on }, 'maintenance mode changed');
   };
 
@@ -200,7 +187,7 @@ export function createStation(deps: StationDeps): Station {
       linkHolder = centralLink(box);
       linkHolder.events.on('alert', linkHolder, (a: LinkAlert) => raise({ code: a.code, message: a.message, at: a.at, severity: 'warning' }));
       linkHolder.events.on('state', linkHolder, (s) => {
-        session?.setLinkOnline(s.state === 'connected');
+        flows.setLinkOnline(s.state === 'connected');
         if (s.state === 'connected') logger.info({ component: 'mqtt-link', url: s.url, protocolVersion: s.protocolVersion }, 'link connected');
       });
       await linkHolder.start();
@@ -217,9 +204,9 @@ export function createStation(deps: StationDeps): Station {
     start: async () => {
       devices = await createStationDevices(config, { clock, logger, transports: deps.transports });
       hub = new DeviceHub(devices.entries, clock, log('device-hub'), { disabled: devices.disabled });
-      hub.events.on('key', hub, (key) => session?.input({ type: 'key', key }));
-      hub.events.on('scan', hub, (identity) => session?.input({ type: 'scan', text: formatCccdQr(identity) }));
-      hub.events.on('scanRejected', hub, () => session?.input({ type: 'scan', text: '' }));
+      hub.events.on('key', hub, (key) => flows.input({ type: 'key', key }));
+      hub.events.on('scan', hub, (identity) => flows.input({ type: 'scan', text: formatCccdQr(identity) }));
+      hub.events.on('scanRejected', hub, () => flows.input({ type: 'scan', text: '' }));
       hub.events.on('status', hub, (s) => {
         if (s.health === 'missing' || s.health === 'degraded') raise({ code: `DEVICE_${s.health.toUpperCase()}`, message: `${s.name}: ${s.reason ?? s.health}`, at: s.since, severity: 'warning' });
       });
@@ -259,47 +246,39 @@ export function createStation(deps: StationDeps): Station {
     });
   }
 
-  const flowsConfig = config.flows;
-  const engineConfig: EngineConfig = {
-    ...defaultEngineConfig,
-    stepTimeoutMs: flowsConfig.stepTimeoutMs,
-    idleWarningSeconds: flowsConfig.idleWarningSeconds,
-    noticeMs: flowsConfig.noticeMs,
-    defaultLocale: config.station.locale,
-    station: { id: config.station.id, name: config.station.name, ...config.station.site },
-    healthThresholds: { ...defaultEngineConfig.healthThresholds, ...config.health.thresholds } as EngineConfig["healthThresholds"],
-  };
-
+  const flows = new FlowService({
+    config,
+    clock,
+    logger: log('session'),
+    measure: { measure: (kind, options) => (hub ?? missingDevices).measure(kind, options) },
+    rpc: { call: (service, params, options) => link().call(service, params, options) },
+    records: { record: (kind, payload, options) => link().record(kind, payload, options) },
+    printer: { print: (lines) => (hub ?? missingDevices).print(lines) },
+    analytics,
+    ...(paymentsConfig.enabled
+      ? {
+          payments: {
+            pay: (request, options) => {
+              if (!payments) return Promise.reject(new StationError('PAYMENT_FAILED', 'payments did not start on this station'));
+              return paymentRunnerFor(payments).pay(request, options);
+            },
+          } satisfies PaymentRunner,
+        }
+      : {}),
+    hooks: {
+      onInterruptedMeasurement: (kind) => {
+        logger.warn({ component: 'session', kind }, 'a measurement was interrupted by a restart; the device was left safe at start');
+      },
+    },
+  });
   lifecycle.add({
     name: 'flow-session',
     start: async () => {
-      const loaded = await loadFlowBundleCached(flowsDir, resolve(packageRoot, 'dist', 'flows-bundle.json'));
-      if (!loaded.ok) throw new StationError('FLOW_INVALID', loaded.problems.map((p) => `${p.file} ${p.path || '/'}: ${p.reason}`).join('\n'));
-      bundleFlows = loaded.bundle.flows;
-      bundleDigest = loaded.bundle.digest;
-      session = new FlowSession({
-        bundle: loaded.bundle,
-        config: engineConfig,
-        clock,
-        logger: log('session'),
-        measure: hub ?? missingDevices,
-        rpc: link(),
-        records: link(),
-        printer: hub ?? missingDevices,
-        ...(payments ? { payments: paymentRunnerFor(payments) } : {}),
-        store: new FileSnapshotStore(dataDir, log('session')),
-        analytics,
-        hooks: {
-          onInterruptedMeasurement: (kind) => {
-            logger.warn({ component: 'session', kind }, 'a measurement was interrupted by a restart; the device was left safe at start');
-          },
-        },
-      });
-      session.setMaintenance(maintenance.on);
-      session.setLinkOnline(link().status().link.state === 'connected');
-      await session.start();
+      flows.setMaintenance(maintenance.on);
+      await flows.start();
+      flows.setLinkOnline(linkHolder?.status().link.state === 'connected');
     },
-    stop: async () => session?.stop(),
+    stop: () => flows.stop(),
   });
 
   if (config.display.enabled) {
@@ -307,8 +286,7 @@ export function createStation(deps: StationDeps): Station {
       name: 'display',
       optional: true,
       start: async () => {
-        if (!session) throw new StationError('NOT_RUNNING', 'no flow session to display');
-        display = new DisplayServer({ host: config.display.host, port: config.display.port, feed: session, input: session, logger: log('display'), clock });
+        display = new DisplayServer({ host: config.display.host, port: config.display.port, feed: flows, input: flows, logger: log('display'), clock });
         await display.start();
       },
       stop: async () => display?.stop(),
@@ -321,9 +299,8 @@ export function createStation(deps: StationDeps): Station {
       name: 'voice',
       optional: true,
       start: async () => {
-        if (!session) throw new StationError('NOT_RUNNING', 'no flow session to speak');
         const { VoicePrompts, spawnSpeech } = await import('./voice.js');
-        const prompts = new VoicePrompts({ feed: session, spawn: spawnSpeech, logger: log('voice'), enabled: true });
+        const prompts = new VoicePrompts({ feed: flows, spawn: spawnSpeech, logger: log('voice'), enabled: true });
         await prompts.start();
         voice = prompts;
       },
@@ -432,7 +409,7 @@ export function createStation(deps: StationDeps): Station {
     control,
     socketPath,
     devices: () => devices,
-    session: () => session,
+    flows: () => flows,
     link,
     brokerUrl: () => embedded?.url,
     displayUrl: () => display?.url,

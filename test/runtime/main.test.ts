@@ -61,7 +61,8 @@ t.test('daemon: READY, WATCHDOG while healthy, status over the socket, graceful 
   const took = Date.now() - began;
   t.equal(exit.code, 0, 'exits 0 after SIGTERM');
   t.ok(took < 2000, `stopped in ${took} ms (< 2000)`);
-  t.ok(notify.messages.includes('STOPPING=1'), 'STOPPING sent');
+  const stoppingSeen = await Promise.race([notify.waitFor(/^STOPPING=1$/).then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+  t.ok(stoppingSeen, 'STOPPING sent');
   t.match(daemon.output(), /"msg":"stopped"/);
 });
 
