@@ -29,7 +29,7 @@ export interface CentralLinkOptions {
   dataDir: string;
   clock: Clock;
   logger: Logger;
-  mqtt: Pick<MqttLinkOptions, 'url' | 'protocolVersion' | 'tls' | 'sessionExpirySec' | 'keepaliveSec' | 'reconnectMinMs' | 'reconnectMaxMs' | 'birth' | 'random'>;
+  mqtt: Pick<MqttLinkOptions, 'url' | 'protocolVersion' | 'tls' | 'sessionExpirySec' | 'keepaliveSec' | 'reconnectMinMs' | 'reconnectMaxMs' | 'birth' | 'statusState' | 'random'>;
   journal?: { maxBytes?: number; segmentBytes?: number };
   /** Seals personal records (from the provisioning file); null refuses personal records. */
   box: CryptoBox | null;
@@ -66,6 +66,10 @@ export class CentralLink implements RecordSink, TelemetrySink, RpcPort {
 
   constructor(options: CentralLinkOptions) {
     this.o = options;
+  }
+
+  get stationId(): string {
+    return this.o.stationId;
   }
 
   get bootSeq(): number {
