@@ -22,7 +22,7 @@ import type { InboundMessage, LinkAlert, LinkPort } from './mqtt-link.js';
 import type { LinkState } from './document-store.js';
 import type { CommandResultPayload, SignedCommandPayload } from './topics.js';
 
-export const COMMAND_NAMES = ['maintenance', 'rebirth', 'restart', 'config', 'flows', 'logs', 'selftest'] as const;
+export const COMMAND_NAMES = ['maintenance', 'rebirth', 'restart', 'config', 'flows', 'logs', 'selftest', 'analytics'] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
 export interface CommandEnvelope {

@@ -128,6 +128,8 @@ export interface ControlMethods {
   outbox: { params: Record<string, never>; result: OutboxReport };
   'config.get': { params: Record<string, never>; result: { file: string; config: unknown } };
   'config.validate': { params: { config: unknown }; result: { valid: boolean; problems: ConfigProblem[] } };
+  /** Validates, writes the config file durably and applies what can be applied live; lists the JSON pointers that need a restart. */
+  'config.apply': { params: { config: unknown; operator?: string }; result: { applied: boolean; restartRequired: string[]; live: string[] } };
   'maintenance.set': { params: { on: boolean; reason?: string }; result: { on: boolean; reason?: string } };
   /** Recent log lines (already redacted). */
   'logs.tail': { params: { lines?: number; level?: string; component?: string }; result: LogLine[] };

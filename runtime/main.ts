@@ -60,6 +60,9 @@ async function realTransports(config: StationConfig): Promise<RealTransports> {
   return { openI2c: openRealI2cBus, openSerial: createRealSerialLink, openGpio: () => createRealGpio() };
 }
 
+/** Exit status after central's `restart` command; the unit's RestartForceExitStatus starts the daemon again. */
+const exitForRestart = 75;
+
 /** Runs the daemon until SIGTERM/SIGINT; resolves with the exit code. */
 export async function runDaemon(options: DaemonOptions): Promise<number> {
   let config: StationConfig;
@@ -76,6 +79,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     pino.multistream([{ stream: pino.destination({ fd: 1, sync: false }), level: config.logging.level as pino.Level }, { stream: logBuffer, level: 'trace' }]),
   );
 
+  let resolveExit!: (code: number) => void;
+  const stopped = new Promise<number>((resolve) => (resolveExit = resolve));
   const station = createStation({
     config,
     configFile: resolve(options.configFile),
@@ -84,6 +89,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     logBuffer,
     version: readVersion(),
     transports: await realTransports(config),
+    requestRestart: () => void shutdown('restart command').then(() => resolveExit(exitForRestart)),
     startCentralSim: async (o) => {
       const { startCentralSim } = await import('../scripts/central-sim.js');
       return startCentralSim({ url: o.url, protocolVersion: o.protocolVersion, stationId: o.stationId, paymentDelayMs: o.paymentDelayMs, clock: o.clock, logger: o.logger });
@@ -111,11 +117,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     return stopping;
   };
 
-  const stopped = new Promise<number>((resolveExit) => {
-    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-      process.once(signal, () => void shutdown(signal).then(resolveExit));
-    }
-  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => void shutdown(signal).then(resolveExit));
+  }
 
   try {
     await station.start();

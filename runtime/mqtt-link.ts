@@ -101,6 +101,8 @@ export interface MqttLinkOptions {
   reconnectMaxMs?: number;
   /** Builds the retained birth message after each connect. */
   birth: () => Omit<BirthPayload, 'bootSeq' | 'at'>;
+  /** What the retained `status` says after each connect; default `online` (`maintenance` while a technician works). */
+  statusState?: () => 'online' | 'maintenance';
   clock: Clock;
   logger: Logger;
   /** Random source for jitter (tests pass a fixed one); default Math.random. */
@@ -231,7 +233,7 @@ export class MqttLink implements LinkPort {
       }
       const at = o.clock.now();
       await client.publishAsync(topicFor(o.stationId, 'birth'), JSON.stringify({ ...o.birth(), bootSeq: o.bootSeq, at }), { qos: 1, retain: true });
-      await client.publishAsync(topicFor(o.stationId, 'status'), JSON.stringify({ state: 'online', bootSeq: o.bootSeq, at }), { qos: 1, retain: true });
+      await client.publishAsync(topicFor(o.stationId, 'status'), JSON.stringify({ state: o.statusState?.() ?? 'online', bootSeq: o.bootSeq, at }), { qos: 1, retain: true });
     } catch (err) {
       o.logger.warn({ err: (err as Error).message }, 'post-connect announcements failed');
       return;

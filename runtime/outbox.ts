@@ -225,6 +225,26 @@ export class Outbox implements RecordSink, TelemetrySink {
     }
   }
 
+  /**
+   * A technician's retry: lifts the refusal back-off of the streams holding these flagged records
+   * (every flagged record when `eventIds` is undefined) and drains now. Returns how many were
+   * flagged; they stay flagged until the broker accepts them.
+   */
+  retryFlagged(eventIds?: string[]): number {
+    const wanted = eventIds ? new Set(eventIds) : undefined;
+    const now = this.o.clock.now();
+    let count = 0;
+    for (const slot of this.slots.values()) {
+      if (!slot.flag || (wanted && !wanted.has(slot.record.eventId))) continue;
+      count++;
+      slot.flag.retryAt = now;
+      const q = this.streams.get(slot.record.stream);
+      if (q) q.blockedUntil = now;
+    }
+    if (count > 0) this.scheduleDrain();
+    return count;
+  }
+
   private scheduleDrain(): void {
     if (this.drainScheduled) return;
     this.drainScheduled = true;

@@ -31,6 +31,11 @@ import { FlowService } from './flow-service.js';
 import { DisplayServer } from './display-server.js';
 import { StationHealthReporter } from './station-health.js';
 import { deviceNames, type MeasureService } from '../drivers/types.js';
+import { applyConfig } from './config-apply.js';
+import { AuditTrail, audited, outboxInspector, registerTechnicianActions, type AuditDetail } from './technician-actions.js';
+import type { ParamsOf } from './control-methods.js';
+import type { CccdScanner } from '../drivers/cccd.js';
+import { Hx711Scale } from '../drivers/hx711-iio.js';
 import type { ReceiptPrinter } from './ports.js';
 import { formatCccdQr } from '../drivers/cccd.js';
 
@@ -49,6 +54,8 @@ export interface StationDeps {
   transports: RealTransports;
   /** Needed only when `centralSim.enabled`. */
   startCentralSim?: CentralSimStarter;
+  /** Central's `restart` command: the composition root stops the station and exits for systemd to start it again. */
+  requestRestart?: () => void;
 }
 
 export interface Station {
@@ -111,6 +118,7 @@ export function createStation(deps: StationDeps): Station {
         tls,
         sessionExpirySec: config.mqtt.sessionExpiryS,
         keepaliveSec: config.mqtt.keepaliveS,
+        statusState: () => (maintenance.on ? 'maintenance' : 'online'),
         birth: () => ({
           versions: { station: deps.version, node: process.versions.node },
           devices: (hub?.statuses() ?? []).map((d) => ({ id: d.name, kind: d.name, mode: d.mode, state: d.health })),
@@ -130,6 +138,27 @@ export function createStation(deps: StationDeps): Station {
           const lines = typeof args.lines === 'number' && Number.isInteger(args.lines) ? Math.min(Math.max(args.lines, 1), 5000) : 200;
           return { lines: logBuffer.tail(lines) };
         },
+        rebirth: async () => {
+          await announce();
+          return { bootSeq: link().bootSeq };
+        },
+        restart: async () => {
+          if (!deps.requestRestart) throw new StationError('CMD_REJECTED', 'this station cannot restart itself');
+          // Answer first; the restart begins once the answer is on its way.
+          clock.setTimeout(() => deps.requestRestart?.(), 500);
+          return { restarting: true };
+        },
+        config: async (args) => applyConfigChange(args.config),
+        flows: async (args) => {
+          const files = args.files;
+          if (!Array.isArray(files) || !files.every((f) => typeof f?.name === 'string' && typeof f?.text === 'string')) {
+            throw new StationError('CMD_REJECTED', 'args.files must be a list of {name, text}');
+          }
+          const result = flows.applyBundle(files as { name: string; text: string }[]);
+          if (!result.ok) throw new StationError('FLOW_INVALID', result.problems.map((p) => `${p.file} ${p.path || '/'}: ${p.reason}`).join('\n'));
+          return result;
+        },
+        analytics: async () => ({ sent: await analytics.sendNow() }),
       },
     });
 
@@ -144,7 +173,30 @@ export function createStation(deps: StationDeps): Station {
     else delete maintenance.reason;
     flows.setMaintenance(on);
     logger.info({ component: 'station', maintenance: on }, 'maintenance mode changed');
+    void announce().catch((err: unknown) => logger.warn({ component: 'station', err: (err as Error).message }, 'central not told of the maintenance change yet; it hears it on reconnect'));
   };
+
+  /** Tells central the retained birth and status again (after maintenance changes, or when asked). */
+  const announce = async (): Promise<void> => {
+    const mqtt = linkHolder?.link;
+    if (!mqtt || mqtt.info().state !== 'connected') return;
+    const at = clock.now();
+    await mqtt.publish('status', {}, { state: maintenance.on ? 'maintenance' : 'online', bootSeq: linkHolder!.bootSeq, at });
+  };
+
+  const applyConfigChange = (candidate: unknown) =>
+    applyConfig({
+      file: deps.configFile,
+      current: config,
+      candidate,
+      applyLive: (pointer, value) => {
+        if (pointer === '/logging/level' && typeof value === 'string') {
+          logger.level = value;
+          return true;
+        }
+        return false;
+      },
+    });
 
   lifecycle.add({
     name: 'data-dir',
@@ -212,6 +264,22 @@ export function createStation(deps: StationDeps): Station {
       });
       await hub.start();
       await devices.indicators?.start();
+      const scale = devices.entries.scale?.device;
+      const centralLink = link();
+      registerTechnicianActions(control, {
+        clock,
+        logger: log('technician'),
+        audit: centralLink,
+        exportDir: dataDir,
+        stationId: config.station.id,
+        measure: hub,
+        printer: hub,
+        readings: hub,
+        ...(devices.indicators ? { signals: devices.indicators } : {}),
+        ...(devices.entries.cccdScanner ? { scanner: devices.entries.cccdScanner.device as CccdScanner } : {}),
+        ...(scale instanceof Hx711Scale ? { scale } : {}),
+        ...(centralLink.journal && centralLink.outbox ? { outbox: outboxInspector(centralLink.journal, centralLink.outbox) } : {}),
+      });
     },
     stop: async () => {
       await devices?.indicators?.stop();
@@ -384,12 +452,25 @@ export function createStation(deps: StationDeps): Station {
     const result = validateConfig(params.config);
     return result.ok ? { valid: true, problems: [] } : { valid: false, problems: result.problems };
   });
-  control.handle('maintenance.set', (params) => {
-    if (typeof params.on !== 'boolean') throw new StationError('CONTROL_BAD_PARAMS', 'params.on must be true or false');
-    if (params.reason !== undefined && typeof params.reason !== 'string') throw new StationError('CONTROL_BAD_PARAMS', 'params.reason must be a string');
-    setMaintenance(params.on, params.reason);
-    return { ...maintenance };
-  });
+  // Technician actions are journaled as audit records and reach central like any other record.
+  const trail = new AuditTrail({ record: (k, p, o) => link().record(k, p, o) }, clock, log('audit'));
+  control.handle(
+    'maintenance.set',
+    audited(trail, 'maintenance.set', (params: ParamsOf<'maintenance.set'>) => {
+      if (typeof params.on !== 'boolean') throw new StationError('CONTROL_BAD_PARAMS', 'params.on must be true or false');
+      if (params.reason !== undefined && typeof params.reason !== 'string') throw new StationError('CONTROL_BAD_PARAMS', 'params.reason must be a string');
+      setMaintenance(params.on, params.reason);
+      return { ...maintenance };
+    }, (p) => ({ on: p.on === true })),
+  );
+  control.handle(
+    'config.apply',
+    audited(trail, 'config.apply', async (params: ParamsOf<'config.apply'>) => {
+      if (!params || !('config' in params)) throw new StationError('CONTROL_BAD_PARAMS', 'params.config is required');
+      const result = await applyConfigChange(params.config);
+      return { applied: result.applied, restartRequired: result.restartRequired, live: result.live };
+    }, (_p, r): AuditDetail => (r ? { applied: r.applied, restartRequired: r.restartRequired.length } : {})),
+  );
   control.handle('logs.tail', (params) => {
     const lines = params.lines ?? 100;
     if (!Number.isInteger(lines) || lines < 1 || lines > 10000) throw new StationError('CONTROL_BAD_PARAMS', 'params.lines must be an integer from 1 to 10000');

@@ -31,8 +31,8 @@ export function testConfig(change: (c: any) => void = () => undefined): any {
   return c;
 }
 
-export function startDaemon(config: unknown, options: { env?: Record<string, string>; args?: string[] } = {}): Daemon {
-  const dataDir = mkdtempSync(join(tmpdir(), 'station-'));
+export function startDaemon(config: unknown, options: { env?: Record<string, string>; args?: string[]; dataDir?: string } = {}): Daemon {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'station-'));
   const configFile = join(dataDir, 'station.json');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   const child = spawn(process.execPath, [cliPath, 'start', '--config', configFile, '--data', dataDir, ...(options.args ?? [])], {

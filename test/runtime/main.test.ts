@@ -131,3 +131,42 @@ t.test('the simulation as npm start runs it: status answers, the display page lo
   daemon.child.kill('SIGTERM');
   t.equal((await daemon.exited).code, 0);
 });
+
+t.test('a technician action recorded before SIGTERM is still in the journal after a restart; config.apply writes the file and says what needs a restart', async (t) => {
+  const first = startDaemon(testConfig());
+  t.teardown(() => first.child.kill('SIGKILL'));
+  await first.ready;
+  const client = new ControlClient(first.socketPath);
+  await client.connect();
+  const on = await client.call('maintenance.set', { on: true, reason: 'thay giấy in' });
+  t.same(on, { id: '1', ok: true, data: { on: true, reason: 'thay giấy in' } });
+  const before = await client.call('outbox');
+  if (!before.ok) throw new Error(before.error.message);
+  t.ok(before.data.depth >= 1, `audit record waiting for central (${before.data.depth})`);
+
+  const candidate = JSON.parse(require('node:fs').readFileSync(first.configFile, 'utf8'));
+  candidate.logging.level = 'debug';
+  candidate.display.port = 8099;
+  const applied = await client.call('config.apply', { config: candidate, operator: 'kt-vien' });
+  t.same(applied.ok && applied.data, { applied: true, restartRequired: ['/display/port'], live: ['/logging/level'] });
+  t.equal(JSON.parse(require('node:fs').readFileSync(first.configFile, 'utf8')).display.port, 8099, 'config file rewritten');
+  const refused = await client.call('config.apply', { config: { ...candidate, display: { port: 'x' } } });
+  t.equal(refused.ok, false);
+  if (!refused.ok) t.match(refused.error.message, /\/display\/port: expected integer/);
+  client.close();
+
+  first.child.kill('SIGTERM');
+  t.equal((await first.exited).code, 0);
+
+  const second = startDaemon(JSON.parse(require('node:fs').readFileSync(first.configFile, 'utf8')), { dataDir: first.dataDir });
+  t.teardown(() => second.child.kill('SIGKILL'));
+  await second.ready;
+  const again = new ControlClient(second.socketPath);
+  await again.connect();
+  const after = await again.call('outbox');
+  again.close();
+  if (!after.ok) throw new Error(after.error.message);
+  t.ok(after.data.depth >= before.data.depth + 2, `maintenance and both config.apply audits kept across the restart (${after.data.depth})`);
+  second.child.kill('SIGTERM');
+  t.equal((await second.exited).code, 0);
+});

@@ -167,3 +167,21 @@ t.test('telemetry older than its TTL is dropped and counted', async (t) => {
   t.same(tel.map((s) => [s.data.v, s.dropped]), [[2, 1]]);
   t.equal(outbox.status().telemetry.droppedExpired, 1);
 });
+
+t.test('a technician retry lifts the back-off of flagged records and drains now', async (t) => {
+  const { clock, link, outbox } = await setup(t, { refusedBackoffMinMs: 60_000, refusedBackoffMaxMs: 600_000 });
+  let refuse = true;
+  link.reasonCodeFor = (p) => (refuse && p.name === 'event' ? 0x87 : 0);
+  link.setState('connected');
+  const pay = await outbox.record('payment', { amount: 100 });
+  await clock.advance(0);
+  t.equal(outbox.status().flagged.length, 1);
+  t.equal(outbox.retryFlagged(['HCM-BT-001:1:999']), 0, 'an id that is not flagged retries nothing');
+  await clock.advance(0);
+  t.equal(events(link).length, 1, 'still backing off');
+  refuse = false;
+  t.equal(outbox.retryFlagged(), 1);
+  await clock.advance(0);
+  t.same(events(link).map((e) => e.eventId), [pay.eventId, pay.eventId], 'sent again at once, same key');
+  t.same(outbox.status().flagged, [], 'accepted, so no longer flagged');
+});
