@@ -133,6 +133,11 @@ export class CentralLink implements RecordSink, TelemetrySink, RpcPort {
     return this.rpc!.call<T>(service, params, options);
   }
 
+  /** Whether a business record of about `bytes` still fits; the payment flow asks before showing a QR. */
+  hasRoomFor(bytes = 4096): boolean {
+    return this.journal?.hasRoomFor(bytes) ?? false;
+  }
+
   /** Link state, outbox depth and oldest age, flagged records, telemetry counters, command counters. */
   status(): CentralLinkStatus {
     return {
