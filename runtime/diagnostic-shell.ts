@@ -38,7 +38,7 @@ export interface BoardCommand {
 /** The commands offered, in menu order. */
 export const boardCommands: readonly BoardCommand[] = [
   { id: 'service-status', label: 'systemctl status citizen-station', file: 'systemctl', args: ['status', '--no-pager', '--lines=15', 'citizen-station.service'] },
-  { id: 'kiosk-status', label: 'systemctl status citizen-station-kiosk', file: 'systemctl', args: ['status', '--no-pager', '--lines=10', 'citizen-station-kiosk.service'] },
+  { id: 'kiosk-status', label: 'systemctl status citizen-station-display', file: 'systemctl', args: ['status', '--no-pager', '--lines=10', 'citizen-station-display.service'] },
   { id: 'journal', label: 'journalctl: station, last 200 lines', file: 'journalctl', args: ['-u', 'citizen-station.service', '-n', '200', '--no-pager', '-o', 'short-iso'] },
   { id: 'kernel-warnings', label: 'journalctl: kernel warnings this boot', file: 'journalctl', args: ['-k', '-b', '-p', 'warning', '-n', '100', '--no-pager'] },
   { id: 'i2c-scan', label: 'i2cdetect -y 1 (expect 57 and 5a)', file: 'i2cdetect', args: ['-y', '1'] },

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test command (`npm test`). Brings what the suites need on a fresh machine — node modules,
-# mosquitto, chromium, openssl — or stops naming what is missing; never skips the broker or browser
-# suites. Ends with the line `N passed, N failed`.
+# mosquitto, chromium, openssl, tmux (the technician UI in a real terminal) and systemd-analyze (unit
+# checks) — or stops naming what is missing; never skips the broker or browser suites. Ends with
+# the line `N passed, N failed`.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,9 +11,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund || { echo "npm ci failed"; exit 1; }
 fi
 
-declare -A packages=([mosquitto]=mosquitto [chromium]=chromium [openssl]=openssl)
+declare -A packages=([mosquitto]=mosquitto [chromium]=chromium [openssl]=openssl [tmux]=tmux [systemd-analyze]=systemd)
 missing=()
-for tool in mosquitto chromium openssl; do
+for tool in mosquitto chromium openssl tmux systemd-analyze; do
   if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ] && [ ! -x "/usr/bin/$tool" ]; then
     missing+=("${packages[$tool]}")
   fi

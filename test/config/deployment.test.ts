@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 const file = (p: string) => fileURLToPath(new URL(`../../config/${p}`, import.meta.url));
 const daemonUnit = file('systemd/citizen-station.service');
-const kioskUnit = file('systemd/citizen-station-kiosk.service');
+const kioskUnit = file('systemd/citizen-station-display.service');
 const watchdogConf = file('systemd/system.conf.d/citizen-station-watchdog.conf');
 const udevRules = file('udev/99-citizen-station.rules');
 
@@ -67,7 +67,7 @@ t.test('the daemon unit has the notify, watchdog, restart and hardening settings
 
 t.test('the kiosk unit shows the loopback display page', async (t) => {
   const unit = parseUnit(readFileSync(kioskUnit, 'utf8'));
-  t.match(one(unit, 'Service', 'ExecStart') ?? '', /chromium --kiosk .* http:\/\/127\.0\.0\.1:8080\/$/);
+  t.match(one(unit, 'Service', 'ExecStart') ?? '', /scripts\/kiosk-display http:\/\/127\.0\.0\.1:8080\/$/);
   t.equal(one(unit, 'Service', 'Restart'), 'always');
   t.equal(one(unit, 'Service', 'NoNewPrivileges'), 'yes');
 });
