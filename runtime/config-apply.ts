@@ -5,8 +5,8 @@
  * applied; every other changed key is listed as needing a restart, so nobody believes a change is
  * live when it is not.
  */
-import { copyFile, open, rename } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { copyFile } from 'node:fs/promises';
+import { writeFileDurable } from './document-store.js';
 import { StationError } from './errors.js';
 import { formatProblems, validateConfig, type StationConfig } from './config.js';
 
@@ -45,7 +45,10 @@ export async function applyConfig(options: {
   const next = { ...checked.config, dataDir: options.current.dataDir };
   const changed = changedPointers(options.current, next);
   if (changed.length === 0) return { applied: false, restartRequired: [], live: [] };
-  await writeDurably(options.file, JSON.stringify(options.candidate, null, 2) + '\n');
+  await copyFile(options.file, `${options.file}.bak`).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err;
+  });
+  await writeFileDurable(options.file, JSON.stringify(options.candidate, null, 2) + '\n', 0o640);
   const live: string[] = [];
   const restartRequired: string[] = [];
   for (const pointer of changed) {
@@ -53,25 +56,4 @@ export async function applyConfig(options: {
     (options.applyLive(pointer, value) ? live : restartRequired).push(pointer);
   }
   return { applied: true, restartRequired, live };
-}
-
-async function writeDurably(file: string, text: string): Promise<void> {
-  await copyFile(file, `${file}.bak`).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOENT') throw err;
-  });
-  const tmp = `${file}.tmp`;
-  const handle = await open(tmp, 'w', 0o640);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, file);
-  const dir = await open(dirname(file), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
 }

@@ -20,10 +20,10 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Replaces `path` atomically and durably with `data`. */
-export async function writeFileDurable(path: string, data: Buffer | string): Promise<void> {
+/** Replaces `path` atomically and durably with `data`; `mode` for a new file (secrets use 0600). */
+export async function writeFileDurable(path: string, data: Buffer | string, mode = 0o666): Promise<void> {
   const tmp = join(dirname(path), `.${basename(path)}.tmp`);
-  const fh = await open(tmp, 'w');
+  const fh = await open(tmp, 'w', mode);
   try {
     await fh.writeFile(data);
     await fh.sync();

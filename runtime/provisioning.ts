@@ -4,10 +4,11 @@
  * personal records at rest (AES-256-GCM).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CryptoBox } from './crypto-box.js';
 import { StationError } from './errors.js';
+import { writeFileDurable } from './document-store.js';
 
 export interface Provisioning {
   /** 64 hex digits. */
@@ -16,7 +17,7 @@ export interface Provisioning {
 
 /**
  * Reads the provisioning file; when it is missing and `generate` is set, writes one with a fresh
- * key (tmp → fsync → rename → fsync(dir), mode 0600) so a restart finds the same key.
+ * key (durably, mode 0600) so a restart finds the same key.
  */
 export async function loadJournalBox(file: string, generate: boolean): Promise<CryptoBox> {
   let text: string;
@@ -28,7 +29,8 @@ export async function loadJournalBox(file: string, generate: boolean): Promise<C
     }
     const provisioning: Provisioning = { journalKey: randomBytes(32).toString('hex') };
     text = JSON.stringify(provisioning, null, 2) + '\n';
-    await writeDurably(file, text);
+    await mkdir(dirname(file), { recursive: true, mode: 0o750 });
+    await writeFileDurable(file, text, 0o600);
   }
   let parsed: Partial<Provisioning>;
   try {
@@ -40,23 +42,4 @@ export async function loadJournalBox(file: string, generate: boolean): Promise<C
     throw new StationError('CONFIG_INVALID', `provisioning file ${file}: "journalKey" (64 hex digits) is missing`);
   }
   return CryptoBox.fromText(parsed.journalKey);
-}
-
-async function writeDurably(file: string, text: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true, mode: 0o750 });
-  const tmp = `${file}.tmp`;
-  const handle = await open(tmp, 'w', 0o600);
-  try {
-    await handle.writeFile(text);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(tmp, file);
-  const dir = await open(dirname(file), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
 }

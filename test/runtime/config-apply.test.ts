@@ -1,7 +1,7 @@
 import t from 'tap';
 import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { applyConfig, changedPointers } from '../../runtime/config-apply.js';
 import { loadConfig } from '../../runtime/config.js';
 
@@ -29,7 +29,7 @@ t.test('a valid change is written durably, live keys applied, the rest listed fo
   t.same(live, [['/logging/level', 'debug']]);
   t.equal(JSON.parse(readFileSync(file, 'utf8')).display.port, 8090, 'file holds the new config');
   t.equal(readFileSync(`${file}.bak`, 'utf8'), original, 'previous file kept');
-  t.notOk(existsSync(`${file}.tmp`));
+  t.notOk(existsSync(join(dirname(file), '.station.json.tmp')), 'no temporary file left');
 });
 
 t.test('an invalid change is refused naming path and expectation, and the file is untouched', async (t) => {
