@@ -41,7 +41,8 @@ export interface StationConfig {
   mqtt: {
     url: string;
     protocolVersion: 4 | 5;
-    topicRoot: string;
+    reconnectMinMs: number;
+    reconnectMaxMs: number;
     keepaliveS: number;
     sessionExpiryS: number;
     tls?: { ca: string; cert: string; key: string };
@@ -51,6 +52,7 @@ export interface StationConfig {
   centralSim: { enabled: boolean; paymentDelayMs: number; [key: string]: unknown };
   display: { enabled: boolean; host: string; port: number; voice: boolean; [key: string]: unknown };
   telemetry: { intervalS: number };
+  journal: { maxBytes: number; segmentBytes: number; receiptTimeoutS: number; streamWindow: number; telemetryCap: number; telemetryTtlS: number };
   security: { provisioningFile: string; generateProvisioning: boolean; commandKeys: Record<string, string> };
   flows: { dir: string; stepTimeoutMs: number; idleWarningSeconds: number; noticeMs: number };
   payments: {

@@ -118,6 +118,8 @@ export function createStation(deps: StationDeps): Station {
         tls,
         sessionExpirySec: config.mqtt.sessionExpiryS,
         keepaliveSec: config.mqtt.keepaliveS,
+        reconnectMinMs: config.mqtt.reconnectMinMs,
+        reconnectMaxMs: config.mqtt.reconnectMaxMs,
         statusState: () => (maintenance.on ? 'maintenance' : 'online'),
         birth: () => ({
           versions: { station: deps.version, node: process.versions.node },
@@ -125,6 +127,13 @@ export function createStation(deps: StationDeps): Station {
           flows: Object.entries(flows.versions()?.flows ?? {}).map(([id, version]) => ({ id, version: String(version) })),
           capabilities: ['rpc-envelope', 'receipts', 'signed-commands', 'fhir-r4'],
         }),
+      },
+      journal: { maxBytes: config.journal.maxBytes, segmentBytes: config.journal.segmentBytes },
+      outbox: {
+        receiptTimeoutMs: config.journal.receiptTimeoutS * 1000,
+        streamWindow: config.journal.streamWindow,
+        telemetryCap: config.journal.telemetryCap,
+        telemetryTtlMs: config.journal.telemetryTtlS * 1000,
       },
       commandKeys: security.commandKeys,
       commandHandlers: {
