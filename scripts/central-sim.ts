@@ -4,6 +4,10 @@
  * receipts for events, signs commands with the development key, and counts what it received
  * (unique, duplicate, out of order, gaps) per station. It can be told to misbehave for tests.
  *
+ * Not found: a code central does not know (customer code, dossier code, CCCD or BHXH code, hospital)
+ * is answered `{ id, ok: false, error: { code: 'NOT_FOUND', message } }`, a malformed request
+ * `BAD_REQUEST`; a known customer with nothing due is an empty list (docs/services.md).
+ *
  * Payments: the station polls RPC `payment-status` `{paymentId, amount}`. The simulator answers
  * `pending` until `paymentDelayMs` has passed since it first heard of that payment id (from the poll
  * or from a `payment` event), then `paid` with the amount and a bank reference.
@@ -257,11 +261,16 @@ export class CentralSim {
       case 'dossiers': return fixtures.dossiers(params);
       case 'bhxh': return fixtures.bhxh(params);
       case 'hospitals': return fixtures.hospitals();
-      case 'telehealth-slots': return fixtures.telehealthSlots(params);
+      case 'telehealth-slots': return fixtures.telehealthSlots({ from: this.tomorrow(), ...params });
       case 'bhyt-quote': return fixtures.bhytQuote(params);
       case 'payment-status': return this.paymentStatus(params);
       default: throw new fixtures.FixtureError('UNKNOWN_SERVICE', `Dịch vụ ${service} không tồn tại`);
     }
+  }
+
+  /** Tomorrow in Ho Chi Minh City (UTC+7, no daylight saving) by the simulator's clock: the first day slots are offered. */
+  private tomorrow(): string {
+    return new Date(this.clock.now() + 7 * 3_600_000 + 86_400_000).toISOString().slice(0, 10);
   }
 
   private paymentStatus(params: Record<string, unknown>) {
