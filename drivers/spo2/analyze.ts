@@ -122,6 +122,38 @@ function filterFor(rateHz: number): ReturnType<typeof bandPass> {
   return f;
 }
 
+/**
+ * Working arrays reused from one window to the next: the station analyses a 10 s window every
+ * second while a signal is refused, and allocating (then collecting) nine arrays per window cost
+ * more than some of the arithmetic. The analysis runs synchronously to its end, so one set serves
+ * every call; arrays handed out are always overwritten (or cleared) before they are read.
+ */
+class Scratch {
+  capacity = 0;
+  bpIr = new Float64Array(0);
+  bpRed = new Float64Array(0);
+  magnitudes = new Float64Array(0);
+  clean = new Float64Array(0);
+  coarse = new Float64Array(0);
+  masked = new Uint8Array(0);
+  /** Full-rate autocorrelation by lag; NaN where not computed yet for this window. */
+  acByLag = new Float64Array(0);
+
+  reserve(n: number): void {
+    if (n <= this.capacity) return;
+    this.capacity = n;
+    this.bpIr = new Float64Array(n);
+    this.bpRed = new Float64Array(n);
+    this.magnitudes = new Float64Array(n);
+    this.clean = new Float64Array(n);
+    this.coarse = new Float64Array(n);
+    this.masked = new Uint8Array(n);
+    this.acByLag = new Float64Array(n + 2);
+  }
+}
+
+const scratch = new Scratch();
+
 function refused(reason: PpgReason, extra: Partial<PpgResult> = {}): PpgResult {
   return {
     heartRate: null,
@@ -212,8 +244,9 @@ export function analyzePpg(
   if (clipped / n > o.maxClippedFraction) return refused('clipping');
 
   const filter = filterFor(rateHz);
-  const bpIrFull = new Float64Array(n);
-  const bpRedFull = new Float64Array(n);
+  scratch.reserve(n);
+  const bpIrFull = scratch.bpIr.subarray(0, n);
+  const bpRedFull = scratch.bpRed.subarray(0, n);
   applyBandPass(filter, ir, bpIrFull);
   applyBandPass(filter, red, bpRedFull);
   const bpIr = bpIrFull.subarray(settle);
@@ -223,10 +256,13 @@ export function analyzePpg(
   // Motion: a moving finger swings the light by several pulse heights. Samples beyond a robust
   // bound (the median absolute level times six, about twice a clean pulse's peak) and half a
   // second around them are masked: they take no part in the period or the ratio.
-  const magnitudes = new Float64Array(m);
-  for (let i = 0; i < m; i++) magnitudes[i] = Math.abs(bpIr[i]!);
+  const magnitudes = scratch.magnitudes.subarray(0, m);
+  const masked = scratch.masked.subarray(0, m);
+  for (let i = 0; i < m; i++) {
+    magnitudes[i] = Math.abs(bpIr[i]!);
+    masked[i] = 0;
+  }
   const bound = 6 * selectKth(magnitudes, m >> 1);
-  const masked = new Uint8Array(m);
   const guard = Math.round(rateHz / 2);
   let maskedCount = 0;
   for (let i = 0; i < m; i++) {
@@ -236,10 +272,12 @@ export function analyzePpg(
       for (let j = Math.max(0, i - guard); j < Math.min(m, i + guard + 1); j++) masked[j] = 1;
     }
   }
-  const clean = new Float64Array(m);
+  const clean = scratch.clean.subarray(0, m);
   for (let i = 0; i < m; i++) {
-    if (masked[i]) maskedCount++;
-    else clean[i] = bpIr[i]!;
+    if (masked[i]) {
+      maskedCount++;
+      clean[i] = 0;
+    } else clean[i] = bpIr[i]!;
   }
   if (maskedCount > m / 2) return refused('motion', { quality: 0 });
 
@@ -251,7 +289,7 @@ export function analyzePpg(
   const maxLag = Math.min(m - 2, Math.ceil((60 * rateHz) / o.minBpm));
   const d = Math.max(1, Math.floor(rateHz / 25));
   const md = Math.floor(m / d);
-  const coarse = new Float64Array(md);
+  const coarse = scratch.coarse.subarray(0, md);
   for (let i = 0; i < md; i++) {
     let sum = 0;
     for (let j = 0; j < d; j++) sum += clean[i * d + j]!;
@@ -280,9 +318,16 @@ export function analyzePpg(
   }
   let energy = 0;
   for (let i = 0; i < m; i++) energy += clean[i]! * clean[i]!;
+  // The climb below asks for the same lags again and again (each step looks both ways): each lag
+  // is summed once per window.
+  const acByLag = scratch.acByLag;
+  for (let k = 0; k < m + 2; k++) acByLag[k] = NaN;
   const acAt = (k: number) => {
+    const known = acByLag[k]!;
+    if (!Number.isNaN(known)) return known;
     let sum = 0;
     for (let i = 0; i + k < m; i++) sum += clean[i]! * clean[i + k]!;
+    acByLag[k] = sum / energy;
     return sum / energy;
   };
   let lag = lagD * d;
