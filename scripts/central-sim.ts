@@ -102,6 +102,8 @@ export class CentralSim {
   private replies = new Map<string, PendingReply>();
   /** Every event payload received, in arrival order (tests inspect it). */
   readonly events: Array<{ stationId: string; event: EventPayload }> = [];
+  /** Every RPC request received, in arrival order (tests check what the flows sent). */
+  readonly requests: Array<{ stationId: string; service: string; params: Record<string, unknown> }> = [];
 
   constructor(options: CentralSimOptions) {
     this.o = options;
@@ -288,6 +290,7 @@ export class CentralSim {
 
   private onRpc(stationId: string, service: string, payload: Buffer, packet: IPublishPacket): void {
     const req = JSON.parse(payload.toString('utf8')) as RpcRequestPayload;
+    this.requests.push({ stationId, service, params: req.params ?? {} });
     const props = packet.properties ?? {};
     const own = `${TOPIC_ROOT}/${stationId}/rpc/`;
     const replyTo = [props.responseTopic, req.replyTo].find((r): r is string => typeof r === 'string' && r.startsWith(own))
