@@ -61,11 +61,11 @@ export const BILL_CUSTOMERS: readonly Customer[] = [
   { provider: 'sawaco', customerCode: '13012345678', customerName: 'NGUYỄN VĂN AN', address: ADDRESS, bills: [
     { billId: 'SWC-2611-13012345678', period: '11/2026', amount: 186_560, dueDate: '2026-12-10', detail: '16 m³, phí BVMT 10%' },
   ] },
-  // VNPT's payment code (mã thanh toán) on the monthly charge notice: digits only.
+  // A numeric payment code as printed on the monthly charge notice (the keypad has no letters).
   { provider: 'internet', customerCode: '2870654321', customerName: 'LÊ MINH CHÂU', address: ADDRESS, bills: [
     { billId: 'VNPT-2612-2870654321', period: '12/2026', amount: 245_000, dueDate: '2026-12-15', detail: 'Gói Home 2 – 300 Mbps' },
   ] },
-  // The pupil's 10-digit id in the education database (mã định danh học sinh; HCMC ids begin with 79).
+  // The pupil's 10-digit id in the education database (mã định danh học sinh), here beginning with HCMC's province code 79.
   { provider: 'tuition', customerCode: '7912301142', customerName: 'NGUYỄN GIA HUY (lớp 7A3)', address: 'Trường THCS Bình Trưng Đông', bills: [
     { billId: 'HP-HK1-7912301142', period: 'Học kỳ I 2026–2027', amount: 1_350_000, dueDate: '2026-12-20', detail: 'Học phí + bán trú' },
   ] },
