@@ -215,4 +215,5 @@ t.test('unknown codes: central answers exactly { id, ok: false, error: { code: N
   await s.press('ok');
   await leave('lookup');
   t.same(lastRequest('bills'), { provider: 'internet', customerCode: '2879999999' });
+  t.not(s.screen().stepId, 'show-bill', 'no bill is offered for an unknown code');
 });
