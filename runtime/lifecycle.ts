@@ -28,13 +28,20 @@ export interface ComponentReport {
   startMs?: number;
 }
 
+interface Entry {
+  component: Component;
+  report: ComponentReport;
+}
+
 export interface LifecycleOptions {
   /** Longest a single stop may take before it is abandoned. Default 400 ms. */
   stopTimeoutMs?: number;
 }
 
 export class Lifecycle {
-  private readonly entries: { component: Component; report: ComponentReport }[] = [];
+  private readonly entries: Entry[] = [];
+  /** Components that start together, in start order. */
+  private readonly groups: Entry[][] = [];
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -45,10 +52,25 @@ export class Lifecycle {
 
   /** Adds a component; components start in the order they are added. */
   add(component: Component): this {
+    return this.push(component, this.groups.length);
+  }
+
+  /**
+   * Adds a component that starts at the same time as the one added just before it: for parts that
+   * do not depend on each other (the central link and the devices), so a start waits for the slower
+   * of the two rather than for both in turn.
+   */
+  alongside(component: Component): this {
+    return this.push(component, Math.max(0, this.groups.length - 1));
+  }
+
+  private push(component: Component, group: number): this {
     if (this.entries.some((e) => e.component.name === component.name)) {
       throw new Error(`component "${component.name}" added twice`);
     }
-    this.entries.push({ component, report: { name: component.name, optional: component.optional ?? false, state: 'idle' } });
+    const entry = { component, report: { name: component.name, optional: component.optional ?? false, state: 'idle' as ComponentState } };
+    this.entries.push(entry);
+    (this.groups[group] ??= []).push(entry);
     return this;
   }
 
@@ -65,25 +87,35 @@ export class Lifecycle {
    * started when a required component fails.
    */
   async start(): Promise<void> {
-    for (const entry of this.entries) {
-      const { component, report } = entry;
-      report.state = 'starting';
-      const began = this.clock.now();
-      try {
-        await component.start();
-        report.state = 'running';
-        report.startMs = this.clock.now() - began;
-      } catch (err) {
-        report.state = 'failed';
-        report.error = err instanceof Error ? err.message : String(err);
-        if (report.optional) {
-          this.logger.warn({ component: component.name, err: report.error }, 'optional component failed to start; running without it');
-          continue;
-        }
-        this.logger.error({ component: component.name, err: report.error }, 'required component failed to start');
+    for (const group of this.groups) {
+      const failures = (await Promise.all(group.map((entry) => this.startOne(entry)))).filter((f) => f !== undefined);
+      const fatal = failures.find((f) => !f.entry.report.optional);
+      if (fatal) {
         await this.stop();
-        throw new StationError('COMPONENT_START_FAILED', `${component.name}: ${report.error}`, { cause: err });
+        throw new StationError('COMPONENT_START_FAILED', `${fatal.entry.component.name}: ${fatal.entry.report.error}`, { cause: fatal.err });
       }
+    }
+  }
+
+  /** Starts one component; resolves with the failure instead of throwing. */
+  private async startOne(entry: Entry): Promise<{ entry: Entry; err: unknown } | undefined> {
+    const { component, report } = entry;
+    report.state = 'starting';
+    const began = this.clock.now();
+    try {
+      await component.start();
+      report.state = 'running';
+      report.startMs = this.clock.now() - began;
+      return undefined;
+    } catch (err) {
+      report.state = 'failed';
+      report.error = err instanceof Error ? err.message : String(err);
+      if (report.optional) {
+        this.logger.warn({ component: component.name, err: report.error }, 'optional component failed to start; running without it');
+      } else {
+        this.logger.error({ component: component.name, err: report.error }, 'required component failed to start');
+      }
+      return { entry, err };
     }
   }
 

@@ -260,7 +260,7 @@ export function createStation(deps: StationDeps): Station {
     },
   });
 
-  lifecycle.add({
+  lifecycle.alongside({
     name: 'devices',
     start: async () => {
       devices = await createStationDevices(config, { clock, logger, transports: deps.transports });
@@ -273,6 +273,21 @@ export function createStation(deps: StationDeps): Station {
       });
       await hub.start();
       await devices.indicators?.start();
+    },
+    stop: async () => {
+      await devices?.indicators?.stop();
+      if (hub) {
+        hub.events.offOwner(hub);
+        await hub.stop();
+      }
+      devices?.io?.close();
+    },
+  });
+
+  lifecycle.add({
+    name: 'technician-actions',
+    start: async () => {
+      if (!devices || !hub) throw new StationError('NOT_RUNNING', 'devices did not start');
       const scale = devices.entries.scale?.device;
       const centralLink = link();
       registerTechnicianActions(control, {
@@ -290,14 +305,7 @@ export function createStation(deps: StationDeps): Station {
         ...(centralLink.journal && centralLink.outbox ? { outbox: outboxInspector(centralLink.journal, centralLink.outbox) } : {}),
       });
     },
-    stop: async () => {
-      await devices?.indicators?.stop();
-      if (hub) {
-        hub.events.offOwner(hub);
-        await hub.stop();
-      }
-      devices?.io?.close();
-    },
+    stop: async () => undefined,
   });
 
   const analytics = new StationAnalytics({ clock, logger: log('analytics'), records: { record: (k, p, o) => link().record(k, p, o) }, dataDir, stationId: config.station.id, ...analyticsTuning(config.analytics as AnalyticsConfig | undefined) });

@@ -15,7 +15,7 @@ const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }
 const runs = Number(values.runs);
 const idleS = Number(values.idle);
 const root = resolve(import.meta.dirname, '..', '..');
-const cli = join(root, 'dist', 'runtime', 'cli.js');
+const cli = join(root, 'dist', 'bundle', 'cli.js');
 
 function freePort(): Promise<number> {
   return new Promise((res, rej) => {

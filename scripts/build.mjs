@@ -1,5 +1,6 @@
-// Compiles the TypeScript sources to dist/ (production never runs a TypeScript loader) and copies
-// the static files the runtime serves or reads beside the compiled code.
+// Compiles the TypeScript sources to dist/ (production never runs a TypeScript loader), copies the
+// static files the runtime serves or reads beside the compiled code, checks the flows and the config
+// schema once, and bundles the `station` command into dist/bundle/ for a quick start on the board.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -27,3 +28,25 @@ if (!flows.ok) {
   for (const p of flows.problems) console.error(`flows/${p.file} ${p.path || '/'}: ${p.reason}`);
   process.exit(1);
 }
+
+// The `station` command as a few ES module chunks (esbuild, code split at each lazy import): loading
+// a hundred small modules from an SD card was a large part of a cold start. Native addons and the
+// packages loaded only by other commands stay outside; so does ajv, whose generated validator
+// requires its runtime helpers by path.
+const { build } = await import('esbuild');
+await build({
+  entryPoints: ['runtime/cli.ts'],
+  outdir: 'dist/bundle',
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  sourcemap: true,
+  logLevel: 'warning',
+  external: ['i2c-bus', 'onoff', 'epoll', 'node-pty', 'unix-dgram', 'serialport', '@serialport/bindings-cpp', 'ajv', 'ink', 'react', 'yoga-layout', 'playwright-core'],
+  // CommonJS packages bundled into ES modules still call require() for Node's built-ins.
+  banner: { js: "import { createRequire as __stationRequire } from 'node:module'; const require = __stationRequire(import.meta.url);" },
+});
+cpSync('dist/runtime/config-validator.cjs', 'dist/bundle/config-validator.cjs');
+chmodSync('dist/bundle/cli.js', 0o755);

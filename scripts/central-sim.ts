@@ -16,7 +16,7 @@
  *       [--payment-delay-ms N] [--ca F --cert F --key F]`
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
@@ -33,11 +33,11 @@ import * as fixtures from './central-sim/fixtures.js';
 
 export const DEV_KEY_ID = 'central-dev-1';
 
-/** The repository's config/dev-keys directory (works from scripts/ and from dist/scripts/). */
+/** The package's config/dev-keys directory, from scripts/, dist/scripts/ or the dist/bundle/ chunks. */
 export function devKeyDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const up = here.includes(`${join('dist', 'scripts')}`) ? join(here, '..', '..') : join(here, '..');
-  return join(up, 'config', 'dev-keys');
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, 'config', 'dev-keys');
 }
 
 export interface Misbehaviour {

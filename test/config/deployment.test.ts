@@ -45,7 +45,7 @@ t.test('the daemon unit has the notify, watchdog, restart and hardening settings
     Restart: 'on-failure',
     User: 'citizen-station',
     SupplementaryGroups: 'gpio i2c dialout',
-    ExecStart: '/usr/bin/node /opt/citizen-station/dist/runtime/cli.js start --config /etc/citizen-station/station.json',
+    ExecStart: '/usr/bin/node /opt/citizen-station/dist/bundle/cli.js start --config /etc/citizen-station/station.json',
     ProtectSystem: 'strict',
     ReadWritePaths: '/var/lib/citizen-station /run/citizen-station /etc/citizen-station',
     RestartForceExitStatus: '75',

@@ -1,5 +1,5 @@
 /**
- * Runs the compiled station daemon (`dist/runtime/cli.js start`) as a child process, the way
+ * Runs the compiled station daemon (`dist/bundle/cli.js start`) as a child process, the way
  * systemd does, with a fresh data directory and a config written for the test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -7,7 +7,8 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export const cliPath = join(process.cwd(), 'dist', 'runtime', 'cli.js');
+/** The shipped command: the bundle npm run build makes (bin `station`). */
+export const cliPath = join(process.cwd(), 'dist', 'bundle', 'cli.js');
 
 export interface Daemon {
   child: ChildProcess;

@@ -73,3 +73,34 @@ t.test('each stop is bounded: a hanging component is abandoned after the timeout
   t.match(lc.reports().find((r) => r.name === 'noisy')?.error, /close failed/);
   t.equal(lc.stop(), lc.stop(), 'stop is idempotent');
 });
+
+t.test('components added alongside start together; a required failure among them stops the rest', async (t) => {
+  const log: string[] = [];
+  const gate: { open?: () => void } = {};
+  const slow: Component = {
+    name: 'central-link',
+    start: () => new Promise<void>((resolve) => {
+      log.push('start central-link');
+      gate.open = () => {
+        log.push('central-link ready');
+        resolve();
+      };
+    }),
+    stop: async () => void log.push('stop central-link'),
+  };
+  const lc = new Lifecycle(new ManualClock(), logger);
+  lc.add(component('data-dir', log)).add(slow).alongside(component('devices', log)).add(component('display', log));
+  const starting = lc.start();
+  await new Promise((r) => setImmediate(r));
+  t.same(log, ['start data-dir', 'start central-link', 'start devices'], 'devices started without waiting for the link');
+  t.notOk(log.includes('start display'), 'the next group waits for both');
+  gate.open!();
+  await starting;
+  t.same(log.slice(3), ['central-link ready', 'start display']);
+
+  const log2: string[] = [];
+  const lc2 = new Lifecycle(new ManualClock(), logger);
+  lc2.add(component('data-dir', log2)).add(component('journal', log2, { failStart: true })).alongside(component('devices', log2)).add(component('display', log2));
+  await t.rejects(lc2.start(), { code: 'COMPONENT_START_FAILED', message: /journal/ });
+  t.same(log2, ['start data-dir', 'start journal', 'start devices', 'stop devices', 'stop data-dir']);
+});
