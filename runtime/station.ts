@@ -4,9 +4,9 @@
  * touches no hardware itself, so tests build a whole station in-process with simulated devices.
  *
  * Start order (stop is the reverse): data directory → embedded broker → central simulator → central
- * link (journal, MQTT, outbox, RPC, commands) → devices → analytics → payments → flow session →
- * display → control socket → health telemetry. The journal is required; devices, the display and
- * the simulator are optional and reported when they fail.
+ * link (journal, MQTT, outbox, RPC, commands) alongside the devices → technician actions → analytics
+ * → payments → flow session → display → voice → control socket → health telemetry. The journal is
+ * required; devices, the display and the simulator are optional and reported when they fail.
  */
 import { mkdir } from 'node:fs/promises';
 import type { Clock } from './clock.js';
