@@ -53,6 +53,13 @@ export interface SessionAnalyticsEvent {
   beneficiary?: { ageBand: AgeBand; sex: 'male' | 'female' | 'unknown' };
   /** Language the resident used. */
   locale: 'vi' | 'en';
+  /**
+   * The satisfaction question the station asks after a completed service is part of that visit, not
+   * a session of its own: present when it was shown after this run, `rating` 1..5 when the resident
+   * answered and null when they left it unanswered (timeout, Home, emergency). The event is emitted
+   * when that question ends; `endedAt` and the durations stay those of the service itself.
+   */
+  feedback?: { rating: number | null };
 }
 
 /** Where the session runner delivers analytics; implemented by the analytics component. Must not throw. */

@@ -126,8 +126,16 @@ export interface RunState {
   failureCause?: FailureCause;
   failureCode?: string;
   beneficiary?: SessionAnalyticsEvent['beneficiary'];
-  /** Set once the run's analytics event went out (at its end step). */
+  /** Set once the run ended (at its end step); its analytics event went out then or is {@link held}. */
   ended?: SessionOutcome;
+  /**
+   * A completed run's analytics event, held back while its end screen shows because the feedback
+   * question that follows belongs to the same visit; emitted with the rating when that question ends,
+   * or as it is when the resident leaves before it is asked.
+   */
+  held?: SessionAnalyticsEvent;
+  /** On a feedback run the engine started after a service: that service's held event, which this run completes. */
+  parent?: SessionAnalyticsEvent;
 }
 
 /** The built-in screens a run ends on when the flow has no branch for a failure or refusal. */
@@ -287,11 +295,14 @@ function stationData(config: EngineConfig): Record<string, unknown> {
   return { ...config.station };
 }
 
-/** Starts a run of `flowId` with fresh, empty resident data. */
-function startRun(tx: Tx, flowId: string, carry: Record<string, unknown> = {}): void {
+/** Starts a run of `flowId` with fresh, empty resident data; `parent` is the held event of the service a feedback run follows. */
+function startRun(tx: Tx, flowId: string, carry: Record<string, unknown> = {}, parent?: SessionAnalyticsEvent): void {
   const flow = tx.def.bundle.flows[flowId];
   if (!flow) return;
-  tx.s.run = { sessionId: tx.ctx.entropy, analyticsId: tx.ctx.analyticsId, flowId, flowVersion: flow.version, startedAt: tx.ctx.now, steps: [] };
+  tx.s.run = {
+    sessionId: tx.ctx.entropy, analyticsId: tx.ctx.analyticsId, flowId, flowVersion: flow.version, startedAt: tx.ctx.now, steps: [],
+    ...(parent ? { parent } : {}),
+  };
   tx.s.data = { station: stationData(tx.def.config), session: { id: tx.ctx.entropy }, ...carry };
   tx.s.history = [];
   tx.s.committed = false;
@@ -383,11 +394,22 @@ function startMeasure(tx: Tx, kind: MeasurementKind): void {
   tx.effects.push({ type: 'measure', effectId, kind });
 }
 
-/** Emits the run's analytics event once; the resident's data stays until the run's screens are gone. */
+/**
+ * Ends the run once; the resident's data stays until the run's screens are gone. One visit is one
+ * analytics event: a feedback run the engine started after a service emits that service's held event
+ * with the rating instead of its own, and a completed run that will be followed by the feedback
+ * question holds its event until then.
+ */
 function endRun(tx: Tx, outcome: SessionOutcome): void {
   const run = tx.s.run;
   if (!run || run.ended) return;
   const steps = run.steps.map((v, i, all) => (i === all.length - 1 ? { ...v, durationMs: tx.ctx.now - v.enteredAt } : v));
+  if (run.parent) {
+    const rating = tx.s.data.rating;
+    tx.s.run = { ...run, steps, ended: outcome };
+    tx.effects.push({ type: 'analytics', event: { ...run.parent, feedback: { rating: isRating(rating) ? rating : null } } });
+    return;
+  }
   const event: SessionAnalyticsEvent = {
     sessionId: run.analyticsId, service: run.flowId, flowVersion: run.flowVersion, startedAt: run.startedAt, endedAt: tx.ctx.now,
     outcome, lastStep: tx.s.stepId ?? '', steps, locale: tx.s.locale,
@@ -395,8 +417,32 @@ function endRun(tx: Tx, outcome: SessionOutcome): void {
     ...(run.failureCode ? { failureCode: run.failureCode } : {}),
     ...(run.beneficiary ? { beneficiary: run.beneficiary } : {}),
   };
+  if (outcome === 'completed' && offersFeedback(tx)) {
+    tx.s.run = { ...run, steps, ended: outcome, held: event };
+    return;
+  }
   tx.s.run = { ...run, steps, ended: outcome };
   tx.effects.push({ type: 'analytics', event });
+}
+
+/** The feedback flow saves the answer at `rating` (flows/feedback.yaml). */
+function isRating(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 5;
+}
+
+/** Whether the feedback question follows the current run when it completes. */
+function offersFeedback(tx: Tx): boolean {
+  const flow = tx.flow;
+  return flow !== undefined && flow.feedback !== false && flow.id !== 'feedback' && tx.def.bundle.flows.feedback !== undefined;
+}
+
+/** A held event whose feedback question will not be asked after all (Home or an emergency on the end screen, a restart). */
+function releaseHeld(tx: Tx): void {
+  const held = tx.s.run?.held;
+  if (!held || !tx.s.run) return;
+  const { held: _held, ...run } = tx.s.run;
+  tx.s.run = run;
+  tx.effects.push({ type: 'analytics', event: held });
 }
 
 /** Leaves the session entirely: every trace of the resident goes, the home (or maintenance) screen shows. */
@@ -408,6 +454,7 @@ function goHome(tx: Tx, outcome: SessionOutcome = 'abandoned'): void {
 
 function wipe(tx: Tx): void {
   tx.clearTimer();
+  releaseHeld(tx);
   tx.s.run = undefined;
   tx.s.stepId = undefined;
   tx.s.step = { ...emptyStep };
@@ -470,13 +517,12 @@ function isInteractive(step: Step): boolean {
 
 /** After an end screen or a notice: the feedback flow when the run completed and the flow offers it, else home. */
 function finishRun(tx: Tx): void {
-  const run = tx.s.run;
+  const held = tx.s.run?.held;
   const flow = tx.flow;
-  const feedback = tx.def.bundle.flows.feedback;
-  if (run && flow && run.ended === 'completed' && flow.feedback !== false && feedback && flow.id !== 'feedback') {
+  if (held && flow) {
     const locale = tx.s.locale;
     tx.effects.push({ type: 'wipe' });
-    startRun(tx, 'feedback', { feedbackFor: flow.id });
+    startRun(tx, 'feedback', { feedbackFor: flow.id }, held);
     tx.s.locale = locale;
     return;
   }
@@ -1300,6 +1346,7 @@ export function recoverSnapshot(def: EngineDefinition, saved: FlowSnapshot, ctx:
   tx.s.timerId = undefined;
   tx.s.idleUntil = undefined;
   if (tx.s.run && !tx.s.run.ended) endRun(tx, tx.s.run.failureCause ? 'failed' : 'abandoned');
+  releaseHeld(tx);
   if (saved.payment) tx.effects.push({ type: 'payment', payment: saved.payment });
   tx.s.run = undefined;
   tx.s.stepId = undefined;

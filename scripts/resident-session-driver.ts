@@ -234,7 +234,11 @@ export class ResidentSessionDriver {
   }
 
   private async send(event: InputEvent, thinkS: number): Promise<void> {
+    const fromHome = this.session.current().kind === 'home';
     await this.options.clock.advance(thinkS * 1000);
+    // Wiped while the resident was thinking: a key meant for a service screen would start an
+    // unplanned session from the home menu, so the resident, seeing the home screen, presses nothing.
+    if (!fromHome && this.session.current().kind === 'home') return;
     this.session.input(event);
     await this.options.clock.advance(0);
   }
@@ -299,6 +303,8 @@ export class ResidentSessionDriver {
     let waitedMs = 0;
     while (this.ended.length === before && inputs < 80 && waitedMs < 600_000) {
       const screen = this.session.current();
+      // The service is over once its end screen shows; the feedback question after it is handled below.
+      if ((screen.kind === 'end' && screen.stepId !== undefined) || screen.flowId === 'feedback') break;
       const key = `${screen.flowId ?? ''}/${screen.stepId ?? ''}/${screen.kind}`;
       if (key !== lastKey) {
         screens += 1;
@@ -318,19 +324,17 @@ export class ResidentSessionDriver {
       inputs += 1;
       sameScreenInputs += 1;
     }
+    // After a completed service the station asks for feedback: about a third of residents answer, the
+    // others leave it to time out. The answer (or its absence) completes the service's own event.
+    for (let i = 0; i < 6 && this.ended.length === before && this.session.current().kind === 'end' && this.session.current().flowId !== 'feedback'; i++) {
+      await clock.advance(5000);
+    }
+    if (this.ended.length === before && this.session.current().flowId === 'feedback' && this.rng.next() < 0.35) {
+      await this.send({ type: 'key', key: this.rng.next() < 0.7 ? '5' : '4' }, 4);
+    }
     // Walked away (or done): the idle warning and wipe end whatever is left, as in the lobby.
     for (let i = 0; i < 20 && this.ended.length === before; i++) await clock.advance(30_000);
     const event = this.ended[before];
-    // After a service the station asks for feedback: about a third of residents answer, the others leave it to time out.
-    for (let i = 0; i < 6 && event && this.session.current().kind === 'end'; i++) await clock.advance(5000);
-    if (event && this.session.current().flowId === 'feedback' && this.rng.next() < 0.35) {
-      await this.send({ type: 'key', key: this.rng.next() < 0.7 ? '5' : '4' }, 4);
-      for (let i = 0; i < 10 && this.session.current().flowId === 'feedback' && this.session.current().kind !== 'end'; i++) {
-        const next = this.next(this.session.current(), visit);
-        if (next) await this.send(next, 3);
-        else await clock.advance(5000);
-      }
-    }
     return { event, inputs };
   }
 }

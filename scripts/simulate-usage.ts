@@ -50,7 +50,7 @@ export interface SimulateUsageOptions {
 }
 
 export interface SimulateUsageResult {
-  /** Session events counted (with `session`, feedback runs after a service are sessions too). */
+  /** Session events counted: one per visit (the feedback question after a service is part of that visit's event). */
   sessions: number;
   visits: number;
   firstDay: string;

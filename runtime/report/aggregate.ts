@@ -60,6 +60,11 @@ export interface ServiceDay {
   deviceFailures: Record<string, number>;
   /** Failures by error code (runtime/errors.ts), e.g. DEVICE_TIMEOUT, RPC_UNAVAILABLE. */
   failureCodes: Record<string, number>;
+  /**
+   * Answers to the feedback question asked after the service: `1`..`5` by rating, `none` when it was
+   * asked and left unanswered. Absent in days counted before ratings were part of the visit.
+   */
+  ratings?: Record<string, number>;
 }
 
 export interface DayAggregate {
@@ -118,6 +123,7 @@ export function emptyServiceDay(): ServiceDay {
     beneficiaries: {},
     deviceFailures: {},
     failureCodes: {},
+    ratings: {},
   };
 }
 
@@ -158,6 +164,8 @@ export function sessionEventProblem(e: SessionAnalyticsEvent): string | undefine
   if (typeof e.lastStep !== 'string') return 'lastStep missing';
   if (!Array.isArray(e.steps) || !e.steps.every((v) => typeof v?.stepId === 'string' && Number.isFinite(v.durationMs))) return 'steps malformed';
   if (e.beneficiary !== undefined && (typeof e.beneficiary?.ageBand !== 'string' || typeof e.beneficiary?.sex !== 'string')) return 'beneficiary malformed';
+  if (e.feedback !== undefined && (typeof e.feedback !== 'object' || e.feedback === null
+    || !(e.feedback.rating === null || (Number.isInteger(e.feedback.rating) && e.feedback.rating >= 1 && e.feedback.rating <= 5)))) return 'feedback malformed';
   return undefined;
 }
 
@@ -208,6 +216,11 @@ export function addSession(day: DayAggregate, event: SessionAnalyticsEvent): voi
     const band = (service.beneficiaries[event.beneficiary.ageBand] ??= {});
     band[event.beneficiary.sex] = (band[event.beneficiary.sex] ?? 0) + 1;
   }
+  if (event.feedback) {
+    const ratings = (service.ratings ??= {});
+    const answer = event.feedback.rating === null ? 'none' : String(event.feedback.rating);
+    ratings[answer] = (ratings[answer] ?? 0) + 1;
+  }
 }
 
 function mergeDuration(into: DurationStat, from: DurationStat): void {
@@ -240,6 +253,10 @@ export function mergeServiceDay(into: ServiceDay, from: ServiceDay): void {
   }
   for (const [device, n] of Object.entries(from.deviceFailures)) into.deviceFailures[device] = (into.deviceFailures[device] ?? 0) + n;
   for (const [code, n] of Object.entries(from.failureCodes)) into.failureCodes[code] = (into.failureCodes[code] ?? 0) + n;
+  if (from.ratings) {
+    const ratings = (into.ratings ??= {});
+    for (const [answer, n] of Object.entries(from.ratings)) ratings[answer] = (ratings[answer] ?? 0) + n;
+  }
 }
 
 function isCount(v: unknown): v is number {
@@ -270,7 +287,8 @@ function isServiceDay(v: unknown): v is ServiceDay {
     && Object.values(s.steps).every((st) => typeof st === 'object' && st !== null && isCount(st.reached) && isCount(st.abandoned)
       && isCount(st.failed) && typeof st.durationMs === 'number' && typeof st.positionSum === 'number')
     && typeof s.beneficiaries === 'object' && s.beneficiaries !== null && Object.values(s.beneficiaries).every(isCountRecord)
-    && isCountRecord(s.deviceFailures) && isCountRecord(s.failureCodes);
+    && isCountRecord(s.deviceFailures) && isCountRecord(s.failureCodes)
+    && (s.ratings === undefined || isCountRecord(s.ratings));
 }
 
 /** Checks a day aggregate read from disk or from central's records; returns a reason when it is not one. */

@@ -97,14 +97,14 @@ t.test('a full health check, keypad only: measure, classify, print, send as FHIR
   await rig.wait(5000);
   t.equal(rig.session.current().kind, 'home');
 
-  const [run, feedback] = rig.analytics.events;
-  t.match(run, { service: 'health-check', outcome: 'completed', lastStep: 'done', locale: 'vi' });
+  t.equal(rig.analytics.events.length, 1, 'one visit, one session: the rating is part of it');
+  const [run] = rig.analytics.events;
+  t.match(run, { service: 'health-check', outcome: 'completed', lastStep: 'done', locale: 'vi', feedback: { rating: 5 } });
   t.notOk(run && 'beneficiary' in run, 'a typed number gives no beneficiary figures (only a scanned card does)');
   t.notOk(JSON.stringify(rig.analytics.events).includes(cccd), 'analytics never carry the id');
   t.notOk(JSON.stringify(rig.analytics.events).includes('Lan'), 'analytics never carry the name');
   t.ok(run?.steps.some((s) => s.stepId === 'blood-pressure' && s.durationMs >= 40_000 && s.outcome === 'ok'));
-  t.match(feedback, { service: 'feedback', outcome: 'completed' });
-  t.not(run?.sessionId, feedback?.sessionId);
+  t.equal(run?.endedAt, run?.steps.at(-1)?.enteredAt, 'it ends when the end screen showed: its duration is the service, not the rating');
   const recordSessionIds = new Set(rig.records.records.map((r) => r.payload.sessionId));
   t.ok(recordSessionIds.size > 0);
   t.notOk(rig.analytics.events.some((e) => recordSessionIds.has(e.sessionId)), 'analytics ids cannot be joined to the personal records');
@@ -240,6 +240,9 @@ t.test('a measurement past its deadline is aborted and the check goes on; a prin
   t.match(rig.session.current().rows, [{ label: 'Nhiệt độ cơ thể', value: '36.6' }], 'the results stay on screen');
   await rig.press('ok');
   t.equal(rig.session.current().kind, 'end');
+  t.same(rig.analytics.events, [], 'the completed visit is counted once its feedback question ends');
+  await rig.press('home');
   t.match(rig.analytics.events, [{ outcome: 'completed', failureCause: 'device', failureCode: 'DEVICE_TIMEOUT' }]);
+  t.notOk(rig.analytics.events[0] && 'feedback' in rig.analytics.events[0], 'Home on the end screen: the question was never asked');
   await rig.session.stop();
 });

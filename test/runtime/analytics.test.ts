@@ -414,3 +414,32 @@ t.test('sessions ending before start are counted; days older than the retention 
   t.same(files.map((f) => f.slice(0, 10)).sort(), kept, 'their files are gone too');
   await analytics.stop();
 });
+
+t.test('ratings of the feedback question are counted on their service, merge by addition, and older days without them still load', async (t) => {
+  const { addSession, dayAggregateProblem, emptyDay, emptyServiceDay, mergeServiceDay, sessionEventProblem } = await import('../../runtime/report/aggregate.js');
+  const at = Date.parse('2026-11-24T03:00:00Z');
+  const base: SessionAnalyticsEvent = {
+    sessionId: '6f1c2d3e-0000-4000-8000-000000000001', service: 'bill-payment', flowVersion: 1, startedAt: at, endedAt: at + 90_000,
+    outcome: 'completed', lastStep: 'done', steps: [{ stepId: 'done', kind: 'end', enteredAt: at + 90_000, durationMs: 0 }], locale: 'vi',
+  };
+  const day = emptyDay('2026-11-24');
+  for (const feedback of [{ rating: 5 }, { rating: 5 }, { rating: 2 }, { rating: null }, undefined]) {
+    const e = feedback ? { ...base, feedback } : base;
+    t.equal(sessionEventProblem(e), undefined);
+    addSession(day, e);
+  }
+  const bill = day.services['bill-payment']!;
+  t.equal(bill.sessions, 5, 'a rating adds no session');
+  t.same(bill.ratings, { 5: 2, 2: 1, none: 1 }, 'asked four times: three answers, one unanswered; the fifth visit was not asked');
+  t.equal(sessionEventProblem({ ...base, feedback: { rating: 7 } }), 'feedback malformed');
+  t.equal(sessionEventProblem({ ...base, feedback: { rating: 2.5 } }), 'feedback malformed');
+
+  const older = structuredClone(bill);
+  delete older.ratings;
+  t.equal(dayAggregateProblem({ ...day, services: { 'bill-payment': older } }), undefined, 'a day counted before ratings existed is still valid');
+  const merged = emptyServiceDay();
+  mergeServiceDay(merged, older);
+  mergeServiceDay(merged, bill);
+  t.same(merged.ratings, { 5: 2, 2: 1, none: 1 });
+  t.equal(merged.sessions, 10);
+});

@@ -49,7 +49,8 @@ t.test('the pilot on the real flows: 1,800 visits over 60 days, counted exactly,
   const result = await simulateUsage({ ...options, dataDir: a, observe: (e) => events.push(e) }, io().io);
   t.same([result.visits, result.firstDay, result.lastDay], [1800, '2026-09-26', '2026-11-24']);
   t.equal(result.sessions, events.length);
-  t.ok(events.length >= 1800, 'every visit ended a session; feedback after a service is a session of its own');
+  t.equal(events.length, 1800, 'one visit, one session: the feedback question after a service is part of its visit');
+  t.same(events.filter((e) => e.service === 'feedback'), [], 'no feedback sessions of their own (no home-menu feedback in these flows)');
   t.equal(result.records, 60, 'one record per day, sent at 00:10 of the next day');
 
   const model = await report(a);
@@ -78,6 +79,21 @@ t.test('the pilot on the real flows: 1,800 visits over 60 days, counted exactly,
   t.ok(model.ageBands.some((b) => b.band === '75+' && (b.services['health-check'] ?? 0) > 0), 'elderly health checks');
   t.ok(model.deviceFailures.length > 0 && model.totals.failedCentral > 0, 'devices and central failed sometimes');
 
+  // Ratings: on the completed visits that asked for one, and counted per service in the day aggregates.
+  t.same(events.filter((e) => e.feedback && e.outcome !== 'completed'), [], 'only completed services ask for a rating');
+  t.same(events.filter((e) => e.service === 'notices' && e.feedback), [], 'notices (feedback: false) ask none');
+  const rated = events.filter((e) => typeof e.feedback?.rating === 'number');
+  t.ok(rated.length > 100 && events.some((e) => e.feedback?.rating === null), 'some answered, some did not');
+  const ratings = new Map<string, number>();
+  for (const e of events) if (e.feedback) ratings.set(`${e.service}|${e.feedback.rating ?? 'none'}`, (ratings.get(`${e.service}|${e.feedback.rating ?? 'none'}`) ?? 0) + 1);
+  const counted = new Map<string, number>();
+  for (const name of await readdir(join(a, 'analytics', 'days'))) {
+    if (!name.endsWith('.json')) continue;
+    const day = JSON.parse(await readFile(join(a, 'analytics', 'days', name), 'utf8')) as { services: Record<string, { ratings?: Record<string, number> }> };
+    for (const [service, s] of Object.entries(day.services)) for (const [answer, n] of Object.entries(s.ratings ?? {})) counted.set(`${service}|${answer}`, (counted.get(`${service}|${answer}`) ?? 0) + n);
+  }
+  t.same(counted, ratings, 'the day aggregates count ratings per service as the events carry them');
+
   const residents = planUsage({ ...options }).map((v) => v.resident);
   const text = await allText(a);
   t.same(residents.filter((r) => text.includes(r.cccd) || text.includes(r.fullName)), [], 'no CCCD number or name on disk or in the records');
@@ -95,7 +111,7 @@ t.test('the same seed gives the same data on the real flows', async (t) => {
     runs.push({ ...(await report(dir)), generatedAt: '' });
   }
   t.same(runs[0], runs[1]);
-  t.ok(runs[0]!.totals.sessions >= 150);
+  t.equal(runs[0]!.totals.sessions, 150);
 });
 
 t.test('the behaviour model alone gives the same kind of data, faster', async (t) => {
@@ -121,6 +137,6 @@ t.test('the command line checks its arguments', async (t) => {
   const dir = await temp(t);
   const { out, io: x } = io();
   t.equal(await simulateUsageCommand(['--sessions', '50', '--days', '3', '--seed', '9', '--data', dir, '--start', '2026-11-01'], x), 0);
-  t.match(out.stdout, /50 visits \(\d+ sessions, driven by the session\) from 2026-11-01 to 2026-11-03/);
-  t.ok((await report(dir)).totals.sessions >= 50);
+  t.match(out.stdout, /50 visits \(50 sessions, driven by the session\) from 2026-11-01 to 2026-11-03/);
+  t.equal((await report(dir)).totals.sessions, 50);
 });
