@@ -2,11 +2,12 @@ import type { Clock } from '../runtime/clock.js';
 import { sleep } from '../runtime/clock.js';
 import { StationError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
-import type { MeasureOptions, Measurement, StationDevice } from './types.js';
+import type { LiveReading, MeasureOptions, Measurement, StationDevice } from './types.js';
 import type { I2cBus } from './transports/i2c.js';
 import { isI2cError, isNoAcknowledge } from './transports/i2c.js';
-import { analyzePpg } from './spo2/analyze.js';
+import { analyzePpg, referenceLabel } from './spo2/analyze.js';
 import type { PpgAnalysisOptions, PpgResult } from './spo2/analyze.js';
+import { PpgLiveTrace } from './spo2/live-trace.js';
 
 /*
  * MAX30102 pulse oximetry and heart-rate sensor (Maxim 19-7740). Register numbers, fields and the
@@ -201,6 +202,56 @@ export interface PulseOximeterStats {
   lastReason: string | null;
 }
 
+/**
+ * The newest `capacity` samples of both channels, contiguous for the analysis. Chunks are appended
+ * in place; when the end of the buffer is reached the kept samples move to its start, so a window
+ * is neither rebuilt with spread pushes nor sliced into new arrays at every poll.
+ */
+class SampleWindow {
+  private readonly red: Float64Array;
+  private readonly ir: Float64Array;
+  private end = 0;
+  length = 0;
+
+  constructor(readonly capacity: number) {
+    this.red = new Float64Array(capacity * 2 + fifoDepth);
+    this.ir = new Float64Array(capacity * 2 + fifoDepth);
+  }
+
+  clear(): void {
+    this.end = 0;
+    this.length = 0;
+  }
+
+  push(red: readonly number[], ir: readonly number[]): void {
+    const count = Math.min(red.length, ir.length);
+    const skip = Math.max(0, count - this.capacity);
+    if (this.end + count - skip > this.red.length) {
+      const keep = Math.min(this.length, this.capacity);
+      this.red.copyWithin(0, this.end - keep, this.end);
+      this.ir.copyWithin(0, this.end - keep, this.end);
+      this.end = keep;
+    }
+    for (let i = skip; i < count; i++) {
+      this.red[this.end] = red[i]!;
+      this.ir[this.end] = ir[i]!;
+      this.end++;
+    }
+    this.length = Math.min(this.capacity, this.length + count);
+  }
+
+  /** The kept samples, oldest first (views into the buffer: valid until the next push). */
+  view(): { red: Float64Array; ir: Float64Array } {
+    return { red: this.red.subarray(this.end - this.length, this.end), ir: this.ir.subarray(this.end - this.length, this.end) };
+  }
+}
+
+function meanOf(values: readonly number[]): number {
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
+}
+
 /** The output rate the driver sets: 100 samples/s, no averaging. */
 const sampleRateHz = 100;
 const defaultFingerThreshold = 20_000;
@@ -220,6 +271,8 @@ export class PulseOximeter implements StationDevice {
   readonly stats: PulseOximeterStats = { transferErrors: 0, overflows: 0, lastReason: null };
   /** The last analysis, for the technician view. */
   lastResult: PpgResult | null = null;
+  private readonly watchers = new Set<(reading: LiveReading) => void>();
+  private watching: { stop: AbortController; done: Promise<void> } | null = null;
 
   constructor(
     private readonly bus: I2cBus,
@@ -237,6 +290,8 @@ export class PulseOximeter implements StationDevice {
   async probe(): Promise<{ partId: number; revision: number; transferErrors: number; overflows: number }> {
     this.closed = false;
     const { partId, revision } = await this.identify();
+    // A live view whose polling stopped on an error picks up again once the chip answers.
+    this.startWatching();
     return { partId, revision, transferErrors: this.stats.transferErrors, overflows: this.stats.overflows };
   }
 
@@ -267,6 +322,9 @@ export class PulseOximeter implements StationDevice {
     if (this.busy) throw new StationError('DEVICE_BUSY');
     this.busy = true;
     try {
+      // The technician's live view hands the chip over: the measurement resets and configures it
+      // as always, and its own FIFO reads feed the view until it ends.
+      await this.stopWatching();
       await this.configure(options.signal);
       return await this.acquire(options);
     } catch (err) {
@@ -274,14 +332,128 @@ export class PulseOximeter implements StationDevice {
     } finally {
       await this.shutdown();
       this.busy = false;
+      this.startWatching();
     }
+  }
+
+  /**
+   * Live readings for the technician: finger on or off, the IR trace (band-passed, inverted so
+   * beats point up, 50 points/s) and the current heart-rate and SpO2 estimate, labelled as
+   * reference values. While a measurement runs, its own polls feed the view; otherwise the chip is
+   * powered and polled only while at least one listener watches, and shut down when the last stops.
+   */
+  watchReadings(listener: (reading: LiveReading) => void): () => void {
+    this.watchers.add(listener);
+    this.startWatching();
+    return () => {
+      if (this.watchers.delete(listener) && this.watchers.size === 0) void this.stopWatching();
+    };
   }
 
   /** Puts the chip in shutdown; the bus itself belongs to the composition root. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.stopWatching();
     if (!this.busy) await this.shutdown();
+  }
+
+  private startWatching(): void {
+    if (this.watching || this.busy || this.closed || this.watchers.size === 0) return;
+    const stop = new AbortController();
+    const watching = { stop, done: Promise.resolve() };
+    watching.done = this.watchSensor(stop.signal).finally(() => {
+      if (this.watching === watching) this.watching = null;
+      // Someone started watching again while this loop was being stopped. A loop that ended on an
+      // error is not restarted here (the hub's probe does it), so a dead sensor is not hammered.
+      if (stop.signal.aborted) this.startWatching();
+    });
+    this.watching = watching;
+  }
+
+  private async stopWatching(): Promise<void> {
+    const watching = this.watching;
+    if (!watching) return;
+    watching.stop.abort();
+    await watching.done;
+  }
+
+  /**
+   * Polls the FIFO for the live view alone, with the measurement's settle time, window and
+   * once-a-second analysis, so the estimate shown is the one a measurement would reach.
+   */
+  private async watchSensor(signal: AbortSignal): Promise<void> {
+    const o = this.options;
+    const poll = o.pollIntervalMs ?? 100;
+    const windowSamples = Math.round((o.windowSeconds ?? 10) * sampleRateHz);
+    const settleSamples = Math.round((o.settleSeconds ?? 2) * sampleRateHz);
+    const threshold = o.analysis?.fingerThreshold ?? defaultFingerThreshold;
+    const window = new SampleWindow(windowSamples);
+    const trace = new PpgLiveTrace(sampleRateHz);
+    let fingerSamples = 0;
+    let analysedAt = 0;
+    let estimate: PpgResult | null = null;
+    let lastSampleAt = this.clock.now();
+    try {
+      await this.configure(signal);
+      for (;;) {
+        await sleep(this.clock, poll, signal);
+        const chunk = await this.readFifo();
+        if (signal.aborted) return;
+        if (chunk.overflowed) {
+          this.stats.overflows++;
+          window.clear();
+          trace.reset();
+        }
+        if (chunk.ir.length === 0) {
+          if (this.clock.now() - lastSampleAt > noSamplesTimeoutMs) {
+            throw new StationError('DEVICE_TIMEOUT', 'SpO2 sensor stopped delivering samples', { transient: true });
+          }
+          continue;
+        }
+        lastSampleAt = this.clock.now();
+        const fingerOn = meanOf(chunk.ir) >= threshold;
+        if (!fingerOn) {
+          window.clear();
+          fingerSamples = 0;
+          analysedAt = 0;
+          estimate = null;
+        } else {
+          fingerSamples += chunk.ir.length;
+          if (fingerSamples > settleSamples) window.push(chunk.red, chunk.ir);
+          if (window.length === windowSamples && (analysedAt === 0 || fingerSamples - analysedAt >= sampleRateHz)) {
+            analysedAt = fingerSamples;
+            const { red, ir } = window.view();
+            estimate = analyzePpg(red, ir, sampleRateHz, o.analysis);
+          }
+        }
+        this.publish(trace, chunk.ir, fingerOn, estimate);
+      }
+    } catch (err) {
+      if (signal.aborted) return;
+      // The view stops rather than retrying on its own; the hub's next probe restarts it.
+      this.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'SpO2 live view stopped');
+      for (const w of [...this.watchers]) w({ phase: 'unavailable', fingerOn: false, heartRate: null, spo2: null });
+    } finally {
+      if (!this.busy) await this.shutdown();
+    }
+  }
+
+  /** One poll's worth for the live view; the trace restarts whenever nobody was watching it. */
+  private publish(trace: PpgLiveTrace, ir: readonly number[], fingerOn: boolean, estimate: PpgResult | null): void {
+    if (this.watchers.size === 0 || !fingerOn) {
+      trace.reset();
+      if (this.watchers.size === 0) return;
+    }
+    const accepted = estimate?.reason === null && estimate.heartRate !== null && estimate.spo2 !== null ? estimate : null;
+    const reading: LiveReading = {
+      fingerOn,
+      ppg: fingerOn ? trace.push(ir) : [],
+      heartRate: accepted ? accepted.heartRate : null,
+      spo2: accepted ? accepted.spo2 : null,
+      ...(accepted ? { label: referenceLabel } : {}),
+    };
+    for (const w of [...this.watchers]) w(reading);
   }
 
   private async configure(signal: AbortSignal | undefined): Promise<void> {
@@ -332,8 +504,8 @@ export class PulseOximeter implements StationDevice {
 
     const overflowsAtStart = this.stats.overflows;
     this.lastResult = null;
-    let red: number[] = [];
-    let ir: number[] = [];
+    const window = new SampleWindow(windowSamples);
+    const trace = new PpgLiveTrace(sampleRateHz);
     let fingerSamples = 0;
     let analysedAt = 0;
     let lastPhase = '';
@@ -353,8 +525,8 @@ export class PulseOximeter implements StationDevice {
         // Samples were lost: the trace has a gap, so what came before cannot be joined to what follows.
         this.stats.overflows++;
         this.logger.warn({ overflows: this.stats.overflows }, 'SpO2 FIFO overflowed; restarting the window');
-        red = [];
-        ir = [];
+        window.clear();
+        trace.reset();
       }
       if (chunk.ir.length === 0) {
         // At 100 samples/s every poll brings some; a chip that lost its configuration (a brown-out
@@ -368,11 +540,11 @@ export class PulseOximeter implements StationDevice {
         continue;
       }
       lastSampleAt = this.clock.now();
-      const chunkIr = chunk.ir.reduce((s, v) => s + v, 0) / chunk.ir.length;
+      const chunkIr = meanOf(chunk.ir);
+      this.publish(trace, chunk.ir, chunkIr >= threshold, null);
       if (chunkIr < threshold) {
         if (fingerSamples > 0) this.logger.info('finger removed from the SpO2 sensor');
-        red = [];
-        ir = [];
+        window.clear();
         fingerSamples = 0;
         analysedAt = 0;
         report('waiting-finger');
@@ -388,7 +560,7 @@ export class PulseOximeter implements StationDevice {
       fingerSamples += chunk.ir.length;
       if (fingerSamples >= maxFingerSamples) {
         // Still no acceptable window: say why in the resident's terms, never guess a value.
-        const reason = this.stats.overflows > overflowsAtStart && red.length < windowSamples ? 'samples-lost' : this.lastResult?.reason ?? 'no-pulse';
+        const reason = this.stats.overflows > overflowsAtStart && window.length < windowSamples ? 'samples-lost' : this.lastResult?.reason ?? 'no-pulse';
         throw new StationError('DEVICE_READ_FAILED', reason === 'samples-lost'
           ? 'SpO2 samples were lost (the sensor was not read in time)'
           : this.lastResult?.message ?? 'No pulse was found', {
@@ -396,30 +568,26 @@ export class PulseOximeter implements StationDevice {
           details: { reason, quality: this.lastResult?.quality ?? 0 },
         });
       }
-      red.push(...chunk.red);
-      ir.push(...chunk.ir);
+      window.push(chunk.red, chunk.ir);
       if (fingerSamples <= settleSamples) {
-        red = [];
-        ir = [];
+        window.clear();
         report('settling', Math.ceil((settleSamples - fingerSamples + windowSamples) / sampleRateHz));
         continue;
       }
-      if (red.length > windowSamples) {
-        red = red.slice(-windowSamples);
-        ir = ir.slice(-windowSamples);
-      }
-      if (red.length < windowSamples) {
-        report('reading', Math.ceil((windowSamples - red.length) / sampleRateHz));
+      if (window.length < windowSamples) {
+        report('reading', Math.ceil((windowSamples - window.length) / sampleRateHz));
         continue;
       }
       // A full window: analyse it, then again every second as it slides, until one is good enough.
       if (analysedAt !== 0 && fingerSamples - analysedAt < sampleRateHz) continue;
       analysedAt = fingerSamples;
+      const { red, ir } = window.view();
       const result = analyzePpg(red, ir, sampleRateHz, o.analysis);
       this.lastResult = result;
       this.stats.lastReason = result.reason;
       if (result.reason === null && result.spo2 !== null && result.heartRate !== null) {
         report('done', 0);
+        this.publish(trace, [], true, result);
         return {
           kind: 'spo2',
           at: this.clock.now(),

@@ -118,4 +118,12 @@ export interface LiveReading {
   value?: number;
   unit?: string;
   stable?: boolean;
+  /** SpO2: a finger covers the sensor; `ppg` then holds the newest IR trace points (arbitrary units). */
+  fingerOn?: boolean;
+  ppg?: number[];
+  /** SpO2: the current estimate (null when there is none yet or the signal is refused), see `label`. */
+  heartRate?: number | null;
+  spo2?: number | null;
+  /** Set with an estimate: these are reference values, not a diagnosis. */
+  label?: string;
 }

@@ -100,6 +100,10 @@ export interface DeviceReading {
   /** SpO2: a finger covers the sensor; `ppg` then holds the newest IR samples (arbitrary units). */
   fingerOn?: boolean;
   ppg?: number[];
+  /** SpO2: the current estimate while watching (null when none), labelled as reference values. */
+  heartRate?: number | null;
+  spo2?: number | null;
+  label?: string;
   /** Blood pressure: cuff pressure in mmHg. */
   cuffPressure?: number;
   /** Scale: the uncalibrated value (IIO counts or indicator kg) and the calibrated one. */

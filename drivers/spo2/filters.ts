@@ -118,3 +118,44 @@ export function bandPassGainAt(filter: BandPass, hz: number): number {
   const high = gainAt(filter.high, hz, filter.rateHz);
   return high * high * gainAt(filter.low, hz, filter.rateHz);
 }
+
+/**
+ * The same band-pass one sample at a time, its state kept between calls: for a trace that arrives in
+ * small FIFO chunks (the technician's live view). The first sample after a reset is the offset, as
+ * in {@link applyBandPass}.
+ */
+export class BandPassStream {
+  private readonly state = new Float64Array(12);
+  private offset: number | null = null;
+
+  constructor(private readonly filter: BandPass) {}
+
+  reset(): void {
+    this.state.fill(0);
+    this.offset = null;
+  }
+
+  step(sample: number): number {
+    const s = this.state;
+    const h = this.filter.high;
+    const l = this.filter.low;
+    if (this.offset === null) this.offset = sample;
+    const x = sample - this.offset;
+    const a = h.b0 * x + h.b1 * s[0]! + h.b2 * s[1]! - h.a1 * s[2]! - h.a2 * s[3]!;
+    s[1] = s[0]!;
+    s[0] = x;
+    s[3] = s[2]!;
+    s[2] = a;
+    const b = h.b0 * a + h.b1 * s[4]! + h.b2 * s[5]! - h.a1 * s[6]! - h.a2 * s[7]!;
+    s[5] = s[4]!;
+    s[4] = a;
+    s[7] = s[6]!;
+    s[6] = b;
+    const c = l.b0 * b + l.b1 * s[8]! + l.b2 * s[9]! - l.a1 * s[10]! - l.a2 * s[11]!;
+    s[9] = s[8]!;
+    s[8] = b;
+    s[11] = s[10]!;
+    s[10] = c;
+    return c;
+  }
+}
