@@ -98,6 +98,10 @@ function LiveReading({ device, reading, ppg }: { device: DeviceName; reading: De
   if (device === 'spo2' || reading.fingerOn !== undefined) {
     lines.push(`Finger: ${reading.fingerOn ? 'ON' : 'OFF (place a finger on the sensor)'}`);
   }
+  if (reading.fingerOn && reading.heartRate != null && reading.spo2 != null) {
+    lines.push(`Estimate: HR ${reading.heartRate} bpm  SpO2 ${reading.spo2} %`);
+    lines.push(`(${reading.label ?? 'reference value, not a diagnosis'})`);
+  }
   if (reading.cuffPressure !== undefined) {
     lines.push(`Cuff: ${String(Math.round(reading.cuffPressure)).padStart(3)} mmHg ${gauge(reading.cuffPressure, 300, 30)}`);
   }
