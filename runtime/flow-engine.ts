@@ -194,6 +194,11 @@ export type EffectEvent =
   | { type: 'measure-failed'; effectId: string; error: ErrorShape }
   | { type: 'rpc-ok'; effectId: string; data: unknown }
   | { type: 'rpc-failed'; effectId: string; error: ErrorShape }
+  /**
+   * Central answered that what was asked for does not exist (its error code NOT_FOUND: an unknown
+   * customer, dossier or BHXH number). An answer about the resident's input, not a central failure.
+   */
+  | { type: 'rpc-not-found'; effectId: string }
   | { type: 'recorded'; effectId: string; eventId: string }
   | { type: 'record-failed'; effectId: string; error: ErrorShape }
   | { type: 'printed'; effectId: string }
@@ -733,6 +738,21 @@ function onEffectResult(tx: Tx, event: EffectEvent): void {
       const probe = step.emptyPath ? getPath(event.data, step.emptyPath) : event.data;
       const empty = probe === undefined || probe === null || (Array.isArray(probe) && probe.length === 0);
       leave(tx, empty && step.on?.empty !== undefined ? 'empty' : empty && step.emptyPath ? 'empty' : 'ok');
+      return;
+    }
+    case 'rpc-not-found': {
+      if (step.kind !== 'lookup') return;
+      tx.s.step = { ...tx.s.step, phase: 'ready', effectId: undefined };
+      if (step.on?.empty !== undefined || step.emptyPath) {
+        // docs/services.md: "not found" is the empty answer, so the flow shows its own screen.
+        tx.s.data = setPath(tx.s.data, step.save, undefined);
+        leave(tx, 'empty');
+        return;
+      }
+      // A lookup that has no empty answer (a hospital list, a quote) cannot be "not found" by the resident's input.
+      tx.s.data = setPath(tx.s.data, 'error.code', 'RPC_FAILED');
+      noteFailure(tx, 'central', 'RPC_FAILED');
+      leave(tx, 'error', { cause: 'central', code: 'RPC_FAILED' });
       return;
     }
     case 'rpc-failed': {

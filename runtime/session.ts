@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
-import { StationError, toErrorShape } from './errors.js';
+import { StationError, isStationError, toErrorShape } from './errors.js';
 import type { InputEvent, InputSink } from './input.js';
 import type { Screen, ScreenFeed } from './screen-model.js';
 import type { ReceiptPrinter, RecordSink, RpcClient } from './ports.js';
@@ -51,6 +51,14 @@ export interface PaymentUpdate {
  */
 export interface PaymentRunner {
   pay(request: PaymentRequest, options: { signal: AbortSignal; onState: (update: PaymentUpdate) => void }): Promise<unknown>;
+}
+
+/**
+ * Central's "no such bill, dossier or BHXH number": runtime/rpc.ts turns an error envelope into
+ * RPC_FAILED and keeps central's own code in `details.centralCode`.
+ */
+function isNotFound(err: unknown): boolean {
+  return isStationError(err, 'RPC_FAILED') && err.details?.centralCode === 'NOT_FOUND';
 }
 
 /** The pay effect on runtime/payment.ts's PaymentService (its runPayEffect emits the states and cancels on abort). */
@@ -318,7 +326,9 @@ export class FlowSession implements ScreenFeed, InputSink {
         const controller = this.track(effect.effectId);
         o.rpc.call(effect.service, effect.params, { timeoutMs: effect.timeoutMs, signal: controller.signal }).then(
           (data) => this.settle(effect.effectId, { type: 'rpc-ok', effectId: effect.effectId, data }),
-          (err: unknown) => this.settle(effect.effectId, { type: 'rpc-failed', effectId: effect.effectId, error: toErrorShape(err) }),
+          (err: unknown) => this.settle(effect.effectId, isNotFound(err)
+            ? { type: 'rpc-not-found', effectId: effect.effectId }
+            : { type: 'rpc-failed', effectId: effect.effectId, error: toErrorShape(err) }),
         );
         return;
       }

@@ -3,6 +3,7 @@ import { flowRig, testBundle, MemorySnapshotStore } from '../fakes/flow-kit.js';
 import type { FlowRig } from '../fakes/flow-kit.js';
 import type { Key } from '../../runtime/input.js';
 import { ManualClock } from '../fakes/manual-clock.js';
+import { StationError } from '../../runtime/errors.js';
 import type { PaymentRunner } from '../../runtime/session.js';
 
 const demo = `
@@ -109,6 +110,40 @@ t.test('central silent past the step deadline: the RPC is aborted and the timeou
   t.equal(rig.session.current().errorCode, undefined);
   t.match(rig.analytics.events, [{ outcome: 'failed', failureCause: 'central', failureCode: 'RPC_TIMEOUT' }]);
   await rig.session.stop();
+});
+
+t.test('central NOT_FOUND: the empty answer where the lookup has one, else still a central error', async (t) => {
+  const notFound = () => {
+    throw new StationError('RPC_FAILED', 'Không tìm thấy', { details: { service: 'bills', centralCode: 'NOT_FOUND' } });
+  };
+  const withEmpty = await flowRig({ bundle: await testBundle([{ name: 'demo.yaml', text: demo.replace('    save: bill\n', '    save: bill\n    emptyPath: amount\n    on: { empty: none }\n').replace('steps:\n', 'steps:\n  none:\n    kind: end\n    outcome: abandoned\n    title: { vi: "Không tìm thấy", en: "Not found" }\n') }]) });
+  withEmpty.rpc.on('bills', notFound);
+  await withEmpty.press('8');
+  await typeDigits(withEmpty, '0903123456');
+  await withEmpty.press('ok');
+  t.equal(withEmpty.session.current().stepId, 'none', 'the flow\'s own not-found step');
+  t.match(withEmpty.analytics.events, [{ outcome: 'abandoned', lastStep: 'none' }]);
+  t.notOk(withEmpty.analytics.events[0]?.failureCause, 'not a central failure');
+  await withEmpty.session.stop();
+
+  const rig = await demoRig();
+  rig.rpc.on('bills', notFound);
+  await rig.press('8');
+  await typeDigits(rig, '0903123456');
+  await rig.press('ok');
+  t.equal(rig.session.current().kind, 'error', 'a lookup with no empty answer cannot show "not found"');
+  t.match(rig.analytics.events, [{ outcome: 'failed', failureCause: 'central', failureCode: 'RPC_FAILED' }]);
+  await rig.session.stop();
+
+  const other = await demoRig();
+  other.rpc.on('bills', () => {
+    throw new StationError('RPC_FAILED', 'Bad', { details: { service: 'bills', centralCode: 'BAD_REQUEST' } });
+  });
+  await other.press('8');
+  await typeDigits(other, '0903123456');
+  await other.press('ok');
+  t.match(other.analytics.events, [{ outcome: 'failed', failureCause: 'central', failureCode: 'RPC_FAILED' }], 'other central refusals stay failures');
+  await other.session.stop();
 });
 
 t.test('a lookup answer is shown; Back returns to the last interactive step, Home wipes', async (t) => {
