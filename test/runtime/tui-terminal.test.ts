@@ -21,7 +21,9 @@ t.test('a technician puts the simulated station into maintenance from a real ter
   config.mqtt.embeddedBroker.port = 0;
   config.display.port = 0;
   writeFileSync(join(dir, 'sim.json'), JSON.stringify(config));
-  const env = { ...process.env, TS_NODE_TRANSPILE_ONLY: '1' };
+  const env: NodeJS.ProcessEnv = { ...process.env, TS_NODE_TRANSPILE_ONLY: '1' };
+  // ink renders only the last frame when CI is set (is-in-ci); a technician's SSH session never has it.
+  delete env.CI;
   const loader = ['--import', '@tapjs/typescript/import'];
   const daemon = spawn(process.execPath, [...loader, 'runtime/cli.ts', 'start', '--config', join(dir, 'sim.json'), '--data', dir], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
   const tmux = ['-L', `citizen-station-tui-${process.pid}`];
