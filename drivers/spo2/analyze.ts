@@ -1,4 +1,4 @@
-import { applyBandPass, bandPass, bandPassGainAt } from './filters.js';
+import { applyBandPassPair, bandPass, bandPassGainAt } from './filters.js';
 
 /**
  * Heart rate and SpO2 from a red/IR photoplethysmogram, with quality gates. The method is the
@@ -169,12 +169,6 @@ function refused(reason: PpgReason, extra: Partial<PpgResult> = {}): PpgResult {
   };
 }
 
-function mean(x: ArrayLike<number>, from = 0, to = x.length): number {
-  let s = 0;
-  for (let i = from; i < to; i++) s += x[i]!;
-  return to > from ? s / (to - from) : 0;
-}
-
 function quantile(sorted: number[], q: number): number {
   const pos = (sorted.length - 1) * q;
   const lo = Math.floor(pos);
@@ -213,6 +207,44 @@ function round2(x: number): number {
 }
 
 /**
+ * out[k] = Σ x[i]·x[i+k] / energy for k in [fromLag, toLag], over the first n values. Four lags run
+ * side by side: each sum is a chain of dependent additions (latency-bound), so interleaving four
+ * chains keeps the processor busy. Every sum still adds its terms one by one in ascending i, so the
+ * figures are exactly those of one loop per lag.
+ */
+function autocorrelate(x: Float64Array, n: number, fromLag: number, toLag: number, energy: number, out: Float64Array): void {
+  let k = fromLag;
+  for (; k + 3 <= toLag; k += 4) {
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    const common = n - k - 3;
+    let i = 0;
+    for (; i < common; i++) {
+      const v = x[i]!;
+      s0 += v * x[i + k]!;
+      s1 += v * x[i + k + 1]!;
+      s2 += v * x[i + k + 2]!;
+      s3 += v * x[i + k + 3]!;
+    }
+    // The longer sums (shorter lags) finish alone, still in ascending i.
+    for (let j = Math.max(0, i); j + k + 2 < n; j++) s2 += x[j]! * x[j + k + 2]!;
+    for (let j = Math.max(0, i); j + k + 1 < n; j++) s1 += x[j]! * x[j + k + 1]!;
+    for (let j = Math.max(0, i); j + k < n; j++) s0 += x[j]! * x[j + k]!;
+    out[k] = s0 / energy;
+    out[k + 1] = s1 / energy;
+    out[k + 2] = s2 / energy;
+    out[k + 3] = s3 / energy;
+  }
+  for (; k <= toLag; k++) {
+    let sum = 0;
+    for (let i = 0; i + k < n; i++) sum += x[i]! * x[i + k]!;
+    out[k] = sum / energy;
+  }
+}
+
+/**
  * Analyses one window of samples (red and IR of equal length, ADC counts) taken at `rateHz`.
  * Pure: the same samples always give the same result.
  */
@@ -230,25 +262,30 @@ export function analyzePpg(
 
   // Finger presence: with the LEDs on and no finger, almost no light comes back (datasheet
   // "Proximity function": the IR level is far below a covered sensor's).
-  const dcIr = mean(ir, settle, n);
-  const dcRed = mean(red, settle, n);
-  if (dcIr < o.fingerThreshold || dcRed < o.fingerThreshold / 4) return refused('no-finger');
-
+  // One pass for the levels and the clipped count (each sum still in ascending order).
+  let sumIrLevel = 0;
+  let sumRedLevel = 0;
   let clipped = 0;
   const top = o.fullScale * 0.995;
   for (let i = 0; i < n; i++) {
     const r = red[i]!;
     const v = ir[i]!;
     if (r >= top || v >= top || r <= 0 || v <= 0) clipped++;
+    if (i >= settle) {
+      sumIrLevel += v;
+      sumRedLevel += r;
+    }
   }
+  const dcIr = sumIrLevel / (n - settle);
+  const dcRed = sumRedLevel / (n - settle);
+  if (dcIr < o.fingerThreshold || dcRed < o.fingerThreshold / 4) return refused('no-finger');
   if (clipped / n > o.maxClippedFraction) return refused('clipping');
 
   const filter = filterFor(rateHz);
   scratch.reserve(n);
   const bpIrFull = scratch.bpIr.subarray(0, n);
   const bpRedFull = scratch.bpRed.subarray(0, n);
-  applyBandPass(filter, ir, bpIrFull);
-  applyBandPass(filter, red, bpRedFull);
+  applyBandPassPair(filter, ir, bpIrFull, red, bpRedFull);
   const bpIr = bpIrFull.subarray(settle);
   const bpRed = bpRedFull.subarray(settle);
   const m = bpIr.length;
@@ -290,22 +327,25 @@ export function analyzePpg(
   const d = Math.max(1, Math.floor(rateHz / 25));
   const md = Math.floor(m / d);
   const coarse = scratch.coarse.subarray(0, md);
+  // The full-rate energy is summed in the same pass, in the same (ascending) order.
+  let energy = 0;
   for (let i = 0; i < md; i++) {
     let sum = 0;
-    for (let j = 0; j < d; j++) sum += clean[i * d + j]!;
+    for (let j = 0; j < d; j++) {
+      const v = clean[i * d + j]!;
+      sum += v;
+      energy += v * v;
+    }
     coarse[i] = sum / d;
   }
+  for (let i = md * d; i < m; i++) energy += clean[i]! * clean[i]!;
   let energyCoarse = 0;
   for (let i = 0; i < md; i++) energyCoarse += coarse[i]! * coarse[i]!;
   if (energyCoarse === 0) return refused('no-pulse');
   const minLagD = Math.max(1, Math.floor(minLag / d));
   const maxLagD = Math.min(md - 2, Math.ceil(maxLag / d));
   const acd = new Float64Array(maxLagD + 2);
-  for (let k = minLagD - 1; k <= maxLagD + 1; k++) {
-    let sum = 0;
-    for (let i = 0; i + k < md; i++) sum += coarse[i]! * coarse[i + k]!;
-    acd[k] = sum / energyCoarse;
-  }
+  autocorrelate(coarse, md, minLagD - 1, maxLagD + 1, energyCoarse, acd);
   let best = -Infinity;
   for (let k = minLagD; k <= maxLagD; k++) if (acd[k]! > acd[k - 1]! && acd[k]! >= acd[k + 1]! && acd[k]! > best) best = acd[k]!;
   if (best === -Infinity || best <= 0) return refused('no-pulse');
@@ -316,8 +356,6 @@ export function analyzePpg(
       break;
     }
   }
-  let energy = 0;
-  for (let i = 0; i < m; i++) energy += clean[i]! * clean[i]!;
   // The climb below asks for the same lags again and again (each step looks both ways): each lag
   // is summed once per window.
   const acByLag = scratch.acByLag;
@@ -331,6 +369,9 @@ export function analyzePpg(
     return sum / energy;
   };
   let lag = lagD * d;
+  // The lags the climb and the parabola almost always need, summed side by side in one pass.
+  const reach = d > 1 ? 2 : 1;
+  autocorrelate(clean, m, Math.max(0, lag - reach), Math.min(m + 1, lag + reach), energy, acByLag);
   let y1 = acAt(lag);
   if (d > 1) {
     // Climb to the full-rate maximum near the coarse peak.
@@ -422,8 +463,14 @@ export function analyzePpg(
       sxy += x * (bpRed[i]! - meanRed - slopeRed * tc);
       sxx += x * x;
     }
-    const beatDcIr = mean(ir, from + settle, to + settle);
-    const beatDcRed = mean(red, from + settle, to + settle);
+    let sumDcIr = 0;
+    let sumDcRed = 0;
+    for (let i = from + settle; i < to + settle; i++) {
+      sumDcIr += ir[i]!;
+      sumDcRed += red[i]!;
+    }
+    const beatDcIr = sumDcIr / len;
+    const beatDcRed = sumDcRed / len;
     amplitudes.push(hi - lo);
     intervals.push(len);
     ratios.push(sxx > 0 ? ((sxy / sxx) * beatDcIr) / beatDcRed : NaN);

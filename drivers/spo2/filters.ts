@@ -114,6 +114,39 @@ export function applyBandPass(filter: BandPass, input: ArrayLike<number>, output
   }
 }
 
+/**
+ * {@link applyBandPass} on two channels of equal length in one loop. Each channel's arithmetic is
+ * unchanged; running the two independent recursions side by side lets one fill the other's
+ * waiting time (an IIR section waits for its previous output).
+ */
+export function applyBandPassPair(filter: BandPass, inA: ArrayLike<number>, outA: Float64Array, inB: ArrayLike<number>, outB: Float64Array): void {
+  const { b0: hb0, b1: hb1, b2: hb2, a1: ha1, a2: ha2 } = filter.high;
+  const { b0: lb0, b1: lb1, b2: lb2, a1: la1, a2: la2 } = filter.low;
+  const n = Math.min(outA.length, outB.length);
+  const offA = inA.length > 0 ? inA[0]! : 0;
+  const offB = inB.length > 0 ? inB[0]! : 0;
+  let ax1 = 0, ax2 = 0, ay1 = 0, ay2 = 0, bx1 = 0, bx2 = 0, by1 = 0, by2 = 0, cx1 = 0, cx2 = 0, cy1 = 0, cy2 = 0;
+  let dx1 = 0, dx2 = 0, dy1 = 0, dy2 = 0, ex1 = 0, ex2 = 0, ey1 = 0, ey2 = 0, fx1 = 0, fx2 = 0, fy1 = 0, fy2 = 0;
+  for (let i = 0; i < n; i++) {
+    const x = inA[i]! - offA;
+    const u = inB[i]! - offB;
+    const a = hb0 * x + hb1 * ax1 + hb2 * ax2 - ha1 * ay1 - ha2 * ay2;
+    const d = hb0 * u + hb1 * dx1 + hb2 * dx2 - ha1 * dy1 - ha2 * dy2;
+    ax2 = ax1; ax1 = x; ay2 = ay1; ay1 = a;
+    dx2 = dx1; dx1 = u; dy2 = dy1; dy1 = d;
+    const b = hb0 * a + hb1 * bx1 + hb2 * bx2 - ha1 * by1 - ha2 * by2;
+    const e = hb0 * d + hb1 * ex1 + hb2 * ex2 - ha1 * ey1 - ha2 * ey2;
+    bx2 = bx1; bx1 = a; by2 = by1; by1 = b;
+    ex2 = ex1; ex1 = d; ey2 = ey1; ey1 = e;
+    const c = lb0 * b + lb1 * cx1 + lb2 * cx2 - la1 * cy1 - la2 * cy2;
+    const f = lb0 * e + lb1 * fx1 + lb2 * fx2 - la1 * fy1 - la2 * fy2;
+    cx2 = cx1; cx1 = b; cy2 = cy1; cy1 = c;
+    fx2 = fx1; fx1 = e; fy2 = fy1; fy1 = f;
+    outA[i] = c;
+    outB[i] = f;
+  }
+}
+
 export function bandPassGainAt(filter: BandPass, hz: number): number {
   const high = gainAt(filter.high, hz, filter.rateHz);
   return high * high * gainAt(filter.low, hz, filter.rateHz);
