@@ -182,7 +182,12 @@ function checkStepTexts(
     case 'confirm': step.rows?.forEach((r, i) => { checkText(`${base}/rows/${i}/label`, r.label); checkTemplate(`${base}/rows/${i}/value`, r.value); }); break;
     case 'result':
       step.rows?.forEach((r, i) => { checkText(`${base}/rows/${i}/label`, r.label); checkTemplate(`${base}/rows/${i}/value`, r.value); });
-      if (step.list) { checkTemplate(`${base}/list/label`, step.list.label); checkTemplate(`${base}/list/value`, step.list.value); }
+      if (step.list) {
+        const label = step.list.label;
+        if (typeof label === 'string') checkTemplate(`${base}/list/label`, label);
+        else checkText(`${base}/list/label`, label);
+        checkTemplate(`${base}/list/value`, step.list.value);
+      }
       break;
     case 'info': step.pages?.forEach((page, p) => page.forEach((t, i) => checkText(`${base}/pages/${p}/${i}`, t))); break;
     case 'print': step.lines?.forEach((l, i) => { checkText(`${base}/lines/${i}/text`, l.text); if (l.qr) checkTemplate(`${base}/lines/${i}/qr`, l.qr); }); break;

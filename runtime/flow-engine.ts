@@ -565,7 +565,7 @@ function printLines(tx: Tx, lines: PrintLine[], from: 'health' | undefined): Rec
     if (summary.findings.length === 0) out.push({ text: tx.text('health.nothing-measured') });
     for (const f of summary.findings) {
       const band = f.classification ? ` - ${tx.text(`health.${f.item}.${f.classification.band}`)}` : '';
-      out.push({ text: `${tx.text(`health.${f.item}`)}: ${f.value} ${f.unit}${band}` });
+      out.push({ text: `${tx.text(`health.${f.item}`)}: ${f.value} ${healthUnit(tx.def.bundle, tx.s.locale, f)}${band}` });
     }
     for (const line of healthAdvice(tx.def.bundle, tx.s.locale, summary)) out.push({ text: line });
   }
@@ -577,6 +577,12 @@ export function formatLocalTime(ms: number): string {
   const d = new Date(ms + 7 * 3600_000);
   const p = (n: number) => String(n).padStart(2, '0');
   return `${p(d.getUTCDate())}/${p(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}`;
+}
+
+/** A unit in words where a language has its own (heart rate: `lần/phút`), else the symbol (kg, mmHg, °C). */
+function healthUnit(bundle: FlowBundle, locale: Locale, f: { item: string; unit: string }): string {
+  const key = `health.${f.item}.unit`;
+  return bundle.catalogs[locale][key] !== undefined ? resolveText(bundle, locale, key, {}) : f.unit;
 }
 
 /** Plain advice per finding that has some, then the "see a doctor" line where warranted. */
@@ -1242,7 +1248,7 @@ export function renderScreen(def: EngineDefinition, s: FlowSnapshot): Screen {
         const summary = summariseHealth((getPath(s.data, step.source ?? 'measurements') ?? {}) as HealthMeasurements, def.config.healthThresholds);
         for (const f of summary.findings) {
           rows.push({
-            label: t(`health.${f.item}`), value: f.value, unit: f.unit,
+            label: t(`health.${f.item}`), value: f.value, unit: healthUnit(bundle, locale, f),
             ...(f.classification ? { tone: f.classification.tone as Tone, band: t(`health.${f.item}.${f.classification.band}`) } : {}),
           });
         }
@@ -1259,7 +1265,8 @@ export function renderScreen(def: EngineDefinition, s: FlowSnapshot): Screen {
         pages = Math.max(1, Math.ceil(items.length / size));
         for (const item of items.slice(s.step.page * size, (s.step.page + 1) * size)) {
           const scope = { ...s.data, item };
-          rows.push({ label: renderTemplate(step.list.label, scope), value: renderTemplate(step.list.value, scope) });
+          const label = typeof step.list.label === 'string' ? step.list.label : step.list.label[locale];
+          rows.push({ label: renderTemplate(label, scope), value: renderTemplate(step.list.value, scope) });
         }
         if (items.length === 0) body.push(t('list.empty'));
         if (pages > 1) screen.progress = { label: t('list.page', { page: s.step.page + 1, pages }), fraction: (s.step.page + 1) / pages };

@@ -106,7 +106,8 @@ export type SubmitStep = StepBase & {
 export type PrintStep = StepBase & { kind: 'print'; lines?: PrintLine[]; linesFrom?: 'health' };
 export type ResultStep = StepBase & {
   kind: 'result'; rows?: Row[]; rowsFrom?: 'health' | 'dossier-timeline'; source?: string;
-  list?: { path: string; label: string; value: string; pageSize?: number };
+  /** `label` is a template, or one per language when it holds words (`{ vi, en }`). */
+  list?: { path: string; label: string | { vi: string; en: string }; value: string; pageSize?: number };
   options?: MenuOption[]; save?: string; tone?: 'neutral' | 'good' | 'caution' | 'warning' | 'danger';
 };
 export type EndStep = StepBase & { kind: 'end'; outcome?: 'completed' | 'abandoned' | 'failed' };

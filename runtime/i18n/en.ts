@@ -121,6 +121,7 @@ export const en: Catalog = {
   'health.pulse.slow': 'Slow',
   'health.pulse.fast': 'Fast',
   'health.pulse.very-fast': 'Very fast',
+  'health.pulse.unit': 'bpm',
   'health.temperature.low': 'Low',
   'health.temperature.normal': 'Normal',
   'health.temperature.fever': 'Fever',

@@ -125,6 +125,7 @@ export const vi: Catalog = {
   'health.pulse.slow': 'Chậm',
   'health.pulse.fast': 'Nhanh',
   'health.pulse.very-fast': 'Rất nhanh',
+  'health.pulse.unit': 'lần/phút',
   'health.temperature.low': 'Thấp',
   'health.temperature.normal': 'Bình thường',
   'health.temperature.fever': 'Sốt',

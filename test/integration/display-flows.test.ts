@@ -142,7 +142,7 @@ for (const mode of ['keypad', 'touch'] as const) {
     t.same(rows, [
       'Cân nặng 70.0kg', 'Chiều cao 165cm', 'Chỉ số khối cơ thể (BMI) 25.7kg/m² Béo phì độ I',
       'Huyết áp 145/85mmHg Tăng huyết áp tâm thu đơn độc', 'Nồng độ oxy trong máu (SpO2) 97% Bình thường',
-      'Nhịp tim 72/min Bình thường', 'Nhiệt độ cơ thể 36.6°C Bình thường',
+      'Nhịp tim 72lần/phút Bình thường', 'Nhiệt độ cơ thể 36.6°C Bình thường',
     ]);
     t.equal(await r.page.$eval('.rows tr:nth-child(4) .band', (n: any) => n.className), 'band tone-warning', 'blood pressure band is coloured as a warning');
     t.match(await r.text(), 'nên đi khám bác sĩ', 'plain advice');
