@@ -183,3 +183,52 @@ t.test('no screen of any flow shows a raw key, an empty title or the other langu
   t.ok(seen.size > steps, `walked ${seen.size} distinct screens over ${steps} steps in two languages`);
   t.same([...found.keys()].sort(), [], 'nothing a resident should not see');
 });
+
+t.test('every step of every flow, its help and every failure screen, rendered in both languages', async (t) => {
+  const { defaultEngineConfig, initialSnapshot, renderScreen } = await import('../../runtime/flow-engine.js');
+  const loaded = await loadFlowBundle(flowsDir);
+  if (!loaded.ok) throw new Error(formatFlowProblems(loaded.problems).join('\n'));
+  const def = { bundle: loaded.bundle, config: defaultEngineConfig };
+  const found: string[] = [];
+  let screens = 0;
+  const check = (s: Screen) => {
+    screens += 1;
+    found.push(...problems(s));
+  };
+  for (const locale of ['vi', 'en'] as const) {
+    const home = { ...initialSnapshot(def.config), locale };
+    check(renderScreen(def, home));
+    check(renderScreen(def, { ...home, help: true }));
+    check(renderScreen(def, { ...home, maintenance: true }));
+    for (const flow of Object.values(loaded.bundle.flows)) {
+      const run = { sessionId: 's', analyticsId: 'a', flowId: flow.id, flowVersion: flow.version, startedAt: 0, steps: [] };
+      const base = { ...home, run, data: { station: { ...def.config.station } }, history: ['x'] };
+      for (const [stepId, step] of Object.entries(flow.steps)) {
+        const phases = step.kind === 'measure' ? ['ready', 'working', 'failed'] as const : ['lookup', 'submit', 'print', 'pay'].includes(step.kind) ? ['working'] as const : ['ready'] as const;
+        for (const phase of phases) {
+          const state = { phase, value: '', attempts: 1, page: 0, ...(phase === 'failed' ? { error: 'measure.failed' } : {}) };
+          check(renderScreen(def, { ...base, stepId, step: state }));
+          check(renderScreen(def, { ...base, stepId, step: state, help: true }));
+        }
+        if (step.kind === 'input' || step.kind === 'identity') {
+          check(renderScreen(def, { ...base, stepId, step: { phase: 'ready', value: '', attempts: 1, page: 0, error: 'invalid.empty' } }));
+        }
+      }
+      const first = { ...base, stepId: flow.start, step: { phase: 'ready' as const, value: '', attempts: 0, page: 0 } };
+      check(renderScreen(def, { ...first, idleUntil: 20_000, countdown: 20 }));
+      for (const cause of ['device', 'central', 'input', 'journal', 'printer', undefined] as const) {
+        check(renderScreen(def, { ...first, notice: { kind: 'failed', ...(cause ? { cause } : {}), code: 'RPC_TIMEOUT' } }));
+      }
+      check(renderScreen(def, { ...first, notice: { kind: 'abandoned' } }));
+    }
+  }
+  t.ok(screens > 400, `${screens} screens rendered`);
+  t.same([...new Set(found)].sort(), [], 'nothing a resident should not see');
+});
+
+t.test('the check finds what it looks for', async (t) => {
+  const vi: Screen = { kind: 'info', locale: 'vi', title: ' ', body: ['failure.central', 'Press OK to go on', 'Mã {{ma}}', 'Thanh toán hóa đơn tiền điện'], keys: [{ key: '*', label: 'English' }] };
+  t.same(problems(vi).map((p) => p.replace(/^vi home\/info /, '').split(':')[0]), ['vi home/info', 'body[0]', 'body[1]', 'body[2]'], 'empty title, raw key, English, unfilled; the language key and Vietnamese words pass');
+  const en: Screen = { kind: 'result', locale: 'en', title: 'History', rows: [{ label: '2019-03 – 2021-06 (28 tháng)', value: 'Đã trả kết quả — Ngành nghề không phù hợp' }], keys: [] };
+  t.equal(problems(en).length, 1, 'a Vietnamese row label on an English screen; central\'s note in a value passes');
+});
