@@ -90,28 +90,12 @@ export function bandPass(lowHz: number, highHz: number, rateHz: number): BandPas
 
 /**
  * Filters `input` into `output`. The first sample is subtracted first, so a large DC level (a PPG
- * sits at ~100 000 counts) does not ring through the high-pass as a start-up step. The three
- * sections run in one pass over the samples (each sample goes through them in turn, with the same
- * arithmetic as three {@link applyBiquad} passes), so the trace is read and written once.
+ * sits at ~100 000 counts) does not ring through the high-pass as a start-up step. Each sample goes
+ * through the three sections in turn (the same arithmetic as three {@link applyBiquad} passes).
  */
 export function applyBandPass(filter: BandPass, input: ArrayLike<number>, output: Float64Array): void {
-  const h = filter.high;
-  const l = filter.low;
-  const offset = input.length > 0 ? input[0]! : 0;
-  let ax1 = 0, ax2 = 0, ay1 = 0, ay2 = 0;
-  let bx1 = 0, bx2 = 0, by1 = 0, by2 = 0;
-  let cx1 = 0, cx2 = 0, cy1 = 0, cy2 = 0;
-  const n = output.length;
-  for (let i = 0; i < n; i++) {
-    const x = input[i]! - offset;
-    const a = h.b0 * x + h.b1 * ax1 + h.b2 * ax2 - h.a1 * ay1 - h.a2 * ay2;
-    ax2 = ax1; ax1 = x; ay2 = ay1; ay1 = a;
-    const b = h.b0 * a + h.b1 * bx1 + h.b2 * bx2 - h.a1 * by1 - h.a2 * by2;
-    bx2 = bx1; bx1 = a; by2 = by1; by1 = b;
-    const c = l.b0 * b + l.b1 * cx1 + l.b2 * cx2 - l.a1 * cy1 - l.a2 * cy2;
-    cx2 = cx1; cx1 = b; cy2 = cy1; cy1 = c;
-    output[i] = c;
-  }
+  const stream = new BandPassStream(filter);
+  for (let i = 0; i < output.length; i++) output[i] = stream.step(input[i]!);
 }
 
 /**
