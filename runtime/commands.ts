@@ -212,7 +212,7 @@ export class CommandProcessor {
       }
     }
     this.executed++;
-    this.o.logger.info({ name: env.name, cmdId: env.cmdId, seq: env.seq, ok: answer.ok }, 'command executed');
+    this.o.logger.info({ command: env.name, cmdId: env.cmdId, seq: env.seq, ok: answer.ok }, 'command executed');
     this.events.emit('executed', { name: env.name, cmdId: env.cmdId, seq: env.seq, ok: answer.ok });
     await this.answer(m, env.name, answer);
   }
