@@ -244,6 +244,10 @@ export class FlowSession implements ScreenFeed, InputSink {
           this.controllers.clear();
           for (const handle of this.timers.values()) this.options.clock.clearTimeout(handle);
           this.timers.clear();
+          // The visit is still counted: a service's event held for its feedback question goes out as it is.
+          const run = this.snapshot.run;
+          const held = run?.held ?? (run?.parent && !run.ended ? { ...run.parent, feedback: { rating: null } } : undefined);
+          if (held) this.callHook(() => this.options.analytics.sessionEnded(held));
           const fresh: FlowSnapshot = { ...initialSnapshot(this.options.config), maintenance: this.snapshot.maintenance, seq: this.snapshot.seq, ...(this.snapshot.payment ? { payment: this.snapshot.payment } : {}) };
           result = { snapshot: fresh, effects: [{ type: 'show' as const, screen: renderScreen({ bundle: this.bundle, config: this.options.config }, fresh) }] };
         }

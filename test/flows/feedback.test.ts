@@ -114,3 +114,16 @@ t.test('feedback started on purpose from the home menu is a session of its own',
   t.same(rig.analytics.events.map((e) => [e.service, e.outcome]), [['feedback', 'completed'], ['feedback', 'abandoned']]);
   await rig.session.stop();
 });
+
+t.test('a defect while the feedback question starts still counts the visit once', async (t) => {
+  const base = await testBundle([{ name: 'quick.yaml', text: quick }]);
+  const feedback = { ...base.flows.feedback!, steps: { get rate(): never { throw new Error('engine defect'); } } };
+  const rig = await flowRig({ bundle: { ...base, flows: { ...base.flows, feedback: feedback as never } } });
+  await rig.press('7', 'ok');
+  t.equal(rig.session.current().kind, 'end');
+  t.same(rig.analytics.events, [], 'held for the question');
+  await rig.press('ok');
+  t.equal(rig.session.current().kind, 'home', 'the defect sends the resident home');
+  t.same(rig.analytics.events.map((e) => [e.service, e.outcome, e.feedback]), [['quick', 'completed', undefined]]);
+  await rig.session.stop();
+});
