@@ -160,7 +160,9 @@ t.test('no screen of any flow shows a raw key, an empty title or the other langu
   });
   const rng = new SeededRandom(20261125);
   const failing: MeasurementKind[] = ['weight', 'height', 'spo2', 'bloodPressure', 'temperature'];
+  const receipts: { locale: 'vi' | 'en'; lines: string[] }[] = [];
   for (const locale of ['vi', 'en'] as const) {
+    const printedBefore = rig.printer.receipts.length;
     for (const entry of bundle.homeMenu) {
       for (let n = 0; n < 12; n++) {
         if (rng.next() < 0.3) rig.devices.script(failing[Math.floor(rng.next() * failing.length)]!, { fail: 'DEVICE_TIMEOUT', afterMs: 1000 });
@@ -176,8 +178,14 @@ t.test('no screen of any flow shows a raw key, an empty title or the other langu
       await rig.wait(0);
     }
     for (let i = 0; i < 12 && rig.session.current().kind !== 'home'; i++) await rig.wait(30_000);
+    for (const r of rig.printer.receipts.slice(printedBefore)) receipts.push({ locale, lines: r.map((l) => l.text ?? '').filter(Boolean) });
   }
   rig.rpc.offline = false;
+  // Receipts are read at home: the same checks as a screen whose body is the receipt's lines.
+  t.ok(receipts.some((r) => r.locale === 'vi') && receipts.some((r) => r.locale === 'en'), `${receipts.length} receipts printed in both languages`);
+  for (const r of receipts) {
+    for (const p of problems({ kind: 'result', locale: r.locale, stepId: 'receipt', title: r.lines[0] ?? '', body: r.lines.slice(1), keys: [] })) found.set(p, (found.get(p) ?? 0) + 1);
+  }
   await rig.session.stop();
   const steps = Object.values(bundle.flows).reduce((n, f) => n + Object.keys(f.steps).length, 0);
   t.ok(seen.size > steps, `walked ${seen.size} distinct screens over ${steps} steps in two languages`);
