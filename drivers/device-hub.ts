@@ -2,7 +2,7 @@
  * The device hub: the one place that knows every device. It probes them at start, tracks each
  * one's health (ok / degraded / missing), reopens a device that went away with backoff on the
  * clock, routes measurements to the right device one at a time, refuses implausible values with a
- * reason, and forwards CCCD scans and key presses. A failed read never becomes a value here:
+ * reason, and forwards CCCD scans, key presses and the emergency button. A failed read never becomes a value here:
  * measure() resolves only with a reading the driver produced and the plausibility check passed.
  */
 import type { Clock, TimerHandle } from '../runtime/clock.js';
@@ -13,6 +13,7 @@ import type { Logger } from '../runtime/logger.js';
 import type { ReceiptLine, ReceiptPrinter } from '../runtime/ports.js';
 import { TypedEmitter } from '../runtime/typed-emitter.js';
 import type { CccdIdentity, CccdScannerEvents } from './cccd.js';
+import type { KeypadEvents } from './keypad.js';
 import type {
   DeviceHealthReport, DeviceName, DeviceStatus, Measurement, MeasurementKind, MeasureOptions, MeasureService,
   StationDevice,
@@ -27,6 +28,8 @@ export interface DeviceHubEvents {
   scanRejected: { error: string };
   /** A key on the physical keypad. */
   key: Key;
+  /** The emergency push button was pressed (one event per press), at the clock's time. */
+  emergency: { at: number };
 }
 
 /** Which device answers which measurement. */
@@ -110,7 +113,7 @@ interface ScanSource {
 }
 
 interface KeySource {
-  events: TypedEmitter<{ key: Key }>;
+  events: TypedEmitter<KeypadEvents>;
 }
 
 export class DeviceHub implements MeasureService, ReceiptPrinter {
@@ -155,7 +158,9 @@ export class DeviceHub implements MeasureService, ReceiptPrinter {
           scans.on('scan', this, (s) => this.events.emit('scan', s));
           scans.on('rejected', this, (r) => this.events.emit('scanRejected', r));
         } else if (name === 'keypad') {
-          (events as TypedEmitter<{ key: Key }>).on('key', this, (k) => this.events.emit('key', k));
+          const keypad = events as TypedEmitter<KeypadEvents>;
+          keypad.on('key', this, (k) => this.events.emit('key', k));
+          keypad.on('emergency', this, (e) => this.events.emit('emergency', e));
         }
       }
       probes.push(this.probe(name));

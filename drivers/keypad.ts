@@ -16,6 +16,7 @@ import type { Key } from '../runtime/input.js';
 import { isKey } from '../runtime/input.js';
 import type { Logger } from '../runtime/logger.js';
 import { TypedEmitter } from '../runtime/typed-emitter.js';
+import { EmergencyButtonReader } from './emergency-button.js';
 import { IO_MODES } from './johnny-five-io.js';
 import type { GpioIoPlugin } from './johnny-five-io.js';
 import type { SimGpio } from './transports/gpio-sim.js';
@@ -68,17 +69,27 @@ export interface MatrixKeypadOptions {
   debounceMs?: number;
   /** A key down this long is reported as stuck (jammed key, shorted wire); default 30 000 ms. */
   stuckMs?: number;
+  /** BCM line of the emergency push button (drivers/emergency-button.ts), read on the same scan; none if absent. */
+  emergency?: number;
+}
+
+export interface KeypadEvents {
+  key: Key;
+  /** A confirmed press of the emergency button, at the clock's time. */
+  emergency: { at: number };
 }
 
 export class MatrixKeypad implements StationDevice {
   readonly name = 'keypad' as const;
-  readonly events = new TypedEmitter<{ key: Key }>();
+  readonly events = new TypedEmitter<KeypadEvents>();
   private timer: TimerHandle | undefined;
   private debouncer: KeyDebouncer | undefined;
   private scanning = false;
   private heldKey: Key | null = null;
   private heldSince = 0;
-  private stuck = false;
+  private emergency: EmergencyButtonReader | undefined;
+  /** Current faults by part (`key`, `emergency`): the keypad is degraded while any is present. */
+  private readonly faults = new Map<'key' | 'emergency', string>();
   private readonly healthListeners: ((report: DeviceHealthReport) => void)[] = [];
 
   constructor(
@@ -108,11 +119,15 @@ export class MatrixKeypad implements StationDevice {
         this.io.digitalWrite(r, 1);
       }
       for (const c of cols) this.io.pinMode(c, IO_MODES.INPUT);
+      if (this.options.emergency !== undefined) {
+        this.io.pinMode(this.options.emergency, IO_MODES.INPUT);
+        this.emergency = new EmergencyButtonReader({ debounceMs: this.options.debounceMs ?? 30, stuckMs: this.options.stuckMs ?? 30_000 });
+      }
       this.debouncer = new KeyDebouncer(this.options.debounceMs ?? 30);
       this.scanning = true;
       this.schedule();
     }
-    return { rows: rows.length, cols: cols.length };
+    return { rows: rows.length, cols: cols.length, ...(this.options.emergency === undefined ? {} : { emergencyLine: this.options.emergency }) };
   }
 
   /** One pass over the matrix: the single key down, null for none or for several (ghosting). */
@@ -141,6 +156,7 @@ export class MatrixKeypad implements StationDevice {
         const key = this.debouncer!.feed(sample, this.clock.now());
         if (key) this.events.emit('key', key);
         this.watchStuck(sample);
+        if (this.emergency) this.readEmergency(this.emergency);
       } catch (err) {
         this.log.warn({ err: (err as Error).message }, 'keypad scan failed');
       }
@@ -155,10 +171,33 @@ export class MatrixKeypad implements StationDevice {
       this.heldSince = now;
     }
     const stuck = sample !== null && now - this.heldSince >= (this.options.stuckMs ?? 30_000);
-    if (stuck === this.stuck) return;
-    this.stuck = stuck;
-    const report: DeviceHealthReport = stuck ? { health: 'degraded', reason: `key ${sample} reads pressed for ${Math.round((now - this.heldSince) / 1000)} s (stuck key or shorted wire)` } : { health: 'ok' };
+    if (stuck === this.faults.has('key')) return;
     if (stuck) this.log.warn({ key: sample }, 'keypad key stuck');
+    this.setFault('key', stuck ? `key ${sample} reads pressed for ${Math.round((now - this.heldSince) / 1000)} s (stuck key or shorted wire)` : undefined);
+  }
+
+  private readEmergency(reader: EmergencyButtonReader): void {
+    const now = this.clock.now();
+    const change = reader.feed(this.io.readNow(this.options.emergency!), now);
+    if (!change) return;
+    if (change.press) {
+      this.log.warn({ line: this.options.emergency }, 'emergency button pressed');
+      this.events.emit('emergency', { at: now });
+    }
+    if (change.stuck?.stuck) {
+      this.log.warn({ line: this.options.emergency }, 'emergency button stuck down');
+      this.setFault('emergency', `emergency button reads pressed for ${Math.round(change.stuck.heldMs / 1000)} s (latched head not released, or shorted wire): it cannot raise a new alert until released`);
+    } else if (change.stuck) {
+      this.setFault('emergency', undefined);
+    }
+  }
+
+  /** Sets or clears one part's fault and reports the keypad's health when it changed. */
+  private setFault(part: 'key' | 'emergency', reason: string | undefined): void {
+    if (reason === undefined ? !this.faults.has(part) : this.faults.get(part) === reason) return;
+    if (reason === undefined) this.faults.delete(part);
+    else this.faults.set(part, reason);
+    const report: DeviceHealthReport = this.faults.size > 0 ? { health: 'degraded', reason: [...this.faults.values()].join('; ') } : { health: 'ok' };
     for (const l of this.healthListeners) l(report);
   }
 

@@ -13,6 +13,7 @@ import { HeightRod, HeightRodEmulator } from './height-rod.js';
 import { Hx711Scale } from './hx711-iio.js';
 import { StatusIndicators } from './indicators.js';
 import { GpioIoPlugin } from './johnny-five-io.js';
+import { SimEmergencyButton } from './emergency-button.js';
 import { MatrixKeypad, SimKeypadMatrix } from './keypad.js';
 import { BloodPressureMonitor, NibpEmulator } from './nibp.js';
 import { EscPosPrinterEmulator, EscPosReceiptPrinter } from './receipt-printer.js';
@@ -36,7 +37,7 @@ export interface SerialGpioDevicesConfig {
   height?: Base & { mountingHeightMm?: number };
   cccdScanner?: Base;
   printer?: Base & { codePage?: number | null };
-  keypad?: Base & { rows?: number[]; cols?: number[]; led?: number; buzzer?: number; debounceMs?: number };
+  keypad?: Base & { rows?: number[]; cols?: number[]; led?: number; buzzer?: number; debounceMs?: number; emergency?: number };
 }
 
 export interface SerialGpioDeps {
@@ -60,6 +61,7 @@ export interface SimulatedHardware {
   printer?: EscPosPrinterEmulator;
   gpio?: SimGpio;
   keypad?: SimKeypadMatrix;
+  emergencyButton?: SimEmergencyButton;
 }
 
 export interface SerialGpioDevices {
@@ -138,17 +140,19 @@ export function createSerialGpioDevices(config: SerialGpioDevicesConfig, deps: S
     const c = config.keypad;
     const rows = c.rows ?? [5, 6, 13, 19];
     const cols = c.cols ?? [12, 16, 20, 21];
+    const emergency = c.emergency ?? 26;
     let gpio: GpioController;
     if (c.mode === 'sim') {
       sim.gpio = new SimGpio();
       sim.keypad = new SimKeypadMatrix(sim.gpio, { rows, cols });
+      sim.emergencyButton = new SimEmergencyButton(sim.gpio, emergency);
       gpio = sim.gpio;
     } else {
       if (!deps.openGpio) throw new StationError('CONFIG_INVALID', 'devices.keypad is real but no GPIO transport was given');
       gpio = deps.openGpio();
     }
     io = new GpioIoPlugin(gpio);
-    entries.keypad = { mode: c.mode, device: new MatrixKeypad(io, clock, child('keypad'), { rows, cols, debounceMs: c.debounceMs ?? 30 }) };
+    entries.keypad = { mode: c.mode, device: new MatrixKeypad(io, clock, child('keypad'), { rows, cols, debounceMs: c.debounceMs ?? 30, emergency }) };
     indicators = new StatusIndicators(io, clock, { ledLine: c.led ?? 17, buzzerLine: c.buzzer ?? 27 });
   }
   return indicators && io ? { entries, indicators, io, sim } : { entries, sim };

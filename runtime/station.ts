@@ -266,6 +266,7 @@ export function createStation(deps: StationDeps): Station {
       devices = await createStationDevices(config, { clock, logger, transports: deps.transports });
       hub = new DeviceHub(devices.entries, clock, log('device-hub'), { disabled: devices.disabled });
       hub.events.on('key', hub, (key) => flows.input({ type: 'key', key }));
+      hub.events.on('emergency', hub, () => flows.input({ type: 'emergency' }));
       hub.events.on('scan', hub, (identity) => flows.input({ type: 'scan', text: formatCccdQr(identity) }));
       hub.events.on('scanRejected', hub, () => flows.input({ type: 'scan', text: '' }));
       hub.events.on('status', hub, (s) => {
