@@ -9,11 +9,13 @@ const KEY_BADGES = { ok: 'OK', back: '◀', help: '?', home: '⌂' };
 const WORDS = {
   vi: {
     amount: 'Số tiền', reference: 'Mã hóa đơn', timeLeft: 'Còn lại', seconds: 'giây', currency: 'đồng', keys: 'Phím',
+    emergency: 'Khẩn cấp',
     offline: 'Mất kết nối với trung tâm. Dữ liệu được lưu và sẽ gửi khi có mạng lại.',
     maintenance: 'Trạm đang bảo trì.',
   },
   en: {
     amount: 'Amount', reference: 'Bill reference', timeLeft: 'Time left', seconds: 's', currency: 'VND', keys: 'Keys',
+    emergency: 'Emergency',
     offline: 'Central link is down. Records are kept and sent when it is back.',
     maintenance: 'The station is under maintenance.',
   },
@@ -26,6 +28,9 @@ const KEYBOARD = {
 // A USB numeric pad reports Home, End, arrows... for its digits when Num Lock is off; the station
 // has no use for those, so its keys are read by position (KeyboardEvent.code) instead.
 const NUMPAD = { NumpadEnter: 'ok', NumpadMultiply: '*' };
+// The emergency key for a USB keyboard (and tests): F9, which no numeric pad has and Chromium binds
+// to nothing; Help's F1 and the digits are far from it.
+const EMERGENCY_KEY = 'F9';
 for (let d = 0; d <= 9; d++) {
   KEYBOARD[String(d)] = String(d);
   NUMPAD[`Numpad${d}`] = String(d);
@@ -37,6 +42,8 @@ const el = {
   title: document.getElementById('title'),
   screen: document.getElementById('screen'),
   keys: document.getElementById('keys'),
+  emergency: document.getElementById('emergency'),
+  emergencyWord: document.querySelector('#emergency .emergency-word'),
 };
 
 let words = WORDS.vi;
@@ -202,6 +209,8 @@ function render(view) {
   el.body.dataset.tone = screen.tone ?? 'neutral';
   el.body.dataset.seq = String(view.seq);
   el.title.textContent = screen.title;
+  el.emergencyWord.textContent = words.emergency;
+  el.emergency.lang = screen.locale;
   renderBanners(screen);
 
   const parts = [];
@@ -302,6 +311,11 @@ function flash(key) {
 }
 
 document.addEventListener('keydown', (event) => {
+  if (event.key === EMERGENCY_KEY) {
+    event.preventDefault();
+    if (!event.repeat) send({ type: 'emergency' });
+    return;
+  }
   const key = NUMPAD[event.code] ?? KEYBOARD[event.key];
   if (!key) return;
   event.preventDefault();
@@ -310,6 +324,10 @@ document.addEventListener('keydown', (event) => {
   send({ type: 'key', key });
   flash(key);
 });
+
+// Emergency from any screen: a press is one event; the engine ignores a second one while its
+// emergency flow runs.
+el.emergency.addEventListener('click', () => send({ type: 'emergency' }));
 
 document.addEventListener('click', (event) => {
   const target = event.target instanceof Element ? event.target.closest('[data-key]') : null;
