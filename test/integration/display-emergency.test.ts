@@ -15,6 +15,9 @@ import { sampleScreens } from '../fakes/screens.js';
 import { serviceStation, type ServiceStation } from '../fakes/service-station.js';
 
 declare const document: any;
+declare const getComputedStyle: (node: unknown) => { backgroundColor: string };
+declare const innerWidth: number;
+declare const innerHeight: number;
 
 const logger = pino({ level: 'silent' });
 const kiosk = await launchKiosk();
