@@ -5,96 +5,56 @@
  * unreachable"; analytics count no central failure. Time is the manual clock; only socket I/O is real.
  */
 import t from 'tap';
-import type { Test } from 'tap';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { CentralLink } from '../../runtime/central-link.js';
-import { CryptoBox } from '../../runtime/crypto-box.js';
-import { EmbeddedBroker } from '../../runtime/embedded-broker.js';
-import { CentralSim, DEV_KEY_ID, devKeyDir } from '../../scripts/central-sim.js';
-import { ManualClock } from '../fakes/manual-clock.js';
-import { silentLogger, tempDir, until } from '../fakes/link-test-kit.js';
-import { serviceStation } from '../fakes/service-station.js';
-import type { ServiceStation } from '../fakes/service-station.js';
-
-async function stationWithCentral(t: Test): Promise<{ s: ServiceStation; clock: ManualClock; sim: CentralSim }> {
-  const logger = silentLogger();
-  const broker = new EmbeddedBroker({ port: 0, logger });
-  await broker.start();
-  t.teardown(() => broker.stop());
-  const clock = new ManualClock();
-  const link = new CentralLink({
-    stationId: 'cds-bt-001', dataDir: await tempDir(t), clock, logger, box: CryptoBox.fromText('cc'.repeat(32)),
-    mqtt: {
-      url: broker.url, protocolVersion: 4, reconnectMinMs: 1000, reconnectMaxMs: 8000, random: () => 0.5,
-      birth: () => ({ versions: {}, devices: [], flows: [], capabilities: ['vietqr'] }),
-    },
-    commandKeys: { [DEV_KEY_ID]: await readFile(join(devKeyDir(), 'central-dev.ed25519.pub.pem'), 'utf8') },
-    commandHandlers: {},
-    outbox: { receiptTimeoutMs: 5000 },
-  });
-  const sim = new CentralSim({ url: broker.url, protocolVersion: 4, clock, logger, paymentDelayMs: 8000 });
-  await sim.start();
-  await link.start();
-  // The lookup steps' own 15 s deadline is far shorter than a loopback round trip in simulated time
-  // only if the clock is advanced; `until` advances it in small steps while the answer travels.
-  const s = await serviceStation({ clock, link, rpcTimeoutMs: 600_000, paymentTimeoutMs: 600_000 });
-  t.teardown(async () => {
-    await s.stop();
-    await link.stop();
-    await sim.stop();
-  });
-  await until(clock, () => link.status().link.state === 'connected', 'station connected', 0);
-  return { s, clock, sim };
-}
+import { centralStation } from '../fakes/central-station.js';
+import type { CentralStation } from '../fakes/central-station.js';
 
 /** OK on the "not found" screen and on the end screen after it, back to the home menu. */
-async function endVisit(s: ServiceStation, clock: ManualClock): Promise<void> {
+async function endVisit(s: CentralStation): Promise<void> {
   for (let i = 0; i < 3 && s.screen().kind !== 'home'; i++) await s.press('ok');
-  await until(clock, () => s.screen().kind === 'home', 'home menu', 1000);
+  await s.until(() => s.screen().kind === 'home', 'home menu', 1000);
 }
 
 t.test('an unknown code gives each flow its own "not found" screen, not "central unreachable"', async (t) => {
-  const { s, clock } = await stationWithCentral(t);
+  const s = await centralStation(t);
 
   // Bill payment, water: a customer code SAWACO does not know.
   await s.press('5', '2');
   await s.type('13099999999');
   await s.press('ok');
-  await until(clock, () => s.screen().stepId !== 'lookup', 'bill looked up', 0);
+  await s.until(() => s.screen().stepId !== 'lookup', 'bill looked up', 0);
   t.equal(s.screen().stepId, 'no-bill', 'bill payment: its own screen');
   t.match(s.text(), /13099999999/);
   t.notMatch(s.text(), /không kết nối|unreachable/i);
-  await endVisit(s, clock);
+  await endVisit(s);
 
   // Bill payment, electricity (the PE code path).
   await s.press('5', '1');
   await s.type('09999999999');
   await s.press('ok');
-  await until(clock, () => s.screen().stepId !== 'lookup-evn', 'EVN bill looked up', 0);
+  await s.until(() => s.screen().stepId !== 'lookup-evn', 'EVN bill looked up', 0);
   t.equal(s.screen().stepId, 'no-bill-evn');
-  await endVisit(s, clock);
+  await endVisit(s);
 
   // Dossier lookup: 000.00.00.H29-260106-9999 typed as its 19 digits.
   await s.press('3');
   await s.type('0000000292601069999');
   await s.press('ok');
-  await until(clock, () => s.screen().stepId !== 'lookup', 'dossier looked up', 0);
+  await s.until(() => s.screen().stepId !== 'lookup', 'dossier looked up', 0);
   t.equal(s.screen().stepId, 'not-found', 'dossier lookup: its own screen');
   t.match(s.text(), /Không tìm thấy hồ sơ/);
   t.match(s.text(), /000\.00\.00\.H29-260106-9999/);
-  await endVisit(s, clock);
+  await endVisit(s);
 
   // BHXH lookup by a 10-digit code nobody has.
   await s.press('8', '1');
-  await until(clock, () => s.screen().stepId === 'by', 'consent recorded', 0);
+  await s.until(() => s.screen().stepId === 'by', 'consent recorded', 0);
   await s.press('2');
   await s.type('7999999999');
   await s.press('ok');
-  await until(clock, () => s.screen().stepId !== 'lookup-code', 'BHXH looked up', 0);
+  await s.until(() => s.screen().stepId !== 'lookup-code', 'BHXH looked up', 0);
   t.equal(s.screen().stepId, 'not-found', 'BHXH lookup: its own screen');
   t.match(s.text(), /Không tìm thấy quá trình đóng/);
-  await endVisit(s, clock);
+  await endVisit(s);
 
   t.same(s.analytics.map((e) => [e.service, e.outcome]), [
     ['bill-payment', 'abandoned'], ['bill-payment', 'abandoned'], ['dossier-lookup', 'abandoned'], ['bhxh-lookup', 'abandoned'],
@@ -104,14 +64,14 @@ t.test('an unknown code gives each flow its own "not found" screen, not "central
 });
 
 t.test('central being down is still "central unreachable"', async (t) => {
-  const { s, clock, sim } = await stationWithCentral(t);
-  await sim.stop();
+  const s = await centralStation(t);
+  await s.sim.stop();
   await s.press('3');
   await s.type('0000000292601069999');
   await s.press('ok');
-  await until(clock, () => s.screen().stepId !== 'lookup', 'lookup gave up', 1000);
+  await s.until(() => s.screen().stepId !== 'lookup', 'lookup gave up', 1000);
   t.equal(s.screen().stepId, 'central-down');
   await s.press('ok');
-  await until(clock, () => s.analytics.length > 0, 'visit counted', 1000);
+  await s.until(() => s.analytics.length > 0, 'visit counted', 1000);
   t.match(s.analytics, [{ service: 'dossier-lookup', outcome: 'failed', failureCause: 'central', failureCode: 'RPC_TIMEOUT' }]);
 });
