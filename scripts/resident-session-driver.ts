@@ -8,7 +8,7 @@
  * Central and the devices are in-process stand-ins answering the shapes of docs/services.md; time is
  * a virtual clock, so two months of lobby use run in seconds.
  */
-import type { Clock, TimerHandle } from '../runtime/clock.js';
+import type { Clock } from '../runtime/clock.js';
 import type { Logger } from '../runtime/logger.js';
 import { StationError } from '../runtime/errors.js';
 import type { InputEvent, Key } from '../runtime/input.js';
@@ -23,51 +23,10 @@ import type { FlowBundle } from '../runtime/flow-types.js';
 import { PaymentService } from '../runtime/payment.js';
 import type { PaymentRecord } from '../runtime/payment.js';
 import { SeededRandom } from '../drivers/transports/seeded-random.js';
+import { VirtualClock } from '../runtime/virtual-clock.js';
+
+export { VirtualClock };
 import type { PlannedVisit } from './resident-behaviour.js';
-
-/** A clock that moves only when the driver says so; due timers fire in order while it moves. */
-export class VirtualClock implements Clock {
-  private nextId = 1;
-  private pending: { id: number; at: number; fn: () => void }[] = [];
-
-  constructor(private current: number) {}
-
-  now(): number {
-    return this.current;
-  }
-
-  setTimeout(fn: () => void, ms: number): TimerHandle {
-    const entry = { id: this.nextId++, at: this.current + Math.max(0, ms), fn };
-    this.pending.push(entry);
-    return { id: entry.id };
-  }
-
-  clearTimeout(handle: TimerHandle | undefined): void {
-    if (!handle) return;
-    const id = (handle as { id: number }).id;
-    this.pending = this.pending.filter((p) => p.id !== id);
-  }
-
-  /** Moves to `now + ms`, firing due timers in order and letting promises settle between them. */
-  async advance(ms: number): Promise<void> {
-    const target = this.current + ms;
-    for (;;) {
-      await settle();
-      this.pending.sort((a, b) => a.at - b.at || a.id - b.id);
-      const next = this.pending[0];
-      if (!next || next.at > target) break;
-      this.pending.shift();
-      this.current = next.at;
-      next.fn();
-    }
-    this.current = Math.max(this.current, target);
-    await settle();
-  }
-}
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 4; i++) await new Promise<void>((r) => setImmediate(r));
-}
 
 /** The QR text with the birth year moved by ten years, so it fails the CCCD cross-check. */
 function wornQr(qr: string): string {
