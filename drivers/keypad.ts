@@ -7,7 +7,7 @@
  * on the injected clock, over the same {@link GpioIoPlugin} the LED and buzzer use.
  *
  * Wiring: rows are outputs idling high, one row at a time is pulled low; columns are inputs with
- * pull-ups (set in /boot/firmware/config.txt, e.g. `gpio=5,6,13,19=ip,pu`, since sysfs cannot set
+ * pull-ups (set in /boot/firmware/config.txt, e.g. `gpio=12,16,20,21=ip,pu`, since sysfs cannot set
  * pulls). A pressed key connects its row to its column, so that column reads low.
  */
 import type { Clock, TimerHandle } from '../runtime/clock.js';
