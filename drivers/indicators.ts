@@ -3,7 +3,9 @@
  * an active buzzer (sounds while its line is high), so a beep is the line held high for a while on
  * the injected clock; johnny-five's Piezo tone generator runs on real timers and is not used.
  */
-import five from 'johnny-five';
+import Board from 'johnny-five/lib/board.js';
+import Led from 'johnny-five/lib/led/led.js';
+import Pin from 'johnny-five/lib/pin.js';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
 import { sleep } from '../runtime/clock.js';
 import { StationError } from '../runtime/errors.js';
@@ -19,10 +21,10 @@ export interface IndicatorOptions {
 }
 
 /** Waits for johnny-five's Board to accept the IO plugin. */
-export function connectBoard(io: GpioIoPlugin, clock: Clock, timeoutMs = 5000): Promise<InstanceType<typeof five.Board>> {
+export function connectBoard(io: GpioIoPlugin, clock: Clock, timeoutMs = 5000): Promise<Board> {
   return new Promise((resolve, reject) => {
     // repl, debug and sigint off: the composition root owns the terminal and the signals.
-    const board = new five.Board({ io, repl: false, debug: false, sigint: false, timeout: timeoutMs });
+    const board = new Board({ io, repl: false, debug: false, sigint: false, timeout: timeoutMs });
     const timer = clock.setTimeout(() => reject(new StationError('DEVICE_MISSING', 'GPIO board did not become ready')), timeoutMs);
     board.once('ready', () => {
       clock.clearTimeout(timer);
@@ -37,8 +39,8 @@ export function connectBoard(io: GpioIoPlugin, clock: Clock, timeoutMs = 5000): 
 }
 
 export class StatusIndicators {
-  private led: InstanceType<typeof five.Led> | undefined;
-  private buzzer: InstanceType<typeof five.Pin> | undefined;
+  private led: Led | undefined;
+  private buzzer: Pin | undefined;
   private beepTimer: TimerHandle | undefined;
   private blinking = 0;
 
@@ -51,8 +53,8 @@ export class StatusIndicators {
   async start(): Promise<void> {
     if (this.led) return;
     const board = await connectBoard(this.io, this.clock, this.options.readyTimeoutMs);
-    this.led = new five.Led({ pin: this.options.ledLine, board });
-    this.buzzer = new five.Pin({ pin: this.options.buzzerLine, type: 'digital', board });
+    this.led = new Led({ pin: this.options.ledLine, board });
+    this.buzzer = new Pin({ pin: this.options.buzzerLine, type: 'digital', board });
     this.led.off();
     this.buzzer.low();
   }

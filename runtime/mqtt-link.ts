@@ -11,11 +11,11 @@
  *   (mqtt.js's own reconnectPeriod is off); mqtt.js's keepalive timer also runs on the clock.
  */
 import { readFile } from 'node:fs/promises';
-import mqtt from 'mqtt';
 import type { IClientOptions, IClientPublishOptions, MqttClient, IPublishPacket } from 'mqtt';
 import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
 import { StationError } from './errors.js';
+import { connectMqtt } from './mqtt-connect.js';
 import { TypedEmitter } from './typed-emitter.js';
 import { SUBSCRIBED, filterFor, matchTopic, topicFor, topics } from './topics.js';
 import type { BirthPayload, TopicName, TopicPayloads } from './topics.js';
@@ -161,8 +161,8 @@ export class MqttLink implements LinkPort {
     const o = this.options;
     const v5 = (o.protocolVersion ?? 5) === 5;
     const tls = o.tls
-      ? { ca: await readFile(o.tls.caFile), cert: await readFile(o.tls.certFile), key: await readFile(o.tls.keyFile), rejectUnauthorized: true }
-      : {};
+      ? { ca: await readFile(o.tls.caFile), cert: await readFile(o.tls.certFile), key: await readFile(o.tls.keyFile) }
+      : undefined;
     this.stopping = false;
     const options: IClientOptions = {
       clientId: o.stationId,
@@ -181,9 +181,10 @@ export class MqttLink implements LinkPort {
         retain: true,
       },
       ...(v5 ? { properties: { sessionExpiryInterval: o.sessionExpirySec ?? 86_400 } } : {}),
-      ...tls,
     };
-    const client = mqtt.connect(o.url, options);
+    const client = await connectMqtt(o.url, options, tls);
+    // A stop while the client was being made: it never connected (manualConnect), so nothing to end.
+    if (this.stopping) return;
     this.client = client;
     client.on('connect', (connack) => {
       void this.onConnect(client, connack.sessionPresent);
