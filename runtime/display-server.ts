@@ -17,7 +17,8 @@ import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import QRCode from 'qrcode';
+// Only the encoder: the package index also loads its PNG (pngjs), terminal and SVG renderers.
+import { create as createQr } from 'qrcode/lib/core/qrcode.js';
 import type { AddressInfo } from 'node:net';
 import type { Clock, TimerHandle } from './clock.js';
 import { systemClock } from './clock.js';
@@ -391,7 +392,7 @@ function invalid(id: string | number | undefined, message: string): ParsedInput 
  * QR standard requires (ISO/IEC 18004 §6.3.8). Error correction M is what VietQR bank apps print.
  */
 export function qrSvg(payload: string): string {
-  const { modules } = QRCode.create(payload, { errorCorrectionLevel: 'M' });
+  const { modules } = createQr(payload, { errorCorrectionLevel: 'M' });
   const quiet = 4;
   const size = modules.size + quiet * 2;
   let path = '';
