@@ -1,8 +1,9 @@
 /**
  * `npm run bench:boot`: start-to-ready time and idle RSS of the station in simulation against
  * Node-RED 4 headless with a comparable flow (MQTT in wired to MQTT out), both on the same external
- * mosquitto, with bare `node -e 0` as the floor. Node-RED is installed into a temporary folder by
- * this script, never as a dependency. Prints medians of the runs and the ratios.
+ * mosquitto, with bare `node -e 0` as the floor. The station runs with the node flags of its systemd
+ * unit, as it ships. Node-RED is installed into a temporary folder by this script, never as a
+ * dependency. Prints medians of the runs and the ratios.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
@@ -16,6 +17,13 @@ const runs = Number(values.runs);
 const idleS = Number(values.idle);
 const root = resolve(import.meta.dirname, '..', '..');
 const cli = join(root, 'dist', 'bundle', 'cli.js');
+/** The node flags the station ships with: those of the daemon unit's ExecStart (npm start uses them too). */
+const stationNodeFlags = (() => {
+  const unit = readFileSync(join(root, 'config', 'systemd', 'citizen-station.service'), 'utf8');
+  const execStart = /^ExecStart=\/usr\/bin\/node ((?:--[a-z-]+=\S+ )*)\S*cli\.js /m.exec(unit);
+  if (!execStart) throw new Error('config/systemd/citizen-station.service: ExecStart does not run node on the bundle');
+  return execStart[1]!.split(' ').filter(Boolean);
+})();
 
 function freePort(): Promise<number> {
   return new Promise((res, rej) => {
@@ -112,7 +120,7 @@ async function main(): Promise<void> {
     idle.kill('SIGKILL');
 
     const dataDir = mkdtempSync(join(work, 'station-'));
-    const st = await timeToReady(process.execPath, [cli, 'start', '--config', stationConfigFile, '--data', dataDir, '--broker', brokerUrl], [/ ready; control socket /, /"msg":"link connected"/]);
+    const st = await timeToReady(process.execPath, [...stationNodeFlags, cli, 'start', '--config', stationConfigFile, '--data', dataDir, '--broker', brokerUrl], [/ ready; control socket /, /"msg":"link connected"/]);
     results.station!.ms.push(st.ms);
     await sleep(idleS * 1000);
     results.station!.rss.push(rssMb(st.child.pid!));
@@ -132,6 +140,7 @@ async function main(): Promise<void> {
   const st = results.station!;
   const nr = results.nodeRed!;
   console.log(`boot benchmark: medians of ${runs} runs, RSS after ${idleS} s idle, same mosquitto ${brokerUrl}`);
+  console.log(`station started as the unit starts it: node ${[...stationNodeFlags, 'dist/bundle/cli.js'].join(' ')}`);
   console.log(`${'process'.padEnd(28)} ${'ready'.padStart(11)} ${'RSS'.padStart(11)}`);
   console.log(row('node -e 0', results.node!));
   console.log(row('station (sim, --broker)', st));

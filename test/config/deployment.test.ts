@@ -45,7 +45,7 @@ t.test('the daemon unit has the notify, watchdog, restart and hardening settings
     Restart: 'on-failure',
     User: 'citizen-station',
     SupplementaryGroups: 'gpio i2c dialout',
-    ExecStart: '/usr/bin/node /opt/citizen-station/dist/bundle/cli.js start --config /etc/citizen-station/station.json',
+    ExecStart: '/usr/bin/node --max-semi-space-size=1 /opt/citizen-station/dist/bundle/cli.js start --config /etc/citizen-station/station.json',
     ProtectSystem: 'strict',
     ReadWritePaths: '/var/lib/citizen-station /run/citizen-station /etc/citizen-station',
     RestartForceExitStatus: '75',
@@ -63,6 +63,14 @@ t.test('the daemon unit has the notify, watchdog, restart and hardening settings
   }
   t.equal(one(unit, 'Unit', 'RequiresMountsFor'), '/var/lib/citizen-station', 'waits for the data partition');
   t.equal(one(unit, 'Install', 'WantedBy'), 'multi-user.target');
+});
+
+t.test('npm start runs the bundle with the node flags of the daemon unit', async (t) => {
+  const execStart = one(parseUnit(readFileSync(daemonUnit, 'utf8')), 'Service', 'ExecStart') ?? '';
+  const flags = /^\/usr\/bin\/node ((?:--[a-z-]+=\S+ )*)\/opt\/citizen-station\/dist\/bundle\/cli\.js start /.exec(execStart);
+  t.ok(flags, 'the unit starts node on the bundle');
+  const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { scripts: Record<string, string> };
+  t.match(pkg.scripts.start, `node ${flags?.[1] ?? ''}dist/bundle/cli.js start `, 'same flags as the unit');
 });
 
 t.test('the kiosk unit shows the loopback display page', async (t) => {
