@@ -173,6 +173,10 @@ export class MqttLink implements LinkPort {
       connectTimeout: 10_000,
       resubscribe: false,
       manualConnect: true,
+      // Off: mqtt-packet would otherwise build a 2-byte Buffer for each of the 65,536 possible
+      // numbers at the first packet, several MB of heap and milliseconds of start for a link that
+      // sends a few messages a minute.
+      writeCache: false,
       timerVariant: clockInterval(o.clock),
       will: {
         topic: topicFor(o.stationId, 'status'),
