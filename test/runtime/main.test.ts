@@ -170,3 +170,29 @@ t.test('a technician action recorded before SIGTERM is still in the journal afte
   second.child.kill('SIGTERM');
   t.equal((await second.exited).code, 0);
 });
+
+t.test('a real printer and SpO2 sensor that are not plugged in are reported missing; the station still serves', async (t) => {
+  const daemon = startDaemon(
+    testConfig((c) => {
+      c.devices.printer = { mode: 'real', serial: { path: '/dev/station-printer-not-here', baudRate: 19200 } };
+      c.devices.spo2 = { mode: 'real', bus: 29 };
+    }),
+  );
+  t.teardown(() => daemon.child.kill('SIGKILL'));
+  await daemon.ready;
+  const client = new ControlClient(daemon.socketPath);
+  await client.connect();
+  const devices = await client.call('devices');
+  const status = await client.call('status');
+  client.close();
+  if (!devices.ok || !status.ok) throw new Error('control calls failed');
+  const byName = new Map(devices.data.map((d) => [d.name, d]));
+  t.equal(byName.get('printer')?.health, 'missing');
+  t.equal(byName.get('printer')?.mode, 'real');
+  t.equal(byName.get('spo2')?.health, 'missing');
+  t.match(byName.get('spo2')?.reason, /i2c-29|does not answer/);
+  t.equal(byName.get('scale')?.health, 'ok', 'the simulated scale still measures');
+  t.equal(status.data.healthy, true, 'missing optional devices do not make the station unhealthy');
+  daemon.child.kill('SIGTERM');
+  t.equal((await daemon.exited).code, 0);
+});
