@@ -43,6 +43,10 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
+  // Whitespace and syntax only, names kept for stack traces: V8 keeps the source of every loaded
+  // chunk in memory, and the smaller text is 2.5 MB less resident on the board.
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: 'warning',
   external: ['i2c-bus', 'onoff', 'epoll', 'node-pty', 'unix-dgram', 'serialport', '@serialport/bindings-cpp', 'ajv', 'ink', 'react', 'yoga-layout', 'playwright-core'],
   // CommonJS packages bundled into ES modules still call require() for Node's built-ins.
