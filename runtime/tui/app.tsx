@@ -19,6 +19,7 @@ import { LogsView } from './logs-view.js';
 import { ConfigView } from './config-view.js';
 import { MaintenanceView } from './maintenance-view.js';
 import { ShellView } from './shell-view.js';
+import { UsageView } from './usage-view.js';
 
 export const views = [
   { id: 'dashboard', title: 'Dashboard', keys: '' },
@@ -29,6 +30,7 @@ export const views = [
   { id: 'config', title: 'Config', keys: 'e edit  v validate  a apply  x discard  g reload' },
   { id: 'maintenance', title: 'Maint', keys: 'm maintenance on/off' },
   { id: 'shell', title: 'Board', keys: 'Up/Down choose  Enter run  Esc close' },
+  { id: 'usage', title: 'Usage', keys: 't today/week' },
 ] as const;
 export type ViewId = (typeof views)[number]['id'];
 
@@ -51,6 +53,7 @@ export function App({ client, clock, operator, shell, pollMs = 2000, initialView
   const [status, setStatus] = useState<StatusReport | undefined>(undefined);
   const [devices, setDevices] = useState<DeviceStatus[] | undefined>(undefined);
   const [reachable, setReachable] = useState<string | undefined>(undefined);
+  const [polls, setPolls] = useState(0);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error' | 'info'; text: string; at: number } | undefined>(undefined);
   const [capture, setCaptureState] = useState(false);
   // Keys typed fast (or batched by a slow SSH link) can arrive after a key opened a field but before
@@ -83,6 +86,7 @@ export function App({ client, clock, operator, shell, pollMs = 2000, initialView
       setReachable(undefined);
     } else setReachable(`${s.error.code}: ${s.error.message}`);
     if (d.ok) setDevices(d.data);
+    setPolls((n) => n + 1);
   }, [client]);
 
   useEffect(() => {
@@ -148,11 +152,18 @@ export function App({ client, clock, operator, shell, pollMs = 2000, initialView
     <Box flexDirection="column" width={80}>
       <Text bold inverse>{clip(header, 80).padEnd(80)}</Text>
       <Text>
-        {views.map((v, i) => (
-          <Text key={v.id} bold={v.id === view} inverse={v.id === view}>
-            {v.id === view ? `[${i + 1} ${v.title}]` : ` ${i + 1} ${v.title} `}
-          </Text>
-        ))}
+        {views.map((v, i) => {
+          // Nine tabs fit 80 columns only with one column between them; the current tab's brackets
+          // stand in for the spaces around it.
+          const before = v.id === view ? '[' : i === 0 || views[i - 1]!.id === view ? '' : ' ';
+          return (
+            <Text key={v.id}>
+              {before}
+              <Text bold={v.id === view} inverse={v.id === view}>{`${i + 1} ${v.title}`}</Text>
+              {v.id === view ? ']' : ''}
+            </Text>
+          );
+        })}
       </Text>
       <Box flexDirection="column" height={viewRows} overflow="hidden">
         {view === 'dashboard' ? <DashboardView status={status} devices={devices} rows={viewRows} /> : null}
@@ -163,11 +174,12 @@ export function App({ client, clock, operator, shell, pollMs = 2000, initialView
         {view === 'config' ? <ConfigView ctx={ctx} active rows={viewRows} /> : null}
         {view === 'maintenance' ? <MaintenanceView ctx={ctx} status={status} active refresh={() => void refresh()} /> : null}
         {view === 'shell' ? <ShellView ctx={ctx} shell={shell} active rows={viewRows} /> : null}
+        {view === 'usage' ? <UsageView ctx={ctx} poll={polls} active rows={viewRows} /> : null}
       </Box>
       <Text bold={message?.kind === 'error'}>
         {message ? clip(`${timeOfDay(message.at)} ${message.kind === 'ok' ? 'OK:' : message.kind === 'error' ? 'ERROR:' : 'NOTE:'} ${message.text}`, 80) : ' '}
       </Text>
-      <Text dimColor>{clip(`${current.keys ? `${current.keys} | ` : ''}${capture ? 'typing: Esc leaves' : '1-8/Tab views  q quit'}`, 80)}</Text>
+      <Text dimColor>{clip(`${current.keys ? `${current.keys} | ` : ''}${capture ? 'typing: Esc leaves' : `1-${views.length}/Tab views  q quit`}`, 80)}</Text>
     </Box>
   );
 }

@@ -16,6 +16,9 @@ import type { RecordKind, RecordSink, ReceiptLine } from '../../runtime/ports.js
 import { AuditTrail, audited, registerTechnicianActions, type WaitingRecord } from '../../runtime/technician-actions.js';
 import { changedPaths } from '../../runtime/tui/format.js';
 import type { DeviceName, DeviceStatus, Measurement, MeasurementKind, MeasureOptions } from '../../drivers/types.js';
+import { analyticsSummary } from '../../runtime/analytics.js';
+import type { DayAggregate } from '../../runtime/report/aggregate.js';
+import { StationError } from '../../runtime/errors.js';
 import { ManualClock } from './manual-clock.js';
 
 export class MemorySink implements RecordSink {
@@ -39,6 +42,11 @@ export interface FakeDaemon {
   printed: ReceiptLine[][];
   retried: (string[] | undefined)[];
   calibration: ScaleCalibration | undefined;
+  /**
+   * What `analytics.summary` is computed from, with the real summary function; `failure` makes it
+   * answer with that error instead.
+   */
+  analytics: { days: DayAggregate[]; lastSentDay: string | null; failure?: StationError };
   /** Emits a live reading as if the device hub had one. */
   emitReading(reading: DeviceReading): void;
   watchers(device: DeviceName): number;
@@ -93,6 +101,7 @@ export async function startFakeDaemon(): Promise<FakeDaemon> {
   const state = { calibration: undefined as ScaleCalibration | undefined, config: structuredClone(baseConfig) as unknown };
   const printed: ReceiptLine[][] = [];
   const retried: (string[] | undefined)[] = [];
+  const analytics: FakeDaemon['analytics'] = { days: [], lastSentDay: null };
 
   const control = new ControlSocket({ path: socketPath, mode: '0600', maxLineBytes: 1 << 20, logger });
   const trail = new AuditTrail(sink, clock, logger);
@@ -115,6 +124,10 @@ export async function startFakeDaemon(): Promise<FakeDaemon> {
     status.maintenance = p.on ? { on: true, ...(p.reason ? { reason: p.reason } : {}) } : { on: false };
     return status.maintenance;
   }, (p) => ({ on: p.on })));
+  control.handle('analytics.summary', (p) => {
+    if (analytics.failure) throw analytics.failure;
+    return analyticsSummary(analytics.days, p.range ?? 'today', clock.now(), analytics.lastSentDay);
+  });
   control.handle('logs.tail', (p) => logs.tail(p.lines ?? 100, { level: p.level, component: p.component }));
   control.handle('logs.subscribe', (p, ctx) => {
     ctx.onClose(logs.subscribe({ level: p.level, component: p.component }, (line) => ctx.push('log', line)));
@@ -151,7 +164,7 @@ export async function startFakeDaemon(): Promise<FakeDaemon> {
   await control.start();
   const clients: ControlClient[] = [];
   return {
-    socketPath, clock, sink, logs, status, devices, printed, retried,
+    socketPath, clock, sink, logs, status, devices, printed, retried, analytics,
     get calibration() {
       return state.calibration;
     },

@@ -116,7 +116,7 @@ t.test('the dashboard shows link, outbox, devices, sessions and alerts in words,
   t.match(f, /\[WARN\] printer +sim +paper low/);
   t.match(f, /! COMPONENT thermometer failed: no answer at 0x5a/);
   t.match(f, /LINK_OFFLINE: central unreachable/);
-  t.match(f, /1-8\/Tab views {2}q quit/);
+  t.match(f, /1-9\/Tab views {2}q quit/);
 
   ui.daemon.status.outbox = { depth: 0, oldestAgeS: null, flagged: 0, telemetryDropped: 0 };
   await ui.daemon.clock.advance(1999);
@@ -133,7 +133,9 @@ t.test('views switch with digits and Tab', async (t) => {
   t.match(await ui.until(/\[4 Journal\]/), /\[4 Journal\]/);
   await ui.press(keys.tab);
   t.match(await ui.until(/\[5 Logs\]/), /\[5 Logs\]/);
-  await ui.press('8', keys.tab);
+  await ui.press('9');
+  t.match(await ui.until(/Board\[9 Usage\]/), /Board\[9 Usage\]/, 'the current tab is bracketed in place of its spaces');
+  await ui.press(keys.tab);
   t.match(await ui.until(/\[1 Dashboard\]/), /\[1 Dashboard\]/, 'Tab wraps around');
 });
 
@@ -344,7 +346,7 @@ t.test('board tools: a listed command runs in the pane, audited first; keys reac
   await ui.press(keys.esc);
   f = await ui.until(/Board tools \(Up\/Down choose/);
   t.match(f, /Board tools \(Up\/Down choose/);
-  t.match(f, /1-8\/Tab views/, 'global keys back');
+  t.match(f, /1-9\/Tab views/, 'global keys back');
 });
 
 t.test('every view fits 80x24 with no colour needed', async (t) => {

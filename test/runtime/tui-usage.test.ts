@@ -1,0 +1,155 @@
+import t, { type Test } from 'tap';
+import { createElement } from 'react';
+import { render } from 'ink-testing-library';
+import { App } from '../../runtime/tui/app.js';
+import { hourBars } from '../../runtime/tui/usage-view.js';
+import { DiagnosticShell } from '../../runtime/diagnostic-shell.js';
+import { StationError } from '../../runtime/errors.js';
+import type { SessionAnalyticsEvent, StepVisit } from '../../runtime/analytics-events.js';
+import { addDays, addSession, emptyDay, localDay, localMidnight, type DayAggregate } from '../../runtime/report/aggregate.js';
+import { flushMicrotasks } from '../fakes/manual-clock.js';
+import { startFakeDaemon, type FakeDaemon } from '../fakes/technician-daemon.js';
+
+const ansi = /\u001b\[[0-9;?]*[A-Za-z]/g;
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await flushMicrotasks();
+}
+
+interface Ui {
+  daemon: FakeDaemon;
+  until(pattern: RegExp): Promise<string>;
+  press(key: string): Promise<void>;
+}
+
+/** A session `startMin` minutes after local midnight of `day`, lasting `seconds`. */
+function session(day: string, service: string, startMin: number, seconds: number, outcome: SessionAnalyticsEvent['outcome'], more: Partial<SessionAnalyticsEvent> = {}): SessionAnalyticsEvent {
+  const startedAt = localMidnight(day) + startMin * 60_000;
+  const steps: StepVisit[] = more.steps ?? [{ stepId: 'menu', kind: 'menu', enteredAt: startedAt, durationMs: seconds * 1000, outcome: 'ok' }];
+  return {
+    sessionId: `s-${service}-${startMin}`, service, flowVersion: 1, startedAt, endedAt: startedAt + seconds * 1000, outcome,
+    lastStep: steps.at(-1)!.stepId, locale: 'vi', ...more, steps,
+  };
+}
+
+function dayOf(day: string, events: SessionAnalyticsEvent[]): DayAggregate {
+  const d = emptyDay(day);
+  for (const e of events) addSession(d, e);
+  return d;
+}
+
+const failedAt = (stepId: string, at: number): StepVisit[] => [{ stepId, kind: 'measure', enteredAt: at, durationMs: 20_000, outcome: 'error' }];
+
+async function start(t: Test): Promise<Ui> {
+  const daemon = await startFakeDaemon();
+  const today = localDay(daemon.clock.now());
+  const earlier = addDays(today, -3);
+  daemon.analytics.days = [
+    // Outside the week: must count in neither range.
+    dayOf(addDays(today, -10), [session(addDays(today, -10), 'health-check', 600, 100, 'completed'), session(addDays(today, -10), 'health-check', 610, 100, 'completed')]),
+    dayOf(earlier, [
+      session(earlier, 'dossier-lookup', 14 * 60, 60, 'completed'),
+      session(earlier, 'dossier-lookup', 14 * 60 + 5, 60, 'completed'),
+      session(earlier, 'dossier-lookup', 15 * 60, 30, 'failed', { failureCause: 'input' }),
+      session(earlier, 'health-check', 16 * 60, 40, 'failed', { failureCause: 'device', steps: failedAt('measure-bp', localMidnight(earlier) + 16 * 3_600_000) }),
+    ]),
+    dayOf(today, [
+      session(today, 'health-check', 7 * 60, 90, 'completed', { beneficiary: { ageBand: '60-74', sex: 'female' } }),
+      session(today, 'health-check', 7 * 60 + 10, 150, 'completed'),
+      session(today, 'health-check', 7 * 60 + 20, 40, 'failed', { failureCause: 'device', steps: failedAt('measure-spo2', localMidnight(today) + 7 * 3_600_000) }),
+      session(today, 'bill-payment', 8 * 60, 30, 'abandoned'),
+      session(today, 'bill-payment', 8 * 60 + 5, 45, 'failed', { failureCause: 'central' }),
+    ]),
+  ];
+  daemon.analytics.lastSentDay = addDays(today, -1);
+  const client = await daemon.client();
+  const shell = new DiagnosticShell({ spawn: () => { throw new Error('no shell in this test'); } });
+  const ui = render(createElement(App, { client, clock: daemon.clock, operator: 'tech-an', shell, initialView: 'usage' }));
+  t.teardown(async () => {
+    ui.unmount();
+    await shell.close();
+    await daemon.close();
+  });
+  await settle();
+  const frame = () => (ui.lastFrame() ?? '').replace(ansi, '');
+  return {
+    daemon,
+    until: async (pattern) => {
+      for (let i = 0; i < 5000 && !pattern.test(frame()); i++) await flushMicrotasks();
+      return frame();
+    },
+    press: async (key) => {
+      ui.stdin.write(key);
+      await settle();
+    },
+  };
+}
+
+function fitsTerminal(t: Test, frame: string): void {
+  const lines = frame.split('\n');
+  t.ok(lines.length <= 24, `frame has ${lines.length} rows (max 24)`);
+  const widest = Math.max(...lines.map((l) => [...l].length));
+  t.ok(widest <= 80, `frame is ${widest} columns wide (max 80)`);
+}
+
+t.test('hour bars: a dot for no session, a block scaled to the busiest hour', async (t) => {
+  t.equal(hourBars([0, 1, 2, 8, 0]), '.▁▂█.');
+  t.equal(hourBars([0, 0]), '..');
+});
+
+t.test("usage shows today's figures, then the week's after t, within 80x24", async (t) => {
+  const ui = await start(t);
+  const today = localDay(ui.daemon.clock.now());
+  let f = await ui.until(/Sessions 5 /);
+  fitsTerminal(t, f);
+  t.match(f, /\[9 Usage\]/, 'the ninth view, bracketed');
+  t.match(f, /t today\/week \| 1-9\/Tab views {2}q quit/);
+  t.match(f, new RegExp(`Showing: \\[TODAY\\] week {4}${today}`));
+  t.match(f, /Sessions 5 {3}completed 2 {3}abandoned 1 {3}with CCCD scanned 1/);
+  t.match(f, /Failed {3}by device 1 {3}by central 1 {3}by input 0/);
+  t.match(f, /By hour {2}\|\.{7}█▆\.{15}\| {2}busiest 07h: 3/, 'three sessions at 07h, two at 08h');
+  t.match(f, /Kiểm tra sức khỏe +3 +67% +\S+ +2m00s/, 'health check: 2 of 3 completed, mean of 90 s and 150 s');
+  t.match(f, /Thanh toán hóa đơn +2 +0% +- +-/, 'no completed bill payment: no duration');
+  t.notMatch(f, /Tra cứu hồ sơ/, 'a service used only earlier in the week is not in today');
+  t.match(f, /Device failures by step\n {2}measure-spo2 +1\n/);
+  t.match(f, new RegExp(`Last day sent to central: ${addDays(today, -1)}`));
+
+  await ui.press('t');
+  f = await ui.until(/Sessions 9 /);
+  fitsTerminal(t, f);
+  t.match(f, new RegExp(`Showing: today \\[WEEK\\] {4}${addDays(today, -6)} \\.\\. ${today}`));
+  t.match(f, /Sessions 9 {3}completed 4 {3}abandoned 1 {3}with CCCD scanned 1/, 'the day ten days back is not counted');
+  t.match(f, /Failed {3}by device 2 {3}by central 1 {3}by input 1/);
+  t.match(f, /\|\.{7}█▆\.{5}▆▃▃\.{7}\|/, 'afternoon sessions of the earlier day added');
+  t.match(f, /Kiểm tra sức khỏe +4 +50% /);
+  t.match(f, /Tra cứu hồ sơ +3 +67% +\S+ +1m00s/);
+  t.match(f, /measure-bp +1\n/);
+  t.match(f, /measure-spo2 +1\n/);
+
+  await ui.press('t');
+  t.match(await ui.until(/Sessions 5 /), /Showing: \[TODAY\] week/, 't goes back to today');
+});
+
+t.test('usage follows the poll and shows the daemon error envelope', async (t) => {
+  const ui = await start(t);
+  await ui.until(/Sessions 5 /);
+  const today = localDay(ui.daemon.clock.now());
+  addSession(ui.daemon.analytics.days.at(-1)!, session(today, 'emergency', 8 * 60 + 30, 20, 'completed'));
+  await ui.daemon.clock.advance(2000);
+  await settle();
+  let f = await ui.until(/Sessions 6 /);
+  t.match(f, /Sessions 6 {3}completed 3 /, 'refreshed on the poll');
+  t.match(f, /Gọi khẩn cấp +1 +100% /);
+
+  ui.daemon.analytics.failure = new StationError('NOT_RUNNING', 'analytics is not running');
+  await ui.daemon.clock.advance(2000);
+  await settle();
+  f = await ui.until(/cannot load usage/);
+  fitsTerminal(t, f);
+  t.match(f, /cannot load usage: NOT_RUNNING: analytics is not running/);
+
+  ui.daemon.analytics.failure = undefined;
+  await ui.daemon.clock.advance(2000);
+  await settle();
+  t.notMatch(await ui.until(/^(?![\s\S]*cannot load usage)/), /cannot load usage/, 'the error line goes once the daemon answers');
+});
