@@ -31,17 +31,18 @@ export function hourBars(hours: readonly number[]): string {
 }
 
 /** Rows the view always uses besides the service and device-failure rows. */
-const fixedRows = 9;
+const fixedRows = 8;
 
 export function UsageView({ ctx, poll, active, rows }: UsageProps) {
   const [range, setRange] = useState<SummaryRange>('today');
-  const [summary, setSummary] = useState<AnalyticsSummary | undefined>(undefined);
+  // Kept per range: a reply for the range left behind must not replace the one now shown.
+  const [summaries, setSummaries] = useState<Partial<Record<SummaryRange, AnalyticsSummary>>>({});
   const [error, setError] = useState<string | undefined>(undefined);
 
   const load = useCallback(async () => {
     const res = await ctx.client.call('analytics.summary', { range });
     if (res.ok) {
-      setSummary(res.data);
+      setSummaries((prev) => ({ ...prev, [res.data.range]: res.data }));
       setError(undefined);
     } else setError(`${res.error.code}: ${res.error.message}`);
   }, [ctx.client, range]);
@@ -58,8 +59,7 @@ export function UsageView({ ctx, poll, active, rows }: UsageProps) {
     active,
   );
 
-  // Figures of the other range are never shown under this range's title.
-  const shown = summary?.range === range ? summary : undefined;
+  const shown = summaries[range];
   const title = `Showing: ${range === 'today' ? '[TODAY] week' : 'today [WEEK]'}`;
   const span = shown ? (shown.from === shown.to ? shown.from : `${shown.from} .. ${shown.to}`) : '';
   const failureRows = shown ? Math.min(3, Math.max(1, shown.deviceFailures.length)) : 0;

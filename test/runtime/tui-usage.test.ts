@@ -153,3 +153,22 @@ t.test('usage follows the poll and shows the daemon error envelope', async (t) =
   await settle();
   t.notMatch(await ui.until(/^(?![\s\S]*cannot load usage)/), /cannot load usage/, 'the error line goes once the daemon answers');
 });
+
+t.test('many services and failing steps: the rest is counted, the last-sent line stays on screen', async (t) => {
+  const ui = await start(t);
+  await ui.until(/Sessions 5 /);
+  const today = localDay(ui.daemon.clock.now());
+  const busy = ui.daemon.analytics.days.at(-1)!;
+  const services = ['dossier-lookup', 'dossier-submission', 'security-report', 'emergency', 'bhyt-registration', 'telehealth-appointment', 'feedback', 'parcel-pickup'];
+  services.forEach((service, i) => addSession(busy, session(today, service, 6 * 60 + i, 30, 'completed')));
+  ['measure-temp', 'measure-weight', 'measure-bp', 'print-receipt'].forEach((step, i) =>
+    addSession(busy, session(today, 'health-check', 5 * 60 + i, 30, 'failed', { failureCause: 'device', steps: failedAt(step, localMidnight(today) + 5 * 3_600_000) })),
+  );
+  await ui.daemon.clock.advance(2000);
+  await settle();
+  const f = await ui.until(/Sessions 17 /);
+  fitsTerminal(t, f);
+  t.match(f, /\+3 more service\(s\)/, '10 services, 7 shown, the rest counted');
+  t.match(f, /\+3 more step\(s\)/, '5 failing steps, 2 shown, the rest counted');
+  t.match(f, /Last day sent to central: /);
+});
