@@ -460,6 +460,12 @@ function goHome(tx: Tx, outcome: SessionOutcome = 'abandoned'): void {
 function wipe(tx: Tx): void {
   tx.clearTimer();
   releaseHeld(tx);
+  forgetResident(tx);
+  tx.effects.push({ type: 'wipe' });
+}
+
+/** Back to the home state: no run, no step, no data, no history, the station's language. */
+function forgetResident(tx: Tx): void {
   tx.s.run = undefined;
   tx.s.stepId = undefined;
   tx.s.step = { ...emptyStep };
@@ -471,7 +477,6 @@ function wipe(tx: Tx): void {
   tx.s.idleUntil = undefined;
   tx.s.countdown = undefined;
   tx.s.locale = tx.def.config.defaultLocale;
-  tx.effects.push({ type: 'wipe' });
 }
 
 /** Records why a run failed (first cause wins) for analytics. */
@@ -1375,16 +1380,7 @@ export function recoverSnapshot(def: EngineDefinition, saved: FlowSnapshot, ctx:
   if (tx.s.run && !tx.s.run.ended) endRun(tx, tx.s.run.failureCause ? 'failed' : 'abandoned');
   releaseHeld(tx);
   if (saved.payment) tx.effects.push({ type: 'payment', payment: saved.payment });
-  tx.s.run = undefined;
-  tx.s.stepId = undefined;
-  tx.s.step = { ...emptyStep };
-  tx.s.data = {};
-  tx.s.history = [];
-  tx.s.committed = false;
-  tx.s.notice = undefined;
-  tx.s.help = false;
-  tx.s.countdown = undefined;
-  tx.s.locale = def.config.defaultLocale;
+  forgetResident(tx);
   tx.effects.push({ type: 'show', screen: renderScreen(def, tx.s) });
   return { snapshot: tx.s, effects: tx.effects, ...(interruptedMeasurement ? { interruptedMeasurement } : {}) };
 }
