@@ -291,15 +291,29 @@ function connect() {
   });
 }
 
-function send(event) {
-  fetch('/input', {
+// Keys go to the daemon one request at a time, so fast typing arrives in the order it was typed
+// (parallel requests may be answered in any order). A request that hangs gives up after 3 s so it
+// cannot hold the keys behind it; the emergency key never waits behind them.
+let sending = Promise.resolve();
+
+function post(event) {
+  return fetch('/input', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify(event),
     cache: 'no-store',
+    signal: AbortSignal.timeout(3000),
   }).catch(() => {
     // The daemon is away; the event stream shows "please wait" until it is back.
   });
+}
+
+function send(event) {
+  if (event.type === 'emergency') {
+    post(event);
+    return;
+  }
+  sending = sending.then(() => post(event));
 }
 
 // Lights the thing the resident pressed so they see the station heard them.
