@@ -7,10 +7,10 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startLocalMosquitto } from './local-mosquitto.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, idle: { type: 'string', default: '10' } } });
 const runs = Number(values.runs);
@@ -24,17 +24,6 @@ const stationNodeFlags = (() => {
   if (!execStart) throw new Error('config/systemd/citizen-station.service: ExecStart does not run node on the bundle');
   return execStart[1]!.split(' ').filter(Boolean);
 })();
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
-}
 
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -75,11 +64,8 @@ async function stop(child: ChildProcess): Promise<void> {
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-boot-'));
-  const port = await freePort();
-  writeFileSync(join(work, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\n`);
-  const broker = spawn('mosquitto', ['-c', join(work, 'mosquitto.conf')], { stdio: 'ignore' });
-  await sleep(300);
-  const brokerUrl = `mqtt://127.0.0.1:${port}`;
+  const broker = await startLocalMosquitto();
+  const { port, url: brokerUrl } = broker;
 
   const nodeRedDir = join(tmpdir(), 'citizen-station-bench-node-red');
   if (!existsSync(join(nodeRedDir, 'node_modules', 'node-red'))) {
@@ -133,7 +119,7 @@ async function main(): Promise<void> {
     await stop(nr.child);
     process.stderr.write(`run ${i + 1}/${runs} done\n`);
   }
-  broker.kill('SIGTERM');
+  await broker.dispose();
 
   const row = (name: string, r: { ms: number[]; rss: number[] }) =>
     `${name.padEnd(28)} ${median(r.ms).toFixed(0).padStart(8)} ms ${median(r.rss).toFixed(1).padStart(8)} MB`;

@@ -9,11 +9,7 @@
  *   npm run bench:link [-- --broker mqtt://127.0.0.1:1883] [--samples 100000]
  * Without --broker it starts /usr/sbin/mosquitto on a free 127.0.0.1 port.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +17,7 @@ import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import mqtt from 'mqtt';
 import { systemClock } from '../runtime/clock.js';
+import { startLocalMosquitto } from './local-mosquitto.js';
 import { createLogger } from '../runtime/logger.js';
 import { Journal } from '../runtime/journal.js';
 import { MqttLink } from '../runtime/mqtt-link.js';
@@ -79,30 +76,6 @@ async function benchLowdb(dir: string, stored: number, writes: number): Promise<
     lat.push(performance.now() - s);
   }
   return { stored, perSecond: writes / ((performance.now() - t0) / 1000), p99Ms: p99(lat) };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-async function startMosquitto(dir: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  await writeFile(join(dir, 'mosquitto.conf'), `listener ${port} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_queued_messages 200000\nmax_inflight_messages 0\n`);
-  const child = spawn('/usr/sbin/mosquitto', ['-c', join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
-  for (let i = 0; i < 200; i++) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = connect(port, '127.0.0.1');
-      s.once('connect', () => (s.destroy(), resolve(true)));
-      s.once('error', () => resolve(false));
-    });
-    if (ok) return { url: `mqtt://127.0.0.1:${port}`, child };
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error('mosquitto did not start');
 }
 
 function sample(i: number) {
@@ -182,7 +155,7 @@ export async function runBench(argv: string[]): Promise<string> {
 
     const samples = Number(arg(argv, 'samples') ?? 100_000);
     const given = arg(argv, 'broker');
-    const broker = given ? { url: given, child: null } : await startMosquitto(work);
+    const broker = given ? { url: given, dispose: async () => undefined } : await startLocalMosquitto();
     try {
       // Raw before and after, the better one counts, so warm-up does not favour the outbox.
       const rawFirst = await drainRaw(broker.url, samples);
@@ -191,7 +164,7 @@ export async function runBench(argv: string[]): Promise<string> {
       out.push(`telemetry drain of ${samples} samples, QoS 1, window ${WINDOW}, ${broker.url}`);
       out.push(`  raw mqtt.js ${fmt(raw)} msg/s   outbox ${fmt(ours)} msg/s   ratio ${(ours / raw).toFixed(2)}× (target ≥ 0.8×)`);
     } finally {
-      broker.child?.kill('SIGTERM');
+      await broker.dispose();
     }
   } finally {
     await rm(work, { recursive: true, force: true });
