@@ -2,7 +2,8 @@
  * Content bundles: pages central can update without touching a flow (tourism and local notices).
  * A bundle is `flows/content/<id>.yaml`, checked against `flows/content/schema.json`; a bad one is
  * refused with file, JSON path and reason, like a flow file, and the caller keeps its last good one.
- * The `info` step's `contentFrom: <id>` shows one page per item in force today.
+ * The `info` step's `contentFrom: <id>` shows one page per item in force today (runtime/content-pages.ts,
+ * which the engine loads without this parser).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -10,24 +11,9 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ValidateFunction } from 'ajv';
-import type { Text } from './flow-types.js';
+import type { ContentBundle } from './content-pages.js';
 
-export interface ContentItem {
-  id: string;
-  category: 'tourism' | 'notice' | 'event' | 'safety' | 'service';
-  title: { vi: string; en: string };
-  body: { vi: string; en: string }[];
-  validFrom?: string;
-  validUntil?: string;
-}
-
-export interface ContentBundle {
-  id: string;
-  version: number;
-  updatedAt?: string;
-  title: { vi: string; en: string };
-  items: ContentItem[];
-}
+export type { ContentBundle, ContentItem } from './content-pages.js';
 
 export interface ContentProblem {
   file: string;
@@ -96,37 +82,4 @@ export async function loadContentBundle(dir: string, id: string): Promise<Conten
     return { ok: false, problems: [{ file, path: '', reason: `cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}` }] };
   }
   return parseContentBundle(file, text);
-}
-
-/** `YYYY-MM-DD` of the clock time in Vietnam (UTC+7, no daylight saving). */
-export function localDate(ms: number): string {
-  return new Date(ms + 7 * 3_600_000).toISOString().slice(0, 10);
-}
-
-const categoryLabel: Record<ContentItem['category'], { vi: string; en: string }> = {
-  tourism: { vi: 'Du lịch', en: 'Tourism' },
-  notice: { vi: 'Thông báo', en: 'Notice' },
-  event: { vi: 'Sự kiện', en: 'Event' },
-  safety: { vi: 'An toàn', en: 'Safety' },
-  service: { vi: 'Dịch vụ công', en: 'Public service' },
-};
-
-/**
- * Pages for an info step: one per item in force on `now` (station clock), each with the category and
- * title first, then the paragraphs, then the update date. Items past `validUntil` or before `validFrom`
- * are left out, so a stale notice disappears even if central is unreachable.
- */
-export function contentPages(bundle: ContentBundle, now: number): Text[][] {
-  const today = localDate(now);
-  const updated = bundle.updatedAt
-    ? { vi: `Cập nhật ${bundle.updatedAt.split('-').reverse().join('/')}`, en: `Updated ${bundle.updatedAt.split('-').reverse().join('/')}` }
-    : undefined;
-  return bundle.items
-    .filter((item) => (!item.validFrom || item.validFrom <= today) && (!item.validUntil || item.validUntil >= today))
-    .map((item) => {
-      const cat = categoryLabel[item.category];
-      const page: Text[] = [{ vi: `${cat.vi} · ${item.title.vi}`, en: `${cat.en} · ${item.title.en}` }, ...item.body];
-      if (updated) page.push(updated);
-      return page;
-    });
 }

@@ -6,7 +6,7 @@
  * hash and the files are checked in full, as before.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import type { FlowBundleResult } from './flow-bundle.js';
+import type { FlowBundleResult } from './flow-problems.js';
 import type { FlowBundle } from './flow-types.js';
 import { flowSourcesDigest, readFlowSources } from './flow-sources.js';
 

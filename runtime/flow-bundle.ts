@@ -15,23 +15,14 @@ import { outcomesByKind } from './flow-types.js';
 import { templateFilters } from './template.js';
 import type { Key } from './input.js';
 import { parseContentBundle } from './content-bundle.js';
-import type { ContentBundle } from './content-bundle.js';
+import type { ContentBundle } from './content-pages.js';
 import { vi } from './i18n/vi.js';
 import { en } from './i18n/en.js';
 import { flowSourcesDigest, readFlowSources, type FlowSource } from './flow-sources.js';
+import type { FlowBundleResult, FlowProblem } from './flow-problems.js';
 
-export type { FlowSource };
-
-export interface FlowProblem {
-  /** File name relative to the flows directory, e.g. `bill-payment.yaml`. */
-  file: string;
-  /** JSON pointer inside the file, e.g. `/steps/lookup/on/ok`; empty for the whole file. */
-  path: string;
-  reason: string;
-}
-
-export type FlowBundleResult = { ok: true; bundle: FlowBundle } | { ok: false; problems: FlowProblem[] };
-
+export type { FlowBundleResult, FlowProblem, FlowSource };
+export { formatFlowProblems } from './flow-problems.js';
 
 /** Flows the engine starts itself; `emergency` must exist so the Emergency key works from any screen. */
 export const requiredFlows = ['emergency'] as const;
@@ -286,8 +277,3 @@ export async function loadFlowBundle(dir: string, catalogs: Record<Locale, Catal
   return read.ok ? parseFlowBundle(read.sources, catalogs) : read;
 }
 
-
-/** One line per problem, for logs, the control socket and central's command result. */
-export function formatFlowProblems(problems: FlowProblem[]): string[] {
-  return problems.map((p) => `${p.file} ${p.path || '/'}: ${p.reason}`);
-}

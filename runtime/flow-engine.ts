@@ -28,7 +28,7 @@ import { getPath, renderTemplate, resolveTemplateValue, setPath } from './templa
 import type { HealthMeasurements, HealthThresholds } from './health-classification.js';
 import { defaultHealthThresholds, summariseHealth } from './health-classification.js';
 import { healthFhirBundle } from './fhir.js';
-import { contentPages } from './content-bundle.js';
+import { contentPages } from './content-pages.js';
 import { dossierTimelineRows } from './dossier-timeline.js';
 
 /** Engine settings from config (`flows.*`, `health.thresholds`, `station.*`). */

@@ -19,8 +19,9 @@ import type { ReceiptPrinter, RecordSink, RpcClient } from './ports.js';
 import type { MeasureService } from '../drivers/types.js';
 import type { SessionAnalyticsSink } from './analytics-events.js';
 import type { FlowBundle } from './flow-types.js';
-import type { FlowProblem, FlowSource } from './flow-bundle.js';
-import { formatFlowProblems, loadFlowBundle, parseFlowBundle } from './flow-bundle.js';
+import type { FlowProblem } from './flow-problems.js';
+import { formatFlowProblems } from './flow-problems.js';
+import type { FlowSource } from './flow-sources.js';
 import { loadFlowBundleCached } from './flow-bundle-cache.js';
 import { engineConfigFrom } from './flow-config.js';
 import type { FlowsConfig } from './flow-config.js';
@@ -114,8 +115,13 @@ export class FlowService implements Component, ScreenFeed, InputSink {
     return isAbsolute(dir) ? dir : resolve(installRoot(), dir);
   }
 
-  /** Central pushed a bundle (all files, content/ included): applied when valid, else refused and reported. */
-  applyBundle(sources: FlowSource[]): BundleResult {
+  /**
+   * Central pushed a bundle (all files, content/ included): applied when valid, else refused and reported.
+   * The checker (YAML parser, flow schema) is imported here, not at start: a station starting from its
+   * build-time bundle never parses YAML, and loading the parser was the largest part of its start.
+   */
+  async applyBundle(sources: FlowSource[]): Promise<BundleResult> {
+    const { parseFlowBundle } = await import('./flow-bundle.js');
     const checked = parseFlowBundle(sources);
     if (!checked.ok) {
       for (const line of formatFlowProblems(checked.problems)) this.deps.logger.warn({ problem: line }, 'pushed flow bundle refused; the last good bundle keeps running');
@@ -126,6 +132,7 @@ export class FlowService implements Component, ScreenFeed, InputSink {
 
   /** Reads `flows.dir` again (technician after editing a file); same rule: refused unless wholly valid. */
   async reload(): Promise<BundleResult> {
+    const { loadFlowBundle } = await import('./flow-bundle.js');
     const loaded = await loadFlowBundle(this.flowsDir());
     if (!loaded.ok) return { ok: false, problems: loaded.problems };
     return this.use(loaded.bundle);

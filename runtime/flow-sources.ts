@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FlowProblem } from './flow-bundle.js';
+import type { FlowProblem } from './flow-problems.js';
 
 export interface FlowSource {
   /** File name, e.g. `health-check.yaml`. */

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
-import { contentPages, loadContentBundle, localDate, parseContentBundle } from '../../runtime/content-bundle.js';
+import { loadContentBundle, parseContentBundle } from '../../runtime/content-bundle.js';
+import { contentPages, localDate } from '../../runtime/content-pages.js';
 
 const flowsContent = new URL('../../flows/content/', import.meta.url).pathname;
 
