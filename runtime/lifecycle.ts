@@ -28,20 +28,31 @@ export interface ComponentReport {
   startMs?: number;
 }
 
-interface Entry {
-  component: Component;
-  report: ComponentReport;
-}
-
 export interface LifecycleOptions {
   /** Longest a single stop may take before it is abandoned. Default 400 ms. */
   stopTimeoutMs?: number;
 }
 
+export interface AddOptions {
+  /**
+   * Components that must be running before this one starts (names added earlier). Default: the
+   * component added just before, so plain `add` calls start one after another. `[]` starts it at
+   * once. An optional dependency that failed does not hold its dependents back: they are written
+   * to run without it.
+   */
+  after?: readonly string[];
+}
+
+interface Entry {
+  component: Component;
+  report: ComponentReport;
+  after: Entry[];
+}
+
 export class Lifecycle {
   private readonly entries: Entry[] = [];
-  /** Components that start together, in start order. */
-  private readonly groups: Entry[][] = [];
+  /** Components in the order their start began: stop goes the other way, dependents first. */
+  private readonly started: Entry[] = [];
   private stopping: Promise<void> | undefined;
 
   constructor(
@@ -50,27 +61,24 @@ export class Lifecycle {
     private readonly options: LifecycleOptions = {},
   ) {}
 
-  /** Adds a component; components start in the order they are added. */
-  add(component: Component): this {
-    return this.push(component, this.groups.length);
-  }
-
   /**
-   * Adds a component that starts at the same time as the one added just before it: for parts that
-   * do not depend on each other (the central link and the devices), so a start waits for the slower
-   * of the two rather than for both in turn.
+   * Adds a component. It starts as soon as the components it comes `after` are running, so parts
+   * that do not depend on each other (the device probes, the central link, the flow session)
+   * start at the same time and the whole start waits for the slowest chain rather than for the sum.
    */
-  alongside(component: Component): this {
-    return this.push(component, Math.max(0, this.groups.length - 1));
-  }
-
-  private push(component: Component, group: number): this {
+  add(component: Component, options: AddOptions = {}): this {
     if (this.entries.some((e) => e.component.name === component.name)) {
       throw new Error(`component "${component.name}" added twice`);
     }
-    const entry = { component, report: { name: component.name, optional: component.optional ?? false, state: 'idle' as ComponentState } };
-    this.entries.push(entry);
-    (this.groups[group] ??= []).push(entry);
+    const previous = this.entries.at(-1);
+    const after = options.after
+      ? options.after.map((name) => {
+          const dep = this.entries.find((e) => e.component.name === name);
+          if (!dep) throw new Error(`component "${component.name}" comes after "${name}", which was not added before it`);
+          return dep;
+        })
+      : previous ? [previous] : [];
+    this.entries.push({ component, after, report: { name: component.name, optional: component.optional ?? false, state: 'idle' } });
     return this;
   }
 
@@ -83,17 +91,30 @@ export class Lifecycle {
   }
 
   /**
-   * Starts every component in order. Rejects with COMPONENT_START_FAILED after stopping what had
-   * started when a required component fails.
+   * Starts every component once its dependencies run. Rejects with COMPONENT_START_FAILED when a
+   * required component fails: nothing new starts, the starts under way finish, and everything that
+   * started is stopped again.
    */
   async start(): Promise<void> {
-    for (const group of this.groups) {
-      const failures = (await Promise.all(group.map((entry) => this.startOne(entry)))).filter((f) => f !== undefined);
-      const fatal = failures.find((f) => !f.entry.report.optional);
-      if (fatal) {
-        await this.stop();
-        throw new StationError('COMPONENT_START_FAILED', `${fatal.entry.component.name}: ${fatal.entry.report.error}`, { cause: fatal.err });
+    let fatal: { entry: Entry; err: unknown } | undefined;
+    const runs = new Map<Entry, Promise<void>>();
+    const run = (entry: Entry): Promise<void> => {
+      let running = runs.get(entry);
+      if (!running) {
+        running = (async () => {
+          await Promise.all(entry.after.map(run));
+          if (fatal || this.stopping) return;
+          const failure = await this.startOne(entry);
+          if (failure && !entry.report.optional) fatal ??= failure;
+        })();
+        runs.set(entry, running);
       }
+      return running;
+    };
+    await Promise.all(this.entries.map(run));
+    if (fatal) {
+      await this.stop();
+      throw new StationError('COMPONENT_START_FAILED', `${fatal.entry.component.name}: ${fatal.entry.report.error}`, { cause: fatal.err });
     }
   }
 
@@ -101,6 +122,7 @@ export class Lifecycle {
   private async startOne(entry: Entry): Promise<{ entry: Entry; err: unknown } | undefined> {
     const { component, report } = entry;
     report.state = 'starting';
+    this.started.push(entry);
     const began = this.clock.now();
     try {
       await component.start();
@@ -119,7 +141,7 @@ export class Lifecycle {
     }
   }
 
-  /** Stops running components in reverse order; safe to call more than once. */
+  /** Stops running components in reverse order of their start; safe to call more than once. */
   stop(): Promise<void> {
     this.stopping ??= this.stopAll();
     return this.stopping;
@@ -127,7 +149,7 @@ export class Lifecycle {
 
   private async stopAll(): Promise<void> {
     const timeoutMs = this.options.stopTimeoutMs ?? 400;
-    for (const { component, report } of [...this.entries].reverse()) {
+    for (const { component, report } of [...this.started].reverse()) {
       if (report.state !== 'running' && report.state !== 'starting') continue;
       report.state = 'stopping';
       let timer: ReturnType<Clock['setTimeout']> | undefined;

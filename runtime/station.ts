@@ -3,10 +3,14 @@
  * (config, clock, logger, device transports) and wires them together. It reads no environment and
  * touches no hardware itself, so tests build a whole station in-process with simulated devices.
  *
- * Start order (stop is the reverse): data directory → embedded broker → central simulator → central
- * link (journal, MQTT, outbox, RPC, commands) alongside the devices → technician actions → analytics
- * → payments → flow session → display → voice → control socket → health telemetry. The journal is
- * required; devices, the display and the simulator are optional and reported when they fail.
+ * Each component starts once what it needs runs (stop is the reverse of the start order):
+ * - data directory → devices (probes) → technician actions (also after the central link);
+ * - data directory, embedded broker → central simulator → central link (journal, MQTT, outbox,
+ *   RPC, commands) → analytics, payments → flow session → display, voice;
+ * - the central link → health telemetry; the data directory → control socket; the event-loop
+ *   monitor at once.
+ * The journal is required; devices, the display and the simulator are optional and reported when
+ * they fail.
  */
 import { mkdir } from 'node:fs/promises';
 import type { Clock } from './clock.js';
@@ -19,16 +23,15 @@ import { EventLoopMonitor } from './event-loop-monitor.js';
 import { isLogLevel, type LogBuffer } from './log-buffer.js';
 import { StationError } from './errors.js';
 import type { EmbeddedBroker } from './embedded-broker.js';
-import { CentralLink } from './central-link.js';
+import type { CentralLink, CentralLinkOptions } from './central-link.js';
 import type { LinkAlert } from './mqtt-link.js';
-import { loadJournalBox } from './provisioning.js';
 import { DeviceHub } from '../drivers/device-hub.js';
 import { createStationDevices, type RealTransports, type StationDevices } from '../drivers/station-devices.js';
 import { StationAnalytics, analyticsTuning, type AnalyticsConfig } from './analytics.js';
-import { PaymentService, openPaymentLedger } from './payment.js';
-import { paymentRunnerFor, type PaymentRunner } from './session.js';
-import { FlowService } from './flow-service.js';
-import { DisplayServer } from './display-server.js';
+import type { PaymentService } from './payment.js';
+import type { PaymentRunner } from './session.js';
+import type { FlowService } from './flow-service.js';
+import type { DisplayServer } from './display-server.js';
 import { StationHealthReporter } from './station-health.js';
 import { deviceNames, type MeasureService } from '../drivers/types.js';
 import { applyConfig } from './config-apply.js';
@@ -99,14 +102,18 @@ export function createStation(deps: StationDeps): Station {
   let hub: DeviceHub | undefined;
   let devices: StationDevices | undefined;
   let display: DisplayServer | undefined;
+  let flows: FlowService | undefined;
+  const flowService = (): FlowService => {
+    if (!flows) throw new StationError('NOT_RUNNING', 'the flow session has not started');
+    return flows;
+  };
 
   const tls = config.mqtt.tls
     ? { caFile: resolveDataPath(dataDir, config.mqtt.tls.ca), certFile: resolveDataPath(dataDir, config.mqtt.tls.cert), keyFile: resolveDataPath(dataDir, config.mqtt.tls.key) }
     : null;
   const security = config.security;
   let linkHolder: CentralLink | undefined;
-  const centralLink = (box: Awaited<ReturnType<typeof loadJournalBox>>): CentralLink =>
-    new CentralLink({
+  const centralLinkOptions = (box: CentralLinkOptions['box']): CentralLinkOptions => ({
       stationId: config.station.id,
       dataDir,
       clock,
@@ -124,7 +131,7 @@ export function createStation(deps: StationDeps): Station {
         birth: () => ({
           versions: { station: deps.version, node: process.versions.node },
           devices: (hub?.statuses() ?? []).map((d) => ({ id: d.name, kind: d.name, mode: d.mode, state: d.health })),
-          flows: Object.entries(flows.versions()?.flows ?? {}).map(([id, version]) => ({ id, version: String(version) })),
+          flows: Object.entries(flows?.versions()?.flows ?? {}).map(([id, version]) => ({ id, version: String(version) })),
           capabilities: ['rpc-envelope', 'receipts', 'signed-commands', 'fhir-r4'],
         }),
       },
@@ -163,13 +170,13 @@ export function createStation(deps: StationDeps): Station {
           if (!Array.isArray(files) || !files.every((f) => typeof f?.name === 'string' && typeof f?.text === 'string')) {
             throw new StationError('CMD_REJECTED', 'args.files must be a list of {name, text}');
           }
-          const result = flows.applyBundle(files as { name: string; text: string }[]);
+          const result = await flowService().applyBundle(files as { name: string; text: string }[]);
           if (!result.ok) throw new StationError('FLOW_INVALID', result.problems.map((p) => `${p.file} ${p.path || '/'}: ${p.reason}`).join('\n'));
           return result;
         },
         analytics: async () => ({ sent: await analytics.sendNow() }),
       },
-    });
+  });
 
   const link = (): CentralLink => {
     if (!linkHolder) throw new StationError('NOT_RUNNING', 'the central link has not started');
@@ -180,7 +187,7 @@ export function createStation(deps: StationDeps): Station {
     maintenance.on = on;
     if (on && reason) maintenance.reason = reason;
     else delete maintenance.reason;
-    flows.setMaintenance(on);
+    flows?.setMaintenance(on);
     logger.info({ component: 'station', maintenance: on }, 'maintenance mode changed');
     void announce().catch((err: unknown) => logger.warn({ component: 'station', err: (err as Error).message }, 'central not told of the maintenance change yet; it hears it on reconnect'));
   };
@@ -207,6 +214,9 @@ export function createStation(deps: StationDeps): Station {
       },
     });
 
+  // Each component names what must run before it (runtime/lifecycle.ts), so the device probes, the
+  // central link and the flow session start together. The parts the devices do not need are loaded
+  // with import() in their own start, while the first device frames are awaited.
   lifecycle.add({
     name: 'data-dir',
     start: async () => {
@@ -225,7 +235,7 @@ export function createStation(deps: StationDeps): Station {
         await embedded.start();
       },
       stop: async () => embedded?.stop(),
-    });
+    }, { after: [] });
   }
 
   if (config.centralSim.enabled) {
@@ -238,17 +248,18 @@ export function createStation(deps: StationDeps): Station {
         sim = await deps.startCentralSim({ url: brokerUrl(), protocolVersion, stationId: config.station.id, paymentDelayMs: config.centralSim.paymentDelayMs, clock, logger: log('central-sim') });
       },
       stop: async () => sim?.stop(),
-    });
+    }, { after: embeddedEnabled ? ['embedded-broker'] : [] });
   }
 
   lifecycle.add({
     name: 'central-link',
     start: async () => {
+      const [{ CentralLink }, { loadJournalBox }] = await Promise.all([import('./central-link.js'), import('./provisioning.js')]);
       const box = await loadJournalBox(resolveDataPath(dataDir, security.provisioningFile), security.generateProvisioning);
-      linkHolder = centralLink(box);
+      linkHolder = new CentralLink(centralLinkOptions(box));
       linkHolder.events.on('alert', linkHolder, (a: LinkAlert) => raise({ code: a.code, message: a.message, at: a.at, severity: 'warning' }));
       linkHolder.events.on('state', linkHolder, (s) => {
-        flows.setLinkOnline(s.state === 'connected');
+        flows?.setLinkOnline(s.state === 'connected');
         if (s.state === 'connected') logger.info({ component: 'mqtt-link', url: s.url, protocolVersion: s.protocolVersion }, 'link connected');
       });
       await linkHolder.start();
@@ -258,17 +269,17 @@ export function createStation(deps: StationDeps): Station {
       linkHolder.events.offOwner(linkHolder);
       await linkHolder.stop();
     },
-  });
+  }, { after: ['data-dir', ...(embeddedEnabled ? ['embedded-broker'] : []), ...(config.centralSim.enabled ? ['central-sim'] : [])] });
 
-  lifecycle.alongside({
+  lifecycle.add({
     name: 'devices',
     start: async () => {
       devices = await createStationDevices(config, { clock, logger, transports: deps.transports });
       hub = new DeviceHub(devices.entries, clock, log('device-hub'), { disabled: devices.disabled });
-      hub.events.on('key', hub, (key) => flows.input({ type: 'key', key }));
-      hub.events.on('emergency', hub, () => flows.input({ type: 'emergency' }));
-      hub.events.on('scan', hub, (identity) => flows.input({ type: 'scan', text: formatCccdQr(identity) }));
-      hub.events.on('scanRejected', hub, () => flows.input({ type: 'scan', text: '' }));
+      hub.events.on('key', hub, (key) => flows?.input({ type: 'key', key }));
+      hub.events.on('emergency', hub, () => flows?.input({ type: 'emergency' }));
+      hub.events.on('scan', hub, (identity) => flows?.input({ type: 'scan', text: formatCccdQr(identity) }));
+      hub.events.on('scanRejected', hub, () => flows?.input({ type: 'scan', text: '' }));
       hub.events.on('status', hub, (s) => {
         if (s.health === 'missing' || s.health === 'degraded') raise({ code: `DEVICE_${s.health.toUpperCase()}`, message: `${s.name}: ${s.reason ?? s.health}`, at: s.since, severity: 'warning' });
       });
@@ -283,7 +294,7 @@ export function createStation(deps: StationDeps): Station {
       }
       devices?.io?.close();
     },
-  });
+  }, { after: ['data-dir'] });
 
   lifecycle.add({
     name: 'technician-actions',
@@ -307,10 +318,11 @@ export function createStation(deps: StationDeps): Station {
       });
     },
     stop: async () => undefined,
-  });
+  }, { after: ['devices', 'central-link'] });
 
   const analytics = new StationAnalytics({ clock, logger: log('analytics'), records: { record: (k, p, o) => link().record(k, p, o) }, dataDir, stationId: config.station.id, ...analyticsTuning(config.analytics as AnalyticsConfig | undefined) });
-  lifecycle.add({ name: 'analytics', optional: true, start: () => analytics.start(), stop: () => analytics.stop() });
+  // Analytics sends the days that ended while the station was off, through the central link.
+  lifecycle.add({ name: 'analytics', optional: true, start: () => analytics.start(), stop: () => analytics.stop() }, { after: ['central-link'] });
 
   const paymentsConfig = config.payments;
   let payments: PaymentService | undefined;
@@ -320,6 +332,7 @@ export function createStation(deps: StationDeps): Station {
       optional: true,
       start: async () => {
         if (!paymentsConfig.bankBin || !paymentsConfig.account) throw new StationError('CONFIG_INVALID', 'payments.bankBin and payments.account are required when payments are enabled');
+        const { PaymentService, openPaymentLedger } = await import('./payment.js');
         payments = new PaymentService({
           clock, logger: log('payments'), records: link(), rpc: link(), ledger: await openPaymentLedger(dataDir, log('payments')),
           stationId: config.station.id, bankBin: paymentsConfig.bankBin, account: paymentsConfig.account, cardService: paymentsConfig.cardService,
@@ -329,54 +342,57 @@ export function createStation(deps: StationDeps): Station {
         await payments.start();
       },
       stop: async () => payments?.stop(),
-    });
+    }, { after: ['central-link'] });
   }
 
-  const flows = new FlowService({
-    config,
-    clock,
-    logger: log('session'),
-    measure: { measure: (kind, options) => (hub ?? missingDevices).measure(kind, options) },
-    rpc: { call: (service, params, options) => link().call(service, params, options) },
-    records: { record: (kind, payload, options) => link().record(kind, payload, options) },
-    printer: { print: (lines) => (hub ?? missingDevices).print(lines) },
-    analytics,
-    ...(paymentsConfig.enabled
-      ? {
-          payments: {
-            pay: (request, options) => {
-              if (!payments) return Promise.reject(new StationError('PAYMENT_FAILED', 'payments did not start on this station'));
-              return paymentRunnerFor(payments).pay(request, options);
-            },
-          } satisfies PaymentRunner,
-        }
-      : {}),
-    hooks: {
-      onInterruptedMeasurement: (kind) => {
-        logger.warn({ component: 'session', kind }, 'a measurement was interrupted by a restart; the device was left safe at start');
-      },
-    },
-  });
   lifecycle.add({
     name: 'flow-session',
     start: async () => {
-      flows.setMaintenance(maintenance.on);
-      await flows.start();
-      flows.setLinkOnline(linkHolder?.status().link.state === 'connected');
+      const [{ FlowService }, { paymentRunnerFor }] = await Promise.all([import('./flow-service.js'), import('./session.js')]);
+      const service = new FlowService({
+        config,
+        clock,
+        logger: log('session'),
+        measure: { measure: (kind, options) => (hub ?? missingDevices).measure(kind, options) },
+        rpc: { call: (service, params, options) => link().call(service, params, options) },
+        records: { record: (kind, payload, options) => link().record(kind, payload, options) },
+        printer: { print: (lines) => (hub ?? missingDevices).print(lines) },
+        analytics,
+        ...(paymentsConfig.enabled
+          ? {
+              payments: {
+                pay: (request, options) => {
+                  if (!payments) return Promise.reject(new StationError('PAYMENT_FAILED', 'payments did not start on this station'));
+                  return paymentRunnerFor(payments).pay(request, options);
+                },
+              } satisfies PaymentRunner,
+            }
+          : {}),
+        hooks: {
+          onInterruptedMeasurement: (kind) => {
+            logger.warn({ component: 'session', kind }, 'a measurement was interrupted by a restart; the device was left safe at start');
+          },
+        },
+      });
+      flows = service;
+      await service.start();
+      service.setMaintenance(maintenance.on);
+      service.setLinkOnline(linkHolder?.status().link.state === 'connected');
     },
-    stop: () => flows.stop(),
-  });
+    stop: async () => flows?.stop(),
+  }, { after: ['central-link', 'analytics', ...(paymentsConfig.enabled ? ['payments'] : [])] });
 
   if (config.display.enabled) {
     lifecycle.add({
       name: 'display',
       optional: true,
       start: async () => {
-        display = new DisplayServer({ host: config.display.host, port: config.display.port, feed: flows, input: flows, logger: log('display'), clock });
+        const { DisplayServer } = await import('./display-server.js');
+        display = new DisplayServer({ host: config.display.host, port: config.display.port, feed: flowService(), input: flowService(), logger: log('display'), clock });
         await display.start();
       },
       stop: async () => display?.stop(),
-    });
+    }, { after: ['flow-session'] });
   }
 
   if (config.display.voice) {
@@ -386,25 +402,25 @@ export function createStation(deps: StationDeps): Station {
       optional: true,
       start: async () => {
         const { VoicePrompts, spawnSpeech } = await import('./voice.js');
-        const prompts = new VoicePrompts({ feed: flows, spawn: spawnSpeech, logger: log('voice'), enabled: true });
+        const prompts = new VoicePrompts({ feed: flowService(), spawn: spawnSpeech, logger: log('voice'), enabled: true });
         await prompts.start();
         voice = prompts;
       },
       stop: async () => voice?.stop(),
-    });
+    }, { after: ['flow-session'] });
   }
 
   const loop = new EventLoopMonitor(clock);
   const control = new ControlSocket({ path: socketPath, mode: config.control.mode, maxLineBytes: config.control.maxLineBytes, logger: log('control') });
-  lifecycle.add(loop);
-  lifecycle.add(control);
+  lifecycle.add(loop, { after: [] });
+  lifecycle.add(control, { after: ['data-dir'] });
   const health = new StationHealthReporter({
     clock, logger: log('station-health'), intervalS: config.telemetry.intervalS, dataDir,
     sink: { telemetry: (device, payload) => linkHolder?.telemetry(device, payload) },
     lagMs: () => loop.lagMs,
     outboxDepth: () => linkHolder?.status().depth ?? 0,
   });
-  lifecycle.add(health);
+  lifecycle.add(health, { after: ['central-link'] });
 
   const linkReport = (): LinkReport => {
     if (!linkHolder?.link) return { state: 'stopped', url: brokerUrl() };
@@ -508,7 +524,7 @@ export function createStation(deps: StationDeps): Station {
     control,
     socketPath,
     devices: () => devices,
-    flows: () => flows,
+    flows: flowService,
     link,
     brokerUrl: () => embedded?.url,
     displayUrl: () => display?.url,

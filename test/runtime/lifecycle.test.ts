@@ -74,33 +74,103 @@ t.test('each stop is bounded: a hanging component is abandoned after the timeout
   t.equal(lc.stop(), lc.stop(), 'stop is idempotent');
 });
 
-t.test('components added alongside start together; a required failure among them stops the rest', async (t) => {
-  const log: string[] = [];
-  const gate: { open?: () => void } = {};
-  const slow: Component = {
-    name: 'central-link',
-    start: () => new Promise<void>((resolve) => {
-      log.push('start central-link');
-      gate.open = () => {
-        log.push('central-link ready');
-        resolve();
-      };
-    }),
-    stop: async () => void log.push('stop central-link'),
+/** A component whose start waits until the test opens its gate. */
+function gated(name: string, log: string[], opts: { optional?: boolean; failStart?: boolean } = {}): Component & { open(): void } {
+  let open: (() => void) | undefined;
+  return {
+    name,
+    optional: opts.optional,
+    start: () =>
+      new Promise<void>((resolve, reject) => {
+        log.push(`start ${name}`);
+        open = () => {
+          log.push(`${name} ready`);
+          if (opts.failStart) reject(new Error(`${name} failed`));
+          else resolve();
+        };
+      }),
+    stop: async () => void log.push(`stop ${name}`),
+    open: () => open!(),
   };
-  const lc = new Lifecycle(new ManualClock(), logger);
-  lc.add(component('data-dir', log)).add(slow).alongside(component('devices', log)).add(component('display', log));
-  const starting = lc.start();
-  await new Promise((r) => setImmediate(r));
-  t.same(log, ['start data-dir', 'start central-link', 'start devices'], 'devices started without waiting for the link');
-  t.notOk(log.includes('start display'), 'the next group waits for both');
-  gate.open!();
-  await starting;
-  t.same(log.slice(3), ['central-link ready', 'start display']);
+}
 
-  const log2: string[] = [];
-  const lc2 = new Lifecycle(new ManualClock(), logger);
-  lc2.add(component('data-dir', log2)).add(component('journal', log2, { failStart: true })).alongside(component('devices', log2)).add(component('display', log2));
-  await t.rejects(lc2.start(), { code: 'COMPONENT_START_FAILED', message: /journal/ });
-  t.same(log2, ['start data-dir', 'start journal', 'start devices', 'stop devices', 'stop data-dir']);
+const settle = () => new Promise((r) => setImmediate(r));
+
+t.test('a component starts as soon as what it comes after runs; independent chains overlap', async (t) => {
+  const log: string[] = [];
+  const devices = gated('devices', log);
+  const link = gated('central-link', log);
+  const lc = new Lifecycle(new ManualClock(), logger);
+  lc.add(component('data-dir', log))
+    .add(link, { after: ['data-dir'] })
+    .add(devices, { after: ['data-dir'] })
+    .add(component('flows', log), { after: ['central-link'] })
+    .add(component('display', log))
+    .add(component('technician', log), { after: ['devices', 'central-link'] });
+  let done = false;
+  const starting = lc.start().then(() => (done = true));
+  await settle();
+  t.same(log, ['start data-dir', 'start central-link', 'start devices'], 'the link and the devices start together');
+  link.open();
+  await settle();
+  t.same(log.slice(3), ['central-link ready', 'start flows', 'start display'], 'the flows and the display do not wait for the device probes');
+  t.equal(done, false, 'the start waits for the slowest chain');
+  t.equal(lc.state('technician'), 'idle', 'a component that needs the devices waits for them');
+  devices.open();
+  await starting;
+  t.same(log.slice(6), ['devices ready', 'start technician']);
+  await lc.stop();
+  t.same(log.slice(8), ['stop technician', 'stop display', 'stop flows', 'stop devices', 'stop central-link', 'stop data-dir'], 'stop runs in reverse of the start order, dependents first');
+});
+
+t.test('a required failure starts nothing new, lets the starts under way finish and stops what started', async (t) => {
+  const log: string[] = [];
+  const journal = gated('journal', log, { failStart: true });
+  const devices = gated('devices', log);
+  const lc = new Lifecycle(new ManualClock(), logger);
+  lc.add(component('data-dir', log))
+    .add(journal, { after: ['data-dir'] })
+    .add(devices, { after: ['data-dir'] })
+    .add(component('display', log), { after: ['journal'] })
+    .add(component('printer', log), { after: ['devices'] });
+  const starting = lc.start();
+  await settle();
+  journal.open();
+  await settle();
+  t.same(log, ['start data-dir', 'start journal', 'start devices', 'journal ready'], 'the stop waits for the device start under way');
+  devices.open();
+  await t.rejects(starting, { code: 'COMPONENT_START_FAILED', message: /journal: journal failed/ });
+  t.same(log.slice(4), ['devices ready', 'stop devices', 'stop data-dir'], 'the printer never starts; what started is stopped');
+  t.equal(lc.state('display'), 'idle');
+  t.equal(lc.state('printer'), 'idle');
+});
+
+t.test('an optional component that failed does not hold back what comes after it', async (t) => {
+  const log: string[] = [];
+  const lc = new Lifecycle(new ManualClock(), logger);
+  lc.add(component('analytics', log, { optional: true, failStart: true })).add(component('flows', log), { after: ['analytics'] });
+  await lc.start();
+  t.equal(lc.state('analytics'), 'failed');
+  t.equal(lc.state('flows'), 'running');
+});
+
+t.test('a stop during the start lets no further component begin', async (t) => {
+  const log: string[] = [];
+  const link = gated('central-link', log);
+  const lc = new Lifecycle(new ManualClock(), logger);
+  lc.add(component('data-dir', log)).add(link).add(component('flows', log));
+  const starting = lc.start();
+  await settle();
+  const stopping = lc.stop();
+  link.open();
+  await Promise.all([starting, stopping]);
+  t.notOk(log.includes('start flows'), 'nothing starts once the stop began');
+  t.ok(log.includes('stop data-dir'));
+});
+
+t.test('after names a component added before it, or the add throws', async (t) => {
+  const lc = new Lifecycle(new ManualClock(), logger);
+  lc.add(component('display', []));
+  t.throws(() => lc.add(component('flows', []), { after: ['journal'] }), /"flows" comes after "journal", which was not added before it/);
+  t.throws(() => lc.add(component('display', [])), /added twice/);
 });
