@@ -8,7 +8,7 @@
  * `connect`, loaded only then.
  */
 import { createConnection, isIP, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
+import type { ConnectionOptions, TLSSocket } from 'node:tls';
 import clientModule from 'mqtt/lib/client';
 import type { IClientOptions, MqttClient } from 'mqtt';
 
@@ -37,8 +37,10 @@ export async function connectMqtt(url: string, options: IClientOptions, tls?: Mq
     ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) }
     : {};
   const MqttClientClass = clientModule.default;
+  // Node's TLS stack is loaded only for a TLS broker: the simulation and a plain-TCP broker never need it.
+  const tlsConnect = secure ? (await import('node:tls')).connect : undefined;
   return new MqttClientClass(
-    (client) => (secure ? tlsStream(client, { host, port, ...tls }) : (createConnection({ host, port }) as Socket)),
+    (client) => (tlsConnect ? tlsStream(client, tlsConnect, { host, port, ...tls }) : (createConnection({ host, port }) as Socket)),
     { ...options, ...credentials, protocol: secure ? 'mqtts' : 'mqtt', host, port },
   );
 }
@@ -48,7 +50,7 @@ export async function connectMqtt(url: string, options: IClientOptions, tls?: Mq
  * address, certificate verification on, and a handshake failure reported on the client (the
  * socket's own error is not seen by mqtt.js before it is connected).
  */
-function tlsStream(client: MqttClient, options: ConnectionOptions & { host: string; port: number }): TLSSocket {
+function tlsStream(client: MqttClient, tlsConnect: typeof import('node:tls').connect, options: ConnectionOptions & { host: string; port: number }): TLSSocket {
   const socket = tlsConnect({ ...options, ...(isIP(options.host) === 0 ? { servername: options.host } : {}), rejectUnauthorized: true });
   const onHandshakeError = (err: Error) => {
     client.emit('error', err);
