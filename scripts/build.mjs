@@ -34,7 +34,24 @@ if (!flows.ok) {
 // packages loaded only by other commands stay outside; so does ajv, whose generated validator
 // requires its runtime helpers by path.
 const { build } = await import('esbuild');
+// johnny-five's Board requires its REPL (Node's repl, readline, vm and domain) when it loads and
+// firmata when it is given no IO plugin. The station always hands it an IO plugin with `repl:
+// false` (drivers/indicators.ts), so in the bundle both are stand-ins that refuse to be used: about
+// 40 KB less to parse and a dozen Node built-ins less to load at every start.
+const boardParts = {
+  './repl': "module.exports = class Repl { constructor() { throw new Error('the johnny-five REPL is not in the station bundle: create boards with repl: false'); } };",
+  firmata: "module.exports = { get Board() { throw new Error('firmata is not in the station bundle: give johnny-five an IO plugin'); } };",
+};
+const unusedBoardParts = {
+  name: 'unused-johnny-five-board-parts',
+  setup(b) {
+    b.onResolve({ filter: /^(\.\/repl|firmata)$/ }, (args) =>
+      /johnny-five[\\/]lib[\\/]board\.js$/.test(args.importer) ? { path: args.path, namespace: 'unused-board-part' } : undefined);
+    b.onLoad({ filter: /.*/, namespace: 'unused-board-part' }, (args) => ({ contents: boardParts[args.path], loader: 'js' }));
+  },
+};
 await build({
+  plugins: [unusedBoardParts],
   entryPoints: ['runtime/cli.ts'],
   outdir: 'dist/bundle',
   bundle: true,
