@@ -9,6 +9,7 @@
 import type { Clock } from '../runtime/clock.js';
 import { StationError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
+import { FreeRunningOutput } from './free-running-output.js';
 import { SerialDevice } from './serial-device.js';
 import type { FrameParser, SerialLink } from './transports/serial.js';
 import type { DeviceEmulator } from './transports/serial-sim.js';
@@ -166,40 +167,47 @@ export interface HeightRodEmulatorOptions {
   personHeightMm: number | null;
   /** Peak-to-peak jitter, mm (deterministic sawtooth); default 4. */
   jitterMm?: number;
-  /** Frame period; default 100 ms. */
+  /** Frame period; default 100 ms (the A02YYUW's is 100–300 ms). */
   periodMs?: number;
+  /**
+   * Offset of the module's own output cycle on the clock, ms; default 0: frames go at
+   * `phaseMs + k·periodMs` whether or not the port is open (when in its period it happened to be powered).
+   */
+  phaseMs?: number;
 }
 
-/** Streams frames on the clock like a free-running A02YYUW. */
+/**
+ * Streams frames on the clock like a free-running A02YYUW: the module keeps its own cycle whether or
+ * not the port is open, so the host's first frame comes within one period of opening.
+ */
 export class HeightRodEmulator implements DeviceEmulator {
   private send: ((b: Uint8Array) => void) | undefined;
-  private timer: ReturnType<Clock['setTimeout']> | undefined;
+  private readonly output: FreeRunningOutput;
   private n = 0;
 
   constructor(
-    private readonly clock: Clock,
+    clock: Clock,
     public options: HeightRodEmulatorOptions,
-  ) {}
+  ) {
+    this.output = new FreeRunningOutput(clock, () => ({ periodMs: this.options.periodMs ?? 100, phaseMs: this.options.phaseMs ?? 0 }));
+  }
 
   attach(send: (bytes: Uint8Array) => void): void {
     this.send = send;
-    this.schedule();
+    this.output.start(() => this.sendFrame());
   }
 
   detach(): void {
     this.send = undefined;
-    this.clock.clearTimeout(this.timer);
+    this.output.stop();
   }
 
   receive(): void {}
 
-  private schedule(): void {
-    this.timer = this.clock.setTimeout(() => {
-      const jitter = this.options.jitterMm ?? 4;
-      const wobble = jitter === 0 ? 0 : (this.n++ % (jitter + 1)) - Math.floor(jitter / 2);
-      const distance = this.options.mountingHeightMm - (this.options.personHeightMm ?? 0) + wobble;
-      this.send?.(encodeHeightFrame(Math.max(0, Math.min(0xffff, distance))));
-      if (this.send) this.schedule();
-    }, this.options.periodMs ?? 100);
+  private sendFrame(): void {
+    const jitter = this.options.jitterMm ?? 4;
+    const wobble = jitter === 0 ? 0 : (this.n++ % (jitter + 1)) - Math.floor(jitter / 2);
+    const distance = this.options.mountingHeightMm - (this.options.personHeightMm ?? 0) + wobble;
+    this.send?.(encodeHeightFrame(Math.max(0, Math.min(0xffff, distance))));
   }
 }

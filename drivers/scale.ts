@@ -12,6 +12,7 @@
 import type { Clock } from '../runtime/clock.js';
 import { StationError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
+import { FreeRunningOutput } from './free-running-output.js';
 import { SerialDevice } from './serial-device.js';
 import { LineAssembler } from './transports/serial.js';
 import type { FrameParser, SerialLink } from './transports/serial.js';
@@ -196,14 +197,22 @@ export interface ScaleEmulatorOptions {
   settleMs?: number;
   /** Line period; default 100 ms. */
   periodMs?: number;
+  /**
+   * Offset of the indicator's own output cycle on the clock, ms; default 0: lines go at
+   * `phaseMs + k·periodMs` whether or not the port is open (when in its period it happened to be powered).
+   */
+  phaseMs?: number;
   /** Capacity; above it lines say OL; default 300 kg. */
   capacityKg?: number;
 }
 
-/** An indicator in continuous-output mode: one line per period, tare on `T`. */
+/**
+ * An indicator in continuous-output mode: one line per period on its own free-running cycle (the host
+ * catches the stream where it is, so the first line comes within one period of opening), tare on `T`.
+ */
 export class ScaleEmulator implements DeviceEmulator {
   private send: ((b: Uint8Array) => void) | undefined;
-  private timer: ReturnType<Clock['setTimeout']> | undefined;
+  private readonly output: FreeRunningOutput;
   private tareKg = 0;
   private lastLoad: number;
   private changedAt: number;
@@ -214,16 +223,17 @@ export class ScaleEmulator implements DeviceEmulator {
   ) {
     this.lastLoad = options.loadKg;
     this.changedAt = clock.now();
+    this.output = new FreeRunningOutput(clock, () => ({ periodMs: this.options.periodMs ?? 100, phaseMs: this.options.phaseMs ?? 0 }));
   }
 
   attach(send: (bytes: Uint8Array) => void): void {
     this.send = send;
-    this.schedule();
+    this.output.start(() => this.send?.(Buffer.from(`${this.line()}\r\n`, 'latin1')));
   }
 
   detach(): void {
     this.send = undefined;
-    this.clock.clearTimeout(this.timer);
+    this.output.stop();
   }
 
   receive(bytes: Buffer): void {
@@ -243,12 +253,5 @@ export class ScaleEmulator implements DeviceEmulator {
     const sign = net < 0 ? '-' : '+';
     const abs = Math.abs(net).toFixed(2);
     return this.options.format === 'ad' ? `${state},${sign}${abs.padStart(8, '0')}  kg` : `${state},GS,${sign}${abs.padStart(7, ' ')}kg`;
-  }
-
-  private schedule(): void {
-    this.timer = this.clock.setTimeout(() => {
-      this.send?.(Buffer.from(`${this.line()}\r\n`, 'latin1'));
-      if (this.send) this.schedule();
-    }, this.options.periodMs ?? 100);
   }
 }
