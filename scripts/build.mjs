@@ -34,24 +34,29 @@ if (!flows.ok) {
 // packages loaded only by other commands stay outside; so does ajv, whose generated validator
 // requires its runtime helpers by path.
 const { build } = await import('esbuild');
-// johnny-five's Board requires its REPL (Node's repl, readline, vm and domain) when it loads and
-// firmata when it is given no IO plugin. The station always hands it an IO plugin with `repl:
-// false` (drivers/indicators.ts), so in the bundle both are stand-ins that refuse to be used: about
-// 40 KB less to parse and a dozen Node built-ins less to load at every start.
-const boardParts = {
-  './repl': "module.exports = class Repl { constructor() { throw new Error('the johnny-five REPL is not in the station bundle: create boards with repl: false'); } };",
-  firmata: "module.exports = { get Board() { throw new Error('firmata is not in the station bundle: give johnny-five an IO plugin'); } };",
-};
-const unusedBoardParts = {
-  name: 'unused-johnny-five-board-parts',
+// Modules that packages require but the station never runs, replaced in the bundle by stand-ins
+// that throw a clear error if ever used: neither parsed nor evaluated at start, fewer Node
+// built-ins loaded. johnny-five's Board requires its REPL (Node's repl, readline, vm, domain) when it
+// loads and firmata when given no IO plugin; the station always hands it an IO plugin with `repl:
+// false` (drivers/indicators.ts). mqtt.js requires worker-timers (with @babel/runtime) for
+// browser tabs; in Node it always takes the native timers.
+const standIns = [
+  { importer: /johnny-five[\\/]lib[\\/]board\.js$/, request: './repl', contents: "module.exports = class Repl { constructor() { throw new Error('the johnny-five REPL is not in the station bundle: create boards with repl: false'); } };" },
+  { importer: /johnny-five[\\/]lib[\\/]board\.js$/, request: 'firmata', contents: "module.exports = { get Board() { throw new Error('firmata is not in the station bundle: give johnny-five an IO plugin'); } };" },
+  { importer: /mqtt[\\/]build[\\/]lib[\\/]get-timer\.js$/, request: 'worker-timers', contents: "const refuse = () => { throw new Error('worker timers are not in the station bundle: mqtt.js uses the native timers in Node'); }; module.exports = { setInterval: refuse, clearInterval: refuse };" },
+];
+const unusedParts = {
+  name: 'unused-package-parts',
   setup(b) {
-    b.onResolve({ filter: /^(\.\/repl|firmata)$/ }, (args) =>
-      /johnny-five[\\/]lib[\\/]board\.js$/.test(args.importer) ? { path: args.path, namespace: 'unused-board-part' } : undefined);
-    b.onLoad({ filter: /.*/, namespace: 'unused-board-part' }, (args) => ({ contents: boardParts[args.path], loader: 'js' }));
+    b.onResolve({ filter: /^(\.\/repl|firmata|worker-timers)$/ }, (args) => {
+      const index = standIns.findIndex((s) => s.request === args.path && s.importer.test(args.importer));
+      return index < 0 ? undefined : { path: String(index), namespace: 'stand-in' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'stand-in' }, (args) => ({ contents: standIns[Number(args.path)].contents, loader: 'js' }));
   },
 };
 await build({
-  plugins: [unusedBoardParts],
+  plugins: [unusedParts],
   entryPoints: ['runtime/cli.ts'],
   outdir: 'dist/bundle',
   bundle: true,
