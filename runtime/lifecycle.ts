@@ -47,6 +47,9 @@ interface Entry {
   component: Component;
   report: ComponentReport;
   after: Entry[];
+  /** Settles with the component's start: see {@link Lifecycle.running}. */
+  settled: Promise<void>;
+  settle(err?: unknown): void;
 }
 
 export class Lifecycle {
@@ -78,8 +81,27 @@ export class Lifecycle {
           return dep;
         })
       : previous ? [previous] : [];
-    this.entries.push({ component, after, report: { name: component.name, optional: component.optional ?? false, state: 'idle' } });
+    let settle!: (err?: unknown) => void;
+    const settled = new Promise<void>((resolve, reject) => (settle = (err) => (err === undefined ? resolve() : reject(err))));
+    // Nobody need wait for a component; its failure is reported by start() and the reports.
+    settled.catch(() => undefined);
+    this.entries.push({ component, after, settled, settle, report: { name: component.name, optional: component.optional ?? false, state: 'idle' } });
     return this;
+  }
+
+  /**
+   * Resolves once the named component runs, at once if it already does; rejects with NOT_RUNNING
+   * when it failed, was never started (the start was given up) or has stopped. For a part that
+   * starts alongside another and needs it only when it is first used: the flow session's records
+   * wait for the central link this way rather than holding the session's start back.
+   */
+  running(name: string): Promise<void> {
+    const entry = this.entries.find((e) => e.component.name === name);
+    if (!entry) return Promise.reject(new Error(`no component "${name}"`));
+    const { state } = entry.report;
+    if (state === 'running') return Promise.resolve();
+    if (state === 'idle' || state === 'starting' || state === 'failed') return entry.settled;
+    return Promise.reject(new StationError('NOT_RUNNING', `${name} is ${state}`));
   }
 
   reports(): ComponentReport[] {
@@ -112,6 +134,9 @@ export class Lifecycle {
       return running;
     };
     await Promise.all(this.entries.map(run));
+    for (const entry of this.entries) {
+      if (entry.report.state === 'idle') entry.settle(new StationError('NOT_RUNNING', `${entry.component.name} was not started: the station start was given up`));
+    }
     if (fatal) {
       await this.stop();
       throw new StationError('COMPONENT_START_FAILED', `${fatal.entry.component.name}: ${fatal.entry.report.error}`, { cause: fatal.err });
@@ -128,6 +153,7 @@ export class Lifecycle {
       await component.start();
       report.state = 'running';
       report.startMs = this.clock.now() - began;
+      entry.settle();
       return undefined;
     } catch (err) {
       report.state = 'failed';
@@ -137,6 +163,7 @@ export class Lifecycle {
       } else {
         this.logger.error({ component: component.name, err: report.error }, 'required component failed to start');
       }
+      entry.settle(new StationError('NOT_RUNNING', `${component.name} failed to start: ${report.error}`, { cause: err }));
       return { entry, err };
     }
   }

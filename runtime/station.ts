@@ -6,7 +6,9 @@
  * Each component starts once what it needs runs (stop is the reverse of the start order):
  * - data directory → devices (probes) → technician actions (also after the central link);
  * - data directory, embedded broker → central simulator → central link (journal, MQTT, outbox,
- *   RPC, commands) → analytics, payments → flow session → display, voice;
+ *   RPC, commands) → analytics, payments;
+ * - data directory → flow session → display, voice; the session's records, lookups and payments
+ *   wait for the central link and payments when first used (`lifecycle.running`);
  * - the central link → health telemetry; the data directory → control socket; the event-loop
  *   monitor at once.
  * The journal is required; devices, the display and the simulator are optional and reported when
@@ -354,15 +356,27 @@ export function createStation(deps: StationDeps): Station {
         clock,
         logger: log('session'),
         measure: { measure: (kind, options) => (hub ?? missingDevices).measure(kind, options) },
-        rpc: { call: (service, params, options) => link().call(service, params, options) },
-        records: { record: (kind, payload, options) => link().record(kind, payload, options) },
+        // The session starts alongside the central link; what it sends waits for the link's start.
+        rpc: {
+          call: async (service, params, options) => {
+            await lifecycle.running('central-link');
+            return link().call(service, params, options);
+          },
+        },
+        records: {
+          record: async (kind, payload, options) => {
+            await lifecycle.running('central-link');
+            return link().record(kind, payload, options);
+          },
+        },
         printer: { print: (lines) => (hub ?? missingDevices).print(lines) },
         analytics,
         ...(paymentsConfig.enabled
           ? {
               payments: {
-                pay: (request, options) => {
-                  if (!payments) return Promise.reject(new StationError('PAYMENT_FAILED', 'payments did not start on this station'));
+                pay: async (request, options) => {
+                  await lifecycle.running('payments').catch(() => undefined);
+                  if (!payments) throw new StationError('PAYMENT_FAILED', 'payments did not start on this station');
                   return paymentRunnerFor(payments).pay(request, options);
                 },
               } satisfies PaymentRunner,
@@ -380,7 +394,7 @@ export function createStation(deps: StationDeps): Station {
       service.setLinkOnline(linkHolder?.status().link.state === 'connected');
     },
     stop: async () => flows?.stop(),
-  }, { after: ['central-link', 'analytics', ...(paymentsConfig.enabled ? ['payments'] : [])] });
+  }, { after: ['data-dir'] });
 
   if (config.display.enabled) {
     lifecycle.add({

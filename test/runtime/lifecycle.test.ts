@@ -174,3 +174,33 @@ t.test('after names a component added before it, or the add throws', async (t) =
   t.throws(() => lc.add(component('flows', []), { after: ['journal'] }), /"flows" comes after "journal", which was not added before it/);
   t.throws(() => lc.add(component('display', [])), /added twice/);
 });
+
+t.test('running(name) waits for a component\'s start and says when it will not run', async (t) => {
+  const log: string[] = [];
+  const link = gated('central-link', log);
+  const lc = new Lifecycle(new ManualClock(), logger);
+  lc.add(component('data-dir', log))
+    .add(link, { after: ['data-dir'] })
+    .add(component('printer', log, { optional: true, failStart: true }), { after: ['data-dir'] })
+    .add(component('flows', log), { after: ['data-dir'] });
+  const waited: string[] = [];
+  const starting = lc.start();
+  const linkRunning = lc.running('central-link').then(() => waited.push('central-link running'));
+  await settle();
+  t.ok(log.includes('start flows'), 'the flow session did not wait for the link');
+  t.same(waited, [], 'a caller waits while the link starts');
+  link.open();
+  await Promise.all([starting, linkRunning]);
+  t.same(waited, ['central-link running']);
+  await t.resolves(lc.running('central-link'), 'a running component answers at once');
+  await t.rejects(lc.running('printer'), { code: 'NOT_RUNNING', message: /printer failed to start: printer not plugged in/ });
+  await lc.stop();
+  await t.rejects(lc.running('central-link'), { code: 'NOT_RUNNING', message: /central-link is stopped/ });
+  await t.rejects(lc.running('journal'), /no component "journal"/);
+
+  const lc2 = new Lifecycle(new ManualClock(), logger);
+  lc2.add(component('journal', [], { failStart: true })).add(component('display', []));
+  const display = lc2.running('display');
+  await t.rejects(lc2.start(), { code: 'COMPONENT_START_FAILED' });
+  await t.rejects(display, { code: 'NOT_RUNNING', message: /display was not started: the station start was given up/ });
+});
