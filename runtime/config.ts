@@ -124,9 +124,13 @@ function compileValidator(): ValidateFunction {
 
 /** Validates a parsed document and fills defaults in place. */
 export function validateConfig(document: unknown): ConfigResult {
+  return validateOwned(structuredClone(document));
+}
+
+/** Validates a document nobody else holds: the validator fills defaults into it in place. */
+function validateOwned(document: unknown): ConfigResult {
   const validate = validator();
-  const copy = structuredClone(document);
-  if (validate(copy)) return { ok: true, config: copy as StationConfig };
+  if (validate(document)) return { ok: true, config: document as StationConfig };
   return { ok: false, problems: describeErrors(validate.errors ?? []) };
 }
 
@@ -159,7 +163,7 @@ export function validateConfigFile(file: string): ConfigResult {
   }
   const parsed = parseConfigText(text);
   if (!parsed.ok) return parsed;
-  return validateConfig(parsed.value);
+  return validateOwned(parsed.value);
 }
 
 /** One line per problem: `FILE: PATH: message`. */

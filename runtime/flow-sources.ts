@@ -17,7 +17,8 @@ export interface FlowSource {
 /** Content hash of a set of flow sources, independent of their order. */
 export function flowSourcesDigest(sources: FlowSource[]): string {
   const hash = createHash('sha256');
-  for (const source of [...sources].sort((a, b) => a.name.localeCompare(b.name))) {
+  // Code-unit order: the same on every machine, and no ICU collator to build at start (4 ms on a cold start here).
+  for (const source of [...sources].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     hash.update(source.name).update('\0').update(source.text).update('\0');
   }
   return hash.digest('hex').slice(0, 16);

@@ -36,11 +36,9 @@ export function readVersion(): string {
 }
 
 function applyOverrides(config: StationConfig, options: DaemonOptions): StationConfig {
-  const next = structuredClone(config);
-  next.dataDir = resolve(options.dataDir ?? config.dataDir);
+  const next: StationConfig = { ...config, dataDir: resolve(options.dataDir ?? config.dataDir) };
   if (options.brokerUrl) {
-    next.mqtt.url = options.brokerUrl;
-    next.mqtt.embeddedBroker.enabled = false;
+    next.mqtt = { ...config.mqtt, url: options.brokerUrl, embeddedBroker: { ...config.mqtt.embeddedBroker, enabled: false } };
   }
   return next;
 }
