@@ -3,9 +3,9 @@
  * an active buzzer (sounds while its line is high), so a beep is the line held high for a while on
  * the injected clock; johnny-five's Piezo tone generator runs on real timers and is not used.
  */
-import Board from 'johnny-five/lib/board.js';
-import Led from 'johnny-five/lib/led/led.js';
-import Pin from 'johnny-five/lib/pin.js';
+import type Board from 'johnny-five/lib/board.js';
+import type Led from 'johnny-five/lib/led/led.js';
+import type Pin from 'johnny-five/lib/pin.js';
 import type { Clock, TimerHandle } from '../runtime/clock.js';
 import { sleep } from '../runtime/clock.js';
 import { StationError } from '../runtime/errors.js';
@@ -20,8 +20,19 @@ export interface IndicatorOptions {
   readyTimeoutMs?: number;
 }
 
+/**
+ * johnny-five, loaded when the indicators start rather than with the station: about 120 KB of
+ * code (with chalk, lodash and color tables) that the device probes do not need, read while the
+ * first frames of the serial devices are awaited.
+ */
+const johnnyFive = () =>
+  Promise.all([import('johnny-five/lib/board.js'), import('johnny-five/lib/led/led.js'), import('johnny-five/lib/pin.js')]).then(
+    ([board, led, pin]) => ({ Board: board.default, Led: led.default, Pin: pin.default }),
+  );
+
 /** Waits for johnny-five's Board to accept the IO plugin. */
-export function connectBoard(io: GpioIoPlugin, clock: Clock, timeoutMs = 5000): Promise<Board> {
+export async function connectBoard(io: GpioIoPlugin, clock: Clock, timeoutMs = 5000): Promise<Board> {
+  const { Board } = await johnnyFive();
   return new Promise((resolve, reject) => {
     // repl, debug and sigint off: the composition root owns the terminal and the signals.
     const board = new Board({ io, repl: false, debug: false, sigint: false, timeout: timeoutMs });
@@ -52,7 +63,7 @@ export class StatusIndicators {
 
   async start(): Promise<void> {
     if (this.led) return;
-    const board = await connectBoard(this.io, this.clock, this.options.readyTimeoutMs);
+    const [board, { Led, Pin }] = await Promise.all([connectBoard(this.io, this.clock, this.options.readyTimeoutMs), johnnyFive()]);
     this.led = new Led({ pin: this.options.ledLine, board });
     this.buzzer = new Pin({ pin: this.options.buzzerLine, type: 'digital', board });
     this.led.off();
