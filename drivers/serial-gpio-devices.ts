@@ -49,7 +49,16 @@ export interface SerialGpioDeps {
   openGpio?: () => GpioController;
   /** Where the HX711 calibration lives when `scale.calibrationFile` is not set (the data directory). */
   dataDir: string;
+  /**
+   * Where in its output cycle each free-running simulated device (scale indicator, height rod) is,
+   * as a fraction of its period: a real one was powered at some unknown moment before the station
+   * started, so the daemon draws it at random; default 0 (tests, on a round clock).
+   */
+  simStreamPhase?: () => number;
 }
+
+/** Output period of the simulated scale indicator and height rod (10 lines or frames a second). */
+const SIM_STREAM_PERIOD_MS = 100;
 
 /** Handles on the simulated hardware, for the simulator UI, technician drills and tests. */
 export interface SimulatedHardware {
@@ -81,6 +90,7 @@ export function createSerialGpioDevices(config: SerialGpioDevicesConfig, deps: S
   const entries: Partial<Record<DeviceName, HubEntry>> = {};
   const sim: SimulatedHardware = { ports: {} };
   const on = (c: Base | undefined): c is Base => c !== undefined && c.enabled !== false;
+  const stream = () => ({ periodMs: SIM_STREAM_PERIOD_MS, phaseMs: Math.floor((deps.simStreamPhase?.() ?? 0) * SIM_STREAM_PERIOD_MS) });
 
   const link = (name: DeviceName, c: Base, emulator: () => DeviceEmulator): SerialLink => {
     if (c.mode === 'sim') {
@@ -114,14 +124,14 @@ export function createSerialGpioDevices(config: SerialGpioDevicesConfig, deps: S
       };
     } else {
       // Like the simulated finger on the SpO2 sensor, a resident stands on the simulated scale by default.
-      const l = link('scale', c, () => (sim.scale = new ScaleEmulator(clock, { loadKg: 62.4 })));
+      const l = link('scale', c, () => (sim.scale = new ScaleEmulator(clock, { loadKg: 62.4, ...stream() })));
       entries.scale = { mode: c.mode, device: new SerialScale(l, clock, child('scale'), c.tareCommand ? { tareCommand: c.tareCommand } : {}) };
     }
   }
   if (on(config.height)) {
     const c = config.height;
     const mountingHeightMm = c.mountingHeightMm ?? 2200;
-    const l = link('height', c, () => (sim.height = new HeightRodEmulator(clock, { mountingHeightMm, personHeightMm: 1640 })));
+    const l = link('height', c, () => (sim.height = new HeightRodEmulator(clock, { mountingHeightMm, personHeightMm: 1640, ...stream() })));
     entries.height = { mode: c.mode, device: new HeightRod(l, clock, child('height'), { mountingHeightMm }) };
   }
   if (on(config.cccdScanner)) {

@@ -51,7 +51,7 @@ class UnavailableDevice implements StationDevice {
 
 export async function createStationDevices(
   config: StationConfig,
-  deps: { clock: Clock; logger: Logger; transports: RealTransports },
+  deps: { clock: Clock; logger: Logger; transports: RealTransports; simStreamPhase?: () => number },
 ): Promise<StationDevices> {
   const { clock, logger, transports } = deps;
   const devices = config.devices;
@@ -62,6 +62,7 @@ export async function createStationDevices(
     clock,
     logger,
     dataDir: config.dataDir,
+    ...(deps.simStreamPhase ? { simStreamPhase: deps.simStreamPhase } : {}),
     ...(transports.openSerial ? { openSerial: transports.openSerial } : {}),
     ...(transports.openGpio ? { openGpio: transports.openGpio } : {}),
   });

@@ -87,6 +87,8 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     logBuffer,
     version: readVersion(),
     transports: await realTransports(config),
+    // A simulated scale or height rod has been streaming since some unknown moment, as on a real stand.
+    simStreamPhase: Math.random,
     requestRestart: () => void shutdown('restart command').then(() => resolveExit(exitForRestart)),
     startCentralSim: async (o) => {
       const { startCentralSim } = await import('../scripts/central-sim.js');

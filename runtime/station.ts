@@ -57,6 +57,8 @@ export interface StationDeps {
   version: string;
   /** Real transports for devices whose mode is `real`; none in simulation. */
   transports: RealTransports;
+  /** Output phase of the free-running simulated devices (drivers/serial-gpio-devices.ts); default 0. */
+  simStreamPhase?: () => number;
   /** Needed only when `centralSim.enabled`. */
   startCentralSim?: CentralSimStarter;
   /** Central's `restart` command: the composition root stops the station and exits for systemd to start it again. */
@@ -276,7 +278,7 @@ export function createStation(deps: StationDeps): Station {
   lifecycle.add({
     name: 'devices',
     start: async () => {
-      devices = await createStationDevices(config, { clock, logger, transports: deps.transports });
+      devices = await createStationDevices(config, { clock, logger, transports: deps.transports, ...(deps.simStreamPhase ? { simStreamPhase: deps.simStreamPhase } : {}) });
       hub = new DeviceHub(devices.entries, clock, log('device-hub'), { disabled: devices.disabled });
       hub.events.on('key', hub, (key) => flows?.input({ type: 'key', key }));
       hub.events.on('emergency', hub, () => flows?.input({ type: 'emergency' }));
@@ -285,8 +287,8 @@ export function createStation(deps: StationDeps): Station {
       hub.events.on('status', hub, (s) => {
         if (s.health === 'missing' || s.health === 'degraded') raise({ code: `DEVICE_${s.health.toUpperCase()}`, message: `${s.name}: ${s.reason ?? s.health}`, at: s.since, severity: 'warning' });
       });
-      await hub.start();
-      await devices.indicators?.start();
+      // The indicators load johnny-five while the probes wait for the first device frames.
+      await Promise.all([hub.start(), devices.indicators?.start()]);
     },
     stop: async () => {
       await devices?.indicators?.stop();
@@ -391,7 +393,7 @@ export function createStation(deps: StationDeps): Station {
       flows = service;
       await service.start();
       service.setMaintenance(maintenance.on);
-      service.setLinkOnline(linkHolder?.status().link.state === 'connected');
+      service.setLinkOnline(linkHolder?.link?.info().state === 'connected');
     },
     stop: async () => flows?.stop(),
   }, { after: ['data-dir'] });

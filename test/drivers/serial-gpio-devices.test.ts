@@ -65,3 +65,27 @@ t.test('a real device without a transport is a config error naming the device', 
     message: /devices.bloodPressure/,
   });
 });
+
+t.test('the simulated scale and height rod stream from the phase the station gives them', async (t) => {
+  const probeTimes = async (simStreamPhase?: () => number) => {
+    const clock = new ManualClock();
+    const opened = clock.now();
+    const built = createSerialGpioDevices({ scale: { mode: 'sim' }, height: { mode: 'sim' } }, { clock, logger: log, dataDir: t.testdir(), ...(simStreamPhase ? { simStreamPhase } : {}) });
+    const hub = new DeviceHub(built.entries, clock, log);
+    const ready: Record<string, number> = {};
+    hub.events.on('status', t, (s) => {
+      if (s.health === 'ok') ready[s.name] = clock.now() - opened;
+    });
+    const started = hub.start();
+    for (let i = 0; i < 100 && Object.keys(ready).length < 2; i++) await clock.advance(1);
+    await started;
+    await hub.stop();
+    return { ready, phases: [built.sim.scale!.options.phaseMs, built.sim.height!.options.phaseMs] };
+  };
+  const atRandom = await probeTimes(() => 0.37);
+  t.same(atRandom.phases, [37, 37]);
+  t.same(atRandom.ready, { scale: 37, height: 37 }, 'both answer their probe at their first output, 37 ms in, not a full period after the port opened');
+  const unset = await probeTimes();
+  t.same(unset.phases, [0, 0]);
+  t.same(unset.ready, { scale: 100, height: 100 }, 'without a phase, on a round clock, the first output is one period after opening');
+});
