@@ -69,8 +69,8 @@ export function encodeQr(data: string, options: { moduleSize?: number; errorCorr
 /** Vietnamese → ASCII: strips tone and vowel marks, đ → d, Đ → D; anything else non-ASCII → `?`. */
 export function foldToAscii(text: string): string {
   return text
-    .replace(/đ/g, 'd')
-    .replace(/Đ/g, 'D')
+    .replace(/\u0111/g, 'd')
+    .replace(/\u0110/g, 'D')
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')
     .replace(/[^\x20-\x7e\n]/g, '?');

@@ -42,7 +42,7 @@ export interface VoicePromptsOptions {
 export function promptFor(screen: Screen): string | undefined {
   const keyWord = screen.locale === 'vi' ? 'Phím' : 'Key';
   const parts = [screen.title, ...(screen.body ?? []), ...(screen.options ?? []).map((o) => `${keyWord} ${o.key}, ${o.label}`)];
-  const text = parts.map((p) => p.trim()).filter((p) => p.length > 0).map((p) => (/[.!?…:]$/.test(p) ? p : `${p}.`)).join(' ');
+  const text = parts.map((p) => p.trim()).filter((p) => p.length > 0).map((p) => (/[.!?\u2026:]$/.test(p) ? p : `${p}.`)).join(' ');
   return text.length > 0 ? text : undefined;
 }
 

@@ -11,7 +11,7 @@ import type { ReportLabels } from './model.js';
 
 /** Labels from a loaded bundle; templates render without resident data, so placeholders drop out. */
 export function labelsFromBundle(bundle: FlowBundle): ReportLabels {
-  const clean = (text: string) => text.replace(/\s+/g, ' ').replace(/[\s:·,-]+$/, '').trim();
+  const clean = (text: string) => text.replace(/\s+/g, ' ').replace(/[\s:\u00b7,-]+$/, '').trim();
   return {
     service: (id) => {
       const flow = bundle.flows[id];
