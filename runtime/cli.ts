@@ -27,13 +27,8 @@ async function main(argv: string[], io: Io): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
     case 'start': {
-      const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, data: { type: 'string' }, broker: { type: 'string' } } });
-      if (!values.config) {
-        io.stderr('station start: --config FILE is required\n');
-        return 2;
-      }
-      const { runDaemon } = await import('./main.js');
-      return runDaemon({ configFile: values.config, dataDir: values.data, brokerUrl: values.broker });
+      const { runDaemonCommand } = await import('./main.js');
+      return runDaemonCommand(rest, io);
     }
     case 'status': {
       const { values } = parseArgs({

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { systemClock } from './clock.js';
 import { loadConfig, type StationConfig } from './config.js';
@@ -60,6 +61,16 @@ async function realTransports(config: StationConfig): Promise<RealTransports> {
 
 /** Exit status after central's `restart` command; the unit's RestartForceExitStatus starts the daemon again. */
 const exitForRestart = 75;
+
+/** `station start --config FILE [--data DIR] [--broker URL]`: the daemon's exit code. */
+export async function runDaemonCommand(args: string[], io: { stderr: (s: string) => void }): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: 'string' }, data: { type: 'string' }, broker: { type: 'string' } } });
+  if (!values.config) {
+    io.stderr('station start: --config FILE is required\n');
+    return 2;
+  }
+  return runDaemon({ configFile: values.config, dataDir: values.data, brokerUrl: values.broker });
+}
 
 /** Runs the daemon until SIGTERM/SIGINT; resolves with the exit code. */
 export async function runDaemon(options: DaemonOptions): Promise<number> {
@@ -137,7 +148,9 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     `  display    ${station.displayUrl() ?? 'off'}`,
     `  control    ${station.socketPath}  (station status --socket ${station.socketPath})`,
   ];
-  logger.info({ component: 'station', socket: station.socketPath, dataDir: config.dataDir, display: station.displayUrl(), broker: station.brokerUrl() ?? config.mqtt.url }, 'ready');
+  // How the launcher compiled the daemon (runtime/code-cache.ts): `hit` unless this build just arrived.
+  const codeCache = process.env.STATION_CODE_CACHE ?? 'none';
+  logger.info({ component: 'station', socket: station.socketPath, dataDir: config.dataDir, display: station.displayUrl(), broker: station.brokerUrl() ?? config.mqtt.url, codeCache }, 'ready');
   process.stderr.write(`${summary}\n${where.join('\n')}\n`);
   notifier?.ready(summary);
   return stopped;

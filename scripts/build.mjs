@@ -29,10 +29,6 @@ if (!flows.ok) {
   process.exit(1);
 }
 
-// The `station` command as a few ES module chunks (esbuild, code split at each lazy import): loading
-// a hundred small modules from an SD card was a large part of a cold start. Native addons and the
-// packages loaded only by other commands stay outside; so does ajv, whose generated validator
-// requires its runtime helpers by path.
 const { build } = await import('esbuild');
 // Modules that packages require but the station never runs, replaced in the bundle by stand-ins
 // that throw a clear error if ever used: neither parsed nor evaluated at start, fewer Node
@@ -55,13 +51,13 @@ const unusedParts = {
     b.onLoad({ filter: /.*/, namespace: 'stand-in' }, (args) => ({ contents: standIns[Number(args.path)].contents, loader: 'js' }));
   },
 };
-await build({
+// The station's commands as ES module chunks (esbuild, code split at each lazy import): loading a
+// hundred small modules from an SD card was a large part of a cold start. Native addons and the
+// packages loaded only by other commands stay outside; so does ajv, whose generated validator
+// requires its runtime helpers by path.
+const common = {
   plugins: [unusedParts],
-  entryPoints: ['runtime/cli.ts'],
-  outdir: 'dist/bundle',
   bundle: true,
-  splitting: true,
-  format: 'esm',
   platform: 'node',
   target: 'node20',
   sourcemap: true,
@@ -71,8 +67,56 @@ await build({
   minifySyntax: true,
   logLevel: 'warning',
   external: ['i2c-bus', 'onoff', 'epoll', 'node-pty', 'unix-dgram', 'serialport', '@serialport/bindings-cpp', 'ajv', 'ink', 'react', 'yoga-layout', 'playwright-core'],
+};
+await build({
+  ...common,
+  entryPoints: ['runtime/cli.ts'],
+  outdir: 'dist/bundle',
+  splitting: true,
+  format: 'esm',
   // CommonJS packages bundled into ES modules still call require() for Node's built-ins.
   banner: { js: "import { createRequire as __stationRequire } from 'node:module'; const require = __stationRequire(import.meta.url);" },
 });
+// `station start` as one CommonJS file that the launcher runs through V8's code cache
+// (runtime/code-cache.ts). Its lazy imports become lazy requires, so it loads no module through
+// import(), which a vm.Script could only do with an experimental flag.
+// What a station in service never runs stays in node_modules, required only when used: mqtt.js's
+// full client (ws:// brokers and the central simulator), yaml (checking edited or pushed flow
+// files) and aedes (the development broker). V8 holds the whole daemon bundle's text in memory.
+const onDemand = {
+  name: 'on-demand-packages',
+  setup(b) {
+    b.onResolve({ filter: /^(mqtt|yaml|aedes)$/ }, (args) => ({ path: args.path, external: true }));
+  },
+};
+await build({
+  ...common,
+  plugins: [...common.plugins, onDemand],
+  entryPoints: ['runtime/daemon.ts'],
+  outfile: 'dist/bundle/daemon.cjs',
+  format: 'cjs',
+  supported: { 'dynamic-import': false },
+  define: { 'import.meta.url': '__stationModuleUrl' },
+  banner: { js: "const __stationModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
+// V8 keeps a script's source in memory, as one byte a character only while all of it is ASCII: a
+// single non-ASCII character (a `/đ/` in a regex, which esbuild cannot escape) doubles it.
+const daemonSource = readFileSync('dist/bundle/daemon.cjs', 'latin1');
+const wide = daemonSource.search(/[^\x00-\x7f]/);
+if (wide >= 0) {
+  console.error(`dist/bundle/daemon.cjs: non-ASCII text near "${daemonSource.slice(Math.max(0, wide - 60), wide + 20)}": write it as a \\u escape in the source`);
+  process.exit(1);
+}
+// The installed `station` command (bin, the unit's ExecStart): a few lines of CommonJS.
+await build({
+  ...common,
+  entryPoints: ['runtime/launcher.ts'],
+  outfile: 'dist/bundle/station.cjs',
+  format: 'cjs',
+  external: [...common.external, './cli.js'],
+  define: { 'import.meta.url': '__stationModuleUrl' },
+  banner: { js: "const __stationModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+});
 cpSync('dist/runtime/config-validator.cjs', 'dist/bundle/config-validator.cjs');
 chmodSync('dist/bundle/cli.js', 0o755);
+chmodSync('dist/bundle/station.cjs', 0o755);

@@ -45,7 +45,8 @@ t.test('the daemon unit has the notify, watchdog, restart and hardening settings
     Restart: 'on-failure',
     User: 'citizen-station',
     SupplementaryGroups: 'gpio i2c dialout',
-    ExecStart: '/usr/bin/node --max-semi-space-size=1 /opt/citizen-station/dist/bundle/cli.js start --config /etc/citizen-station/station.json',
+    ExecStart: '/usr/bin/node --max-semi-space-size=1 /opt/citizen-station/dist/bundle/station.cjs start --config /etc/citizen-station/station.json',
+    Environment: 'CACHE_DIRECTORY=/var/lib/citizen-station/code-cache',
     ProtectSystem: 'strict',
     ReadWritePaths: '/var/lib/citizen-station /run/citizen-station /etc/citizen-station',
     RestartForceExitStatus: '75',
@@ -67,10 +68,10 @@ t.test('the daemon unit has the notify, watchdog, restart and hardening settings
 
 t.test('npm start runs the bundle with the node flags of the daemon unit', async (t) => {
   const execStart = one(parseUnit(readFileSync(daemonUnit, 'utf8')), 'Service', 'ExecStart') ?? '';
-  const flags = /^\/usr\/bin\/node ((?:--[a-z-]+=\S+ )*)\/opt\/citizen-station\/dist\/bundle\/cli\.js start /.exec(execStart);
+  const flags = /^\/usr\/bin\/node ((?:--[a-z-]+=\S+ )*)\/opt\/citizen-station\/dist\/bundle\/station\.cjs start /.exec(execStart);
   t.ok(flags, 'the unit starts node on the bundle');
   const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { scripts: Record<string, string> };
-  t.match(pkg.scripts.start, `node ${flags?.[1] ?? ''}dist/bundle/cli.js start `, 'same flags as the unit');
+  t.match(pkg.scripts.start, `node ${flags?.[1] ?? ''}dist/bundle/station.cjs start `, 'same flags as the unit');
 });
 
 t.test('the kiosk unit shows the loopback display page', async (t) => {

@@ -1,5 +1,5 @@
 /**
- * Runs the compiled station daemon (`dist/bundle/cli.js start`) as a child process, the way
+ * Runs the compiled station daemon (`dist/bundle/station.cjs start`) as a child process, the way
  * systemd does, with a fresh data directory and a config written for the test.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -7,8 +7,11 @@ import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** The shipped command: the bundle npm run build makes (bin `station`). */
-export const cliPath = join(process.cwd(), 'dist', 'bundle', 'cli.js');
+/** The shipped command: the launcher npm run build makes (bin `station`). */
+export const cliPath = join(process.cwd(), 'dist', 'bundle', 'station.cjs');
+
+/** The daemons of the tests share one code cache, out of the home directory, as systemd's CacheDirectory. */
+export const testCacheDir = join(tmpdir(), 'citizen-station-test-cache');
 
 export interface Daemon {
   child: ChildProcess;
@@ -37,7 +40,7 @@ export function startDaemon(config: unknown, options: { env?: Record<string, str
   const configFile = join(dataDir, 'station.json');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   const child = spawn(process.execPath, [cliPath, 'start', '--config', configFile, '--data', dataDir, ...(options.args ?? [])], {
-    env: { ...process.env, ...options.env },
+    env: { ...process.env, CACHE_DIRECTORY: testCacheDir, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

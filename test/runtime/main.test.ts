@@ -1,6 +1,6 @@
 import t from 'tap';
 import { createRequire } from 'node:module';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -195,4 +195,32 @@ t.test('a real printer and SpO2 sensor that are not plugged in are reported miss
   t.equal(status.data.healthy, true, 'missing optional devices do not make the station unhealthy');
   daemon.child.kill('SIGTERM');
   t.equal((await daemon.exited).code, 0);
+});
+
+t.test('the installed command compiles the daemon once: the next start runs from V8\'s code cache', async (t) => {
+  const cacheDir = t.testdir();
+  const loggedCache = async (daemon: ReturnType<typeof startDaemon>) => {
+    await daemon.ready;
+    for (let i = 0; i < 100 && !/"codeCache":"(\w+)"/.test(daemon.output()); i++) await new Promise((r) => setTimeout(r, 20));
+    return /"codeCache":"(\w+)"/.exec(daemon.output())?.[1];
+  };
+  const first = startDaemon(testConfig(), { env: { CACHE_DIRECTORY: cacheDir } });
+  t.teardown(() => first.child.kill('SIGKILL'));
+  t.equal(await loggedCache(first), 'miss', 'a new build compiles from source and says so in its ready line');
+  // Written a few seconds after the start, once the start has compiled what it runs.
+  for (let i = 0; i < 100 && !readdirSync(cacheDir).some((f) => f.endsWith('.v8cache')); i++) await new Promise((r) => setTimeout(r, 100));
+  t.match(readdirSync(cacheDir), [/^daemon\.cjs-\d+-\d+-v\d+\.\d+\.\d+-\w+\.v8cache$/]);
+  first.child.kill('SIGTERM');
+  t.equal((await first.exited).code, 0);
+
+  const second = startDaemon(testConfig(), { env: { CACHE_DIRECTORY: cacheDir } });
+  t.teardown(() => second.child.kill('SIGKILL'));
+  t.equal(await loggedCache(second), 'hit');
+  const client = new ControlClient(second.socketPath);
+  await client.connect();
+  const status = await client.call('status');
+  client.close();
+  t.equal(status.ok && status.data.healthy, true, 'the daemon from cached code runs as the one compiled from source');
+  second.child.kill('SIGTERM');
+  t.equal((await second.exited).code, 0);
 });
