@@ -118,68 +118,68 @@ export function createStation(deps: StationDeps): Station {
   const security = config.security;
   let linkHolder: CentralLink | undefined;
   const centralLinkOptions = (box: CentralLinkOptions['box']): CentralLinkOptions => ({
-      stationId: config.station.id,
-      dataDir,
-      clock,
-      logger,
-      box,
-      mqtt: {
-        url: brokerUrl(),
-        protocolVersion,
-        tls,
-        sessionExpirySec: config.mqtt.sessionExpiryS,
-        keepaliveSec: config.mqtt.keepaliveS,
-        reconnectMinMs: config.mqtt.reconnectMinMs,
-        reconnectMaxMs: config.mqtt.reconnectMaxMs,
-        statusState: () => (maintenance.on ? 'maintenance' : 'online'),
-        birth: () => ({
-          versions: { station: deps.version, node: process.versions.node },
-          devices: (hub?.statuses() ?? []).map((d) => ({ id: d.name, kind: d.name, mode: d.mode, state: d.health })),
-          flows: Object.entries(flows?.versions()?.flows ?? {}).map(([id, version]) => ({ id, version: String(version) })),
-          capabilities: ['rpc-envelope', 'receipts', 'signed-commands', 'fhir-r4'],
-        }),
+    stationId: config.station.id,
+    dataDir,
+    clock,
+    logger,
+    box,
+    mqtt: {
+      url: brokerUrl(),
+      protocolVersion,
+      tls,
+      sessionExpirySec: config.mqtt.sessionExpiryS,
+      keepaliveSec: config.mqtt.keepaliveS,
+      reconnectMinMs: config.mqtt.reconnectMinMs,
+      reconnectMaxMs: config.mqtt.reconnectMaxMs,
+      statusState: () => (maintenance.on ? 'maintenance' : 'online'),
+      birth: () => ({
+        versions: { station: deps.version, node: process.versions.node },
+        devices: (hub?.statuses() ?? []).map((d) => ({ id: d.name, kind: d.name, mode: d.mode, state: d.health })),
+        flows: Object.entries(flows?.versions()?.flows ?? {}).map(([id, version]) => ({ id, version: String(version) })),
+        capabilities: ['rpc-envelope', 'receipts', 'signed-commands', 'fhir-r4'],
+      }),
+    },
+    journal: { maxBytes: config.journal.maxBytes, segmentBytes: config.journal.segmentBytes },
+    outbox: {
+      receiptTimeoutMs: config.journal.receiptTimeoutS * 1000,
+      streamWindow: config.journal.streamWindow,
+      telemetryCap: config.journal.telemetryCap,
+      telemetryTtlMs: config.journal.telemetryTtlS * 1000,
+    },
+    commandKeys: security.commandKeys,
+    commandHandlers: {
+      maintenance: async (args) => {
+        if (typeof args.on !== 'boolean') throw new StationError('CMD_REJECTED', 'args.on must be true or false');
+        setMaintenance(args.on, typeof args.reason === 'string' ? args.reason : undefined);
+        return { on: maintenance.on };
       },
-      journal: { maxBytes: config.journal.maxBytes, segmentBytes: config.journal.segmentBytes },
-      outbox: {
-        receiptTimeoutMs: config.journal.receiptTimeoutS * 1000,
-        streamWindow: config.journal.streamWindow,
-        telemetryCap: config.journal.telemetryCap,
-        telemetryTtlMs: config.journal.telemetryTtlS * 1000,
+      selftest: async () => ({ healthy: healthy(), devices: hub?.statuses() ?? [], components: lifecycle.reports() }),
+      logs: async (args) => {
+        const lines = typeof args.lines === 'number' && Number.isInteger(args.lines) ? Math.min(Math.max(args.lines, 1), 5000) : 200;
+        return { lines: logBuffer.tail(lines) };
       },
-      commandKeys: security.commandKeys,
-      commandHandlers: {
-        maintenance: async (args) => {
-          if (typeof args.on !== 'boolean') throw new StationError('CMD_REJECTED', 'args.on must be true or false');
-          setMaintenance(args.on, typeof args.reason === 'string' ? args.reason : undefined);
-          return { on: maintenance.on };
-        },
-        selftest: async () => ({ healthy: healthy(), devices: hub?.statuses() ?? [], components: lifecycle.reports() }),
-        logs: async (args) => {
-          const lines = typeof args.lines === 'number' && Number.isInteger(args.lines) ? Math.min(Math.max(args.lines, 1), 5000) : 200;
-          return { lines: logBuffer.tail(lines) };
-        },
-        rebirth: async () => {
-          await announce();
-          return { bootSeq: link().bootSeq };
-        },
-        restart: async () => {
-          if (!deps.requestRestart) throw new StationError('CMD_REJECTED', 'this station cannot restart itself');
-          // Answer first; the restart begins once the answer is on its way.
-          clock.setTimeout(() => deps.requestRestart?.(), 500);
-          return { restarting: true };
-        },
-        config: async (args) => applyConfigChange(args.config),
-        flows: async (args) => {
-          const files = args.files;
-          if (!Array.isArray(files) || !files.every((f) => typeof f?.name === 'string' && typeof f?.text === 'string')) {
-            throw new StationError('CMD_REJECTED', 'args.files must be a list of {name, text}');
-          }
-          const result = await flowService().applyBundle(files as { name: string; text: string }[]);
-          if (!result.ok) throw new StationError('FLOW_INVALID', result.problems.map((p) => `${p.file} ${p.path || '/'}: ${p.reason}`).join('\n'));
-          return result;
-        },
-        analytics: async () => ({ sent: await analytics.sendNow() }),
+      rebirth: async () => {
+        await announce();
+        return { bootSeq: link().bootSeq };
       },
+      restart: async () => {
+        if (!deps.requestRestart) throw new StationError('CMD_REJECTED', 'this station cannot restart itself');
+        // Answer first; the restart begins once the answer is on its way.
+        clock.setTimeout(() => deps.requestRestart?.(), 500);
+        return { restarting: true };
+      },
+      config: async (args) => applyConfigChange(args.config),
+      flows: async (args) => {
+        const files = args.files;
+        if (!Array.isArray(files) || !files.every((f) => typeof f?.name === 'string' && typeof f?.text === 'string')) {
+          throw new StationError('CMD_REJECTED', 'args.files must be a list of {name, text}');
+        }
+        const result = await flowService().applyBundle(files as { name: string; text: string }[]);
+        if (!result.ok) throw new StationError('FLOW_INVALID', result.problems.map((p) => `${p.file} ${p.path || '/'}: ${p.reason}`).join('\n'));
+        return result;
+      },
+      analytics: async () => ({ sent: await analytics.sendNow() }),
+    },
   });
 
   const link = (): CentralLink => {
