@@ -22,7 +22,7 @@ import {
 } from './report/aggregate.js';
 import type { DayAggregate } from './report/aggregate.js';
 import { buildReport } from './report/model.js';
-import type { DurationSummary, Totals } from './report/model.js';
+import type { DurationSummary, RatingSummary, Totals } from './report/model.js';
 
 export interface StationAnalyticsOptions {
   clock: Clock;
@@ -79,7 +79,7 @@ export interface AnalyticsSummary {
   totals: Totals;
   /** Sessions by local hour 0..23 over the range. */
   hours: number[];
-  services: (Totals & { service: string; label: string; completionPct: number; duration: DurationSummary })[];
+  services: (Totals & { service: string; label: string; completionPct: number; duration: DurationSummary; ratings: RatingSummary | null })[];
   deviceFailures: { step: string; count: number }[];
   /** Last day sent to central, or null. */
   lastSentDay: string | null;

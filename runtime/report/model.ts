@@ -1,8 +1,8 @@
 /**
  * The usage report: day aggregates of one or many stations, merged over a date range into the figures
  * a ward officer or the city reads (demand per service, time slots, funnels, beneficiaries, device
- * failures). Every renderer (table, JSON, CSV, SVG) draws this one model, so a number is the same
- * wherever it appears.
+ * failures, residents' ratings). Every renderer (table, JSON, CSV, SVG) draws this one model, so a
+ * number is the same wherever it appears.
  */
 import { ageBands } from '../analytics-events.js';
 import {
@@ -77,6 +77,32 @@ export interface ServiceSummary extends Totals {
   duration: DurationSummary;
   /** Steps in the order residents meet them (mean first position). */
   funnel: FunnelStep[];
+  /** Answers to the feedback question; null when no day in the range recorded ratings for the service. */
+  ratings: RatingSummary | null;
+}
+
+/** The answers a resident can give, as the day aggregates key them. */
+export const ratingValues = ['1', '2', '3', '4', '5'] as const;
+export type RatingValue = (typeof ratingValues)[number];
+
+/**
+ * Answers to the 1..5 question asked after a service, over the days that recorded them. Days counted
+ * before ratings were part of the visit hold no answer and no "unanswered": they are only counted in
+ * `daysWithoutRatings` and `sessionsWithoutRatings`, so an old day never reads as residents declining.
+ */
+export interface RatingSummary {
+  /** Asked and answered with a rating. */
+  answered: number;
+  /** Answers per rating. */
+  distribution: Record<RatingValue, number>;
+  /** Mean of the answers rounded to one decimal; null without answers. */
+  mean: number | null;
+  /** Asked and left unanswered. */
+  unanswered: number;
+  /** Days in the range (per service and station) with sessions counted before ratings existed. */
+  daysWithoutRatings: number;
+  /** Sessions on those days. */
+  sessionsWithoutRatings: number;
 }
 
 export interface AgeBandRow {
@@ -116,6 +142,8 @@ export interface ReportModel {
   sexes: string[];
   /** Device failures by the step they happened on, most first. */
   deviceFailures: { step: string; label: string; count: number }[];
+  /** Answers to the feedback question over all services; null when no day in the range recorded ratings. */
+  ratings: RatingSummary | null;
 }
 
 /** Vietnamese names of the services (flow ids); unknown ids show as themselves. */
@@ -189,6 +217,39 @@ function totalsOf(s: ServiceDay): Totals {
   };
 }
 
+/**
+ * Ratings counted over the days that recorded them; `tally` says how many service-days did and did
+ * not, since a merged {@link ServiceDay} cannot tell an old day from a day where nobody was asked.
+ */
+function ratingSummary(ratings: Record<string, number> | undefined, tally: RatingTally): RatingSummary | null {
+  if (tally.daysWith === 0) return null;
+  const distribution = Object.fromEntries(ratingValues.map((v) => [v, ratings?.[v] ?? 0])) as Record<RatingValue, number>;
+  const answered = ratingValues.reduce((n, v) => n + distribution[v], 0);
+  const sum = ratingValues.reduce((n, v) => n + Number(v) * distribution[v], 0);
+  return {
+    answered,
+    distribution,
+    // Integer numerator, so a mean exactly halfway (e.g. 4.25) rounds up as it reads, not by float error.
+    mean: answered === 0 ? null : Math.round((sum * 10) / answered) / 10,
+    unanswered: ratings?.none ?? 0,
+    daysWithoutRatings: tally.daysWithout,
+    sessionsWithoutRatings: tally.sessionsWithout,
+  };
+}
+
+interface RatingTally {
+  daysWith: number;
+  daysWithout: number;
+  sessionsWithout: number;
+}
+
+function tallyRatings(tally: RatingTally, s: ServiceDay): void {
+  if (s.ratings === undefined) {
+    tally.daysWithout += 1;
+    tally.sessionsWithout += s.sessions;
+  } else tally.daysWith += 1;
+}
+
 function bandOrder(a: string, b: string): number {
   const ia = (ageBands as readonly string[]).indexOf(a);
   const ib = (ageBands as readonly string[]).indexOf(b);
@@ -209,6 +270,8 @@ function inRange(day: string, from: string | undefined, to: string | undefined):
 export function buildReport(sites: SiteDays[], options: ReportOptions): ReportModel {
   const all = emptyServiceDay();
   const perService = new Map<string, ServiceDay>();
+  const ratingTallies = new Map<string, RatingTally>();
+  const allRatings: RatingTally = { daysWith: 0, daysWithout: 0, sessionsWithout: 0 };
   const heatmap = Array.from({ length: 7 }, () => new Array<number>(24).fill(0));
   const distinctDays = new Set<string>();
   const siteSummaries: SiteSummary[] = [];
@@ -227,6 +290,10 @@ export function buildReport(sites: SiteDays[], options: ReportOptions): ReportMo
         mergeServiceDay(into, s);
         mergeServiceDay(all, s);
         mergeServiceDay(siteAll, s);
+        let tally = ratingTallies.get(service);
+        if (!tally) ratingTallies.set(service, (tally = { daysWith: 0, daysWithout: 0, sessionsWithout: 0 }));
+        tallyRatings(tally, s);
+        tallyRatings(allRatings, s);
         siteServices.set(service, (siteServices.get(service) ?? 0) + s.sessions);
         const row = heatmap[day.weekday - 1]!;
         s.hours.forEach((n, h) => (row[h] = (row[h] ?? 0) + n));
@@ -256,7 +323,7 @@ export function buildReport(sites: SiteDays[], options: ReportOptions): ReportMo
         }));
       return {
         service, label: serviceLabels[service] ?? options.labels?.service?.(service) ?? service, ...t, completionPct: pct(t.completed, t.sessions),
-        duration: durationSummary(s.durations.completed), funnel,
+        duration: durationSummary(s.durations.completed), funnel, ratings: ratingSummary(s.ratings, ratingTallies.get(service)!),
       };
     })
     .sort((a, b) => b.sessions - a.sessions || a.service.localeCompare(b.service));
@@ -296,5 +363,6 @@ export function buildReport(sites: SiteDays[], options: ReportOptions): ReportMo
         return { step, label: options.labels?.step?.(service, step) ?? step, count };
       })
       .sort((a, b) => b.count - a.count || a.step.localeCompare(b.step)),
+    ratings: ratingSummary(all.ratings, allRatings),
   };
 }

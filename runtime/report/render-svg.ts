@@ -1,13 +1,14 @@
 /**
  * The report as one standalone SVG a ward officer opens in a browser: a heat map of sessions by
- * weekday and hour, a funnel per service, services by age band (and, across stations, a comparison).
+ * weekday and hour, a funnel per service, residents' ratings per service, services by age band (and,
+ * across stations, a comparison).
  * Every number is drawn as text from the same model as the table, and each carries a `data-key` so
  * the two can be checked against each other. Labels are Vietnamese with diacritics; the font list
  * names fonts that cover Vietnamese on Windows, Android and Linux.
  */
-import type { ReportModel } from './model.js';
-import { serviceLabel, sexLabels, weekdayLabels, weekdayShort } from './model.js';
-import { formatPct, formatSeconds } from './render-table.js';
+import type { RatingSummary, ReportModel } from './model.js';
+import { ratingValues, serviceLabel, sexLabels, weekdayLabels, weekdayShort } from './model.js';
+import { formatPct, formatRating, formatSeconds, ratingNote } from './render-table.js';
 
 export function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
@@ -123,7 +124,38 @@ export function renderSvg(model: ReportModel): string {
     }
     y += 24;
   }
-  y += 50;
+  y += 30;
+
+  // Ratings: the mean per service, the answers by rating and the unanswered asks.
+  parts.push(text(margin, y, 'Đánh giá của người dân: câu hỏi 1–5 sau dịch vụ', { size: 18, weight: 'bold' }));
+  y += 16;
+  const ratingX = { mean: margin + 290, answered: margin + 370, cells: margin + 390, unanswered: margin + 735, note: margin + 755 };
+  const ratingCellW = 50;
+  parts.push(text(ratingX.mean, y + 14, 'Điểm TB', { size: 11, anchor: 'end', weight: 'bold' }));
+  parts.push(text(ratingX.answered, y + 14, 'Trả lời', { size: 11, anchor: 'end', weight: 'bold' }));
+  ratingValues.forEach((v, i) => parts.push(text(ratingX.cells + i * ratingCellW + ratingCellW / 2, y + 14, `${v} điểm`, { size: 11, anchor: 'middle', weight: 'bold' })));
+  parts.push(text(ratingX.unanswered, y + 14, 'Không trả lời', { size: 11, anchor: 'end', weight: 'bold' }));
+  y += 22;
+  const ratingRow = (label: string, r: RatingSummary | null, key: string, bold: boolean) => {
+    parts.push(`<g><title>${escapeXml(label)}</title>${text(margin, y + 18, shorten(label, 30), { size: 13, weight: bold ? 'bold' : 'normal' })}</g>`);
+    parts.push(text(ratingX.mean, y + 19, formatRating(r?.mean ?? null), { size: 15, anchor: 'end', weight: 'bold', key: `${key}ratingMean` }));
+    parts.push(text(ratingX.answered, y + 18, r ? String(r.answered) : '-', { size: 12, anchor: 'end', key: `${key}ratingsAnswered` }));
+    const top = Math.max(1, ...ratingValues.map((v) => r?.distribution[v] ?? 0));
+    ratingValues.forEach((v, i) => {
+      const n = r?.distribution[v];
+      const f = (n ?? 0) / top;
+      const x = ratingX.cells + i * ratingCellW;
+      parts.push(rect(x, y, ratingCellW - 2, cellH - 2, r ? shade(f) : '#f2f2f2'));
+      parts.push(text(x + ratingCellW / 2 - 1, y + 18, n === undefined ? '-' : String(n), { size: 12, anchor: 'middle', fill: f > 0.55 ? '#fff' : '#222', key: `${key}ratings:${v}` }));
+    });
+    parts.push(text(ratingX.unanswered, y + 18, r ? String(r.unanswered) : '-', { size: 12, anchor: 'end', fill: '#8a5a00', key: `${key}ratingsUnanswered` }));
+    const note = ratingNote(r);
+    if (note) parts.push(text(ratingX.note, y + 18, note, { size: 12, fill: '#555' }));
+    y += cellH;
+  };
+  ratingRow('Tất cả dịch vụ', model.ratings, 'totals:', true);
+  for (const s of model.services) ratingRow(s.label, s.ratings, `service:${s.service}:`, false);
+  y += 40;
 
   // Services by age band (sessions with a scanned CCCD).
   parts.push(text(margin, y, 'Dịch vụ theo nhóm tuổi (lượt có quét CCCD)', { size: 18, weight: 'bold' }));
@@ -150,7 +182,8 @@ export function renderSvg(model: ReportModel): string {
     });
     y += cellH;
   }
-  const contentW = Math.max(margin * 2 + bandW + columns.length * colW, margin * 2 + labelW + 24 * cellW + 70, barX + barMax + 230);
+  // The longest rating note is about 50 characters of 12 px text.
+  const contentW = Math.max(margin * 2 + bandW + columns.length * colW, margin * 2 + labelW + 24 * cellW + 70, barX + barMax + 230, ratingX.note + 340);
 
   if (model.deviceFailures.length > 0) {
     y += 40;

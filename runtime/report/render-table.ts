@@ -2,8 +2,8 @@
  * The report as plain-text tables for a terminal (SSH session, ward office PC). Vietnamese labels;
  * the numbers are the model's, formatted exactly as the SVG shows them.
  */
-import type { ReportModel, ServiceSummary, Totals } from './model.js';
-import { serviceLabel, sexLabels, weekdayLabels } from './model.js';
+import type { RatingSummary, ReportModel, ServiceSummary, Totals } from './model.js';
+import { ratingValues, serviceLabel, sexLabels, weekdayLabels } from './model.js';
 
 /** Seconds as `m:ss` (a session rarely exceeds an hour); `-` when unknown. */
 export function formatSeconds(s: number | null): string {
@@ -13,6 +13,17 @@ export function formatSeconds(s: number | null): string {
 
 export function formatPct(n: number): string {
   return `${n}%`;
+}
+
+/** A mean rating with one decimal and the Vietnamese decimal comma (`4,2`); `-` without answers. */
+export function formatRating(mean: number | null): string {
+  return mean === null ? '-' : mean.toFixed(1).replace('.', ',');
+}
+
+/** What the ratings of a row leave out: a service whose days all predate ratings, or some of its sessions. */
+export function ratingNote(r: RatingSummary | null): string {
+  if (r === null) return 'chưa ghi nhận đánh giá';
+  return r.sessionsWithoutRatings > 0 ? `không tính ${r.sessionsWithoutRatings} lượt của ngày chưa ghi nhận đánh giá` : '';
 }
 
 function width(text: string): number {
@@ -25,10 +36,10 @@ function pad(text: string, w: number, right: boolean): string {
   return right ? fill + text : text + fill;
 }
 
-/** A table with the first column left-aligned and the others right-aligned. */
-export function textTable(header: string[], rows: string[][]): string {
+/** A table with the first column (and those in `leftColumns`, e.g. a note) left-aligned and the others right-aligned. */
+export function textTable(header: string[], rows: string[][], leftColumns: readonly number[] = []): string {
   const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i] ?? ''))));
-  const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i]!, i > 0)).join('  ').trimEnd();
+  const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i]!, i > 0 && !leftColumns.includes(i))).join('  ').trimEnd();
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -37,6 +48,17 @@ function outcomeCells(t: Totals): string[] {
 }
 
 const outcomeHeader = ['Lượt', 'Hoàn tất', 'Bỏ dở', 'Lỗi thiết bị', 'Lỗi trung tâm', 'Lỗi nhập'];
+
+/**
+ * A ratings row: `-` in every figure when nothing was recorded, so "no ratings recorded" never reads
+ * as "0 answers"; the note says which it is.
+ */
+function ratingRow(label: string, r: RatingSummary | null): string[] {
+  const figures = r === null
+    ? new Array<string>(ratingValues.length + 3).fill('-')
+    : [String(r.answered), ...ratingValues.map((v) => String(r.distribution[v])), formatRating(r.mean), String(r.unanswered)];
+  return [label, ...figures, ratingNote(r)];
+}
 
 function serviceRow(s: ServiceSummary): string[] {
   return [s.label, ...outcomeCells(s), formatPct(s.completionPct), formatSeconds(s.duration.p50S), formatSeconds(s.duration.p90S)];
@@ -54,6 +76,13 @@ export function renderTable(model: ReportModel): string {
   out.push('');
   out.push('THEO DỊCH VỤ (thời gian: lượt hoàn tất, trung vị và 90%, phút:giây)');
   out.push(textTable(['Dịch vụ', ...outcomeHeader, 'Tỉ lệ hoàn tất', 'TG trung vị', 'TG 90%'], model.services.map(serviceRow)));
+  out.push('');
+  out.push('ĐÁNH GIÁ CỦA NGƯỜI DÂN (câu hỏi 1–5 sau dịch vụ: số lượt trả lời theo điểm, điểm trung bình)');
+  out.push(textTable(
+    ['Dịch vụ', 'Trả lời', ...ratingValues, 'Điểm TB', 'Không trả lời', 'Ghi chú'],
+    [ratingRow('Tất cả dịch vụ', model.ratings), ...model.services.map((s) => ratingRow(s.label, s.ratings))],
+    [ratingValues.length + 4],
+  ));
   out.push('');
   out.push('LƯỢT SỬ DỤNG THEO THỨ VÀ GIỜ (giờ bắt đầu)');
   const hours = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, '0'));

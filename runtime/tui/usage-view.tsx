@@ -1,7 +1,7 @@
 /**
  * Usage: how residents used the station today or over the last seven days, from the daemon's
- * `analytics.summary` (counts and durations only; the figures hold no personal data). Refreshed on
- * the frame's poll; `t` switches between today and the week.
+ * `analytics.summary` (counts, durations and the mean rating residents gave; the figures hold no
+ * personal data). Refreshed on the frame's poll; `t` switches between today and the week.
  */
 import { useCallback, useEffect, useState } from 'react';
 import { Box, Text } from 'ink';
@@ -28,6 +28,11 @@ const blocks = '▁▂▃▄▅▆▇█';
 export function hourBars(hours: readonly number[]): string {
   const max = Math.max(0, ...hours);
   return hours.map((n) => (n <= 0 ? '.' : blocks[Math.max(0, Math.ceil((n / max) * 8) - 1)])).join('');
+}
+
+/** The mean of the 1..5 answers with one decimal; `-` when nobody answered or nothing was recorded. */
+export function formatMeanRating(mean: number | null): string {
+  return mean === null ? '-' : mean.toFixed(1);
 }
 
 /** Rows the view always uses besides the service and device-failure rows. */
@@ -87,11 +92,11 @@ function UsageFigures({ summary, serviceRoom, failureRows }: { summary: Analytic
       <Text>{clip(`Failed   by device ${t.failedDevice}   by central ${t.failedCentral}   by input ${t.failedInput}`, 78)}</Text>
       <Text>{`By hour  |${hourBars(summary.hours)}|  ${peak > 0 ? `busiest ${String(summary.hours.indexOf(peak)).padStart(2, '0')}h: ${peak}` : 'no sessions'}`}</Text>
       <Text>{'          0     6     12    18   23'}</Text>
-      <Text bold>{`  ${padEnd('SERVICE', 30)}${'SESS'.padStart(6)}${'DONE%'.padStart(7)}${'MEDIAN'.padStart(8)}${'MEAN'.padStart(8)}`}</Text>
+      <Text bold>{`  ${padEnd('SERVICE', 30)}${'SESS'.padStart(6)}${'DONE%'.padStart(7)}${'MEDIAN'.padStart(8)}${'MEAN'.padStart(8)}${'RATING'.padStart(8)}`}</Text>
       {summary.services.length === 0 ? <Text>  no sessions in this range</Text> : null}
       {services.map((s) => (
         <Text key={s.service}>
-          {`  ${padEnd(s.label, 30)}${String(s.sessions).padStart(6)}${`${s.completionPct}%`.padStart(7)}${formatDuration(s.duration.p50S).padStart(8)}${formatDuration(s.duration.meanS).padStart(8)}`}
+          {`  ${padEnd(s.label, 30)}${String(s.sessions).padStart(6)}${`${s.completionPct}%`.padStart(7)}${formatDuration(s.duration.p50S).padStart(8)}${formatDuration(s.duration.meanS).padStart(8)}${formatMeanRating(s.ratings?.mean ?? null).padStart(8)}`}
         </Text>
       ))}
       {hiddenServices > 0 ? <Text>{`  +${hiddenServices} more service(s)`}</Text> : null}
