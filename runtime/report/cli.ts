@@ -28,8 +28,9 @@ export const defaultDataDir = '/var/lib/citizen-station';
 
 export const reportUsage = `Usage: station report [--data DIR] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--format table|json|csv|svg]
 
-Usage figures of this station by service, weekday and hour, funnel and age band, read from
-DIR/analytics/days/ (default DIR ${defaultDataDir}). Days are local days in Asia/Ho_Chi_Minh.
+Usage figures of this station by service, weekday and hour, funnel, residents' ratings and age
+band, read from DIR/analytics/days/ (default DIR ${defaultDataDir}). Days are local days in
+Asia/Ho_Chi_Minh.
   --data DIR      station data directory
   --from DATE     first day included (default: first day with data)
   --to DATE       last day included (default: last day with data)

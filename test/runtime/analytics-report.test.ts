@@ -1,5 +1,6 @@
 import t from 'tap';
-import { mkdtemp, rm } from 'node:fs/promises';
+import type { Test } from 'tap';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -7,7 +8,9 @@ import { createLogger } from '../../runtime/logger.js';
 import { StationAnalytics } from '../../runtime/analytics.js';
 import { reportCommand } from '../../runtime/report/cli.js';
 import { buildReport, serviceLabel } from '../../runtime/report/model.js';
-import { emptyDay } from '../../runtime/report/aggregate.js';
+import { addSession, emptyDay, localMidnight } from '../../runtime/report/aggregate.js';
+import type { DayAggregate } from '../../runtime/report/aggregate.js';
+import type { SessionAnalyticsEvent } from '../../runtime/analytics-events.js';
 import { loadFlowLabels } from '../../runtime/report/flow-labels.js';
 import type { ReportModel } from '../../runtime/report/model.js';
 import { ManualClock } from '../fakes/manual-clock.js';
@@ -166,6 +169,124 @@ t.test('--from and --to select local days', async (t) => {
   t.equal(model.from, '2026-11-01');
   t.equal(model.days, 7);
   t.equal(model.services.find((s) => s.service === 'bill-payment')!.sessions, expected.filter((e) => e.service === 'bill-payment').length);
+});
+
+/**
+ * Three days of known ratings: the 20th was counted before ratings existed (its services have no
+ * `ratings`), dossier lookup was used only that day, and bill payment was asked twice and never answered.
+ */
+async function ratingsDataDir(t: Test): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'report-ratings-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const visit = (day: string, service: string, minute: number, more: Partial<SessionAnalyticsEvent> = {}): SessionAnalyticsEvent => {
+    const startedAt = localMidnight(day) + (9 * 60 + minute) * 60_000;
+    return {
+      sessionId: `00000000-0000-4000-8000-${String(minute).padStart(12, '0')}`, service, flowVersion: 1, startedAt, endedAt: startedAt + 120_000,
+      outcome: 'completed', lastStep: 'done', steps: [{ stepId: 'done', kind: 'end', enteredAt: startedAt, durationMs: 120_000 }], locale: 'vi', ...more,
+    };
+  };
+  const rated = (rating: number | null) => ({ feedback: { rating } });
+  const day = (date: string, visits: [string, Partial<SessionAnalyticsEvent>?][]): DayAggregate => {
+    const d = emptyDay(date);
+    visits.forEach(([service, more], i) => addSession(d, visit(date, service, i, more)));
+    return d;
+  };
+  const before = day('2026-11-20', [['health-check'], ['health-check'], ['health-check'], ['dossier-lookup'], ['dossier-lookup']]);
+  for (const s of Object.values(before.services)) delete s.ratings;
+  const days = [
+    before,
+    day('2026-11-21', [
+      ['health-check', rated(5)], ['health-check', rated(5)], ['health-check', rated(4)], ['health-check', rated(2)], ['health-check', rated(null)],
+      // Completed but not asked, and abandoned (never asked): neither is an unanswered ask.
+      ['health-check'], ['health-check', { outcome: 'abandoned' }],
+      ['bill-payment', rated(null)], ['bill-payment', rated(null)],
+    ]),
+    day('2026-11-22', [
+      ['health-check', rated(3)], ['health-check', rated(4)],
+      ['telehealth-appointment', rated(4)], ['telehealth-appointment', rated(4)], ['telehealth-appointment', rated(4)], ['telehealth-appointment', rated(5)],
+    ]),
+  ];
+  await mkdir(join(dir, 'analytics', 'days'), { recursive: true });
+  for (const d of days) await writeFile(join(dir, 'analytics', 'days', `${d.day}.json`), JSON.stringify(d));
+  return dir;
+}
+
+t.test('ratings: answers by rating, mean and unanswered per service and in total; days without ratings stay apart', async (t) => {
+  const dir = await ratingsDataDir(t);
+
+  const json = await run(['--data', dir, '--format', 'json']);
+  t.equal(json.code, 0, json.err);
+  const model = JSON.parse(json.out) as ReportModel;
+  t.same(model.services.map((s) => s.service), ['health-check', 'telehealth-appointment', 'bill-payment', 'dossier-lookup']);
+  const of = (service: string) => model.services.find((s) => s.service === service)!.ratings;
+  t.same(of('health-check'), {
+    answered: 6, distribution: { 1: 0, 2: 1, 3: 1, 4: 2, 5: 2 }, mean: 3.8, unanswered: 1, daysWithoutRatings: 1, sessionsWithoutRatings: 3,
+  }, '23 / 6 = 3.83; the 20th and the visits not asked count nowhere');
+  t.same(of('telehealth-appointment'), {
+    answered: 4, distribution: { 1: 0, 2: 0, 3: 0, 4: 3, 5: 1 }, mean: 4.3, unanswered: 0, daysWithoutRatings: 0, sessionsWithoutRatings: 0,
+  }, '17 / 4 = 4.25 rounds up');
+  t.same(of('bill-payment'), {
+    answered: 0, distribution: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 }, mean: null, unanswered: 2, daysWithoutRatings: 0, sessionsWithoutRatings: 0,
+  }, 'asked twice, never answered');
+  t.equal(of('dossier-lookup'), null, 'used only on a day without ratings: nothing recorded, not 0 answers');
+  t.same(model.ratings, {
+    answered: 10, distribution: { 1: 0, 2: 1, 3: 1, 4: 5, 5: 3 }, mean: 4, unanswered: 3, daysWithoutRatings: 2, sessionsWithoutRatings: 5,
+  });
+
+  const table = await run(['--data', dir]);
+  const lines = table.out.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('ĐÁNH GIÁ CỦA NGƯỜI DÂN'));
+  t.ok(at > 0, 'the table has a ratings section');
+  t.equal(lines.slice(at, at + 8).join('\n'), [
+    'ĐÁNH GIÁ CỦA NGƯỜI DÂN (câu hỏi 1–5 sau dịch vụ: số lượt trả lời theo điểm, điểm trung bình)',
+    'Dịch vụ              Trả lời  1  2  3  4  5  Điểm TB  Không trả lời  Ghi chú',
+    '───────────────────  ───────  ─  ─  ─  ─  ─  ───────  ─────────────  ─────────────────────────────────────────────────',
+    'Tất cả dịch vụ            10  0  1  1  5  3      4,0              3  không tính 5 lượt của ngày chưa ghi nhận đánh giá',
+    'Kiểm tra sức khỏe          6  0  1  1  2  2      3,8              1  không tính 3 lượt của ngày chưa ghi nhận đánh giá',
+    'Đặt lịch khám từ xa        4  0  0  0  3  1      4,3              0',
+    'Thanh toán hóa đơn         0  0  0  0  0  0        -              2',
+    'Tra cứu hồ sơ              -  -  -  -  -  -        -              -  chưa ghi nhận đánh giá',
+  ].join('\n'));
+  t.equal(lines[at + 8], '', 'the section ends there');
+  const ratingRows = section(table.out, 'ĐÁNH GIÁ CỦA NGƯỜI DÂN').slice(2);
+
+  const csv = (await run(['--data', dir, '--format', 'csv'])).out.split('\r\n').map((l) => l.split(','));
+  const csvRatings = (section: string, service: string) => Object.fromEntries(csv.filter((r) => r[0] === section && r[1] === service && /^rating/.test(r[3]!)).map((r) => [r[3], r[4]]));
+  t.same(csvRatings('totals', ''), {
+    ratings_answered: '10', ratings_1: '0', ratings_2: '1', ratings_3: '1', ratings_4: '5', ratings_5: '3', rating_mean: '4',
+    ratings_unanswered: '3', rating_days_without_data: '2', rating_sessions_without_data: '5',
+  });
+  t.same(csvRatings('service', 'health-check'), {
+    ratings_answered: '6', ratings_1: '0', ratings_2: '1', ratings_3: '1', ratings_4: '2', ratings_5: '2', rating_mean: '3.8',
+    ratings_unanswered: '1', rating_days_without_data: '1', rating_sessions_without_data: '3',
+  });
+  t.same(csvRatings('service', 'bill-payment'), {
+    ratings_answered: '0', ratings_1: '0', ratings_2: '0', ratings_3: '0', ratings_4: '0', ratings_5: '0', rating_mean: '',
+    ratings_unanswered: '2', rating_days_without_data: '0', rating_sessions_without_data: '0',
+  }, 'no answer: the mean is empty, the counts are 0');
+  t.same(csvRatings('service', 'dossier-lookup'), {
+    ratings_answered: '', ratings_1: '', ratings_2: '', ratings_3: '', ratings_4: '', ratings_5: '', rating_mean: '',
+    ratings_unanswered: '', rating_days_without_data: '', rating_sessions_without_data: '',
+  }, 'nothing recorded: every rating column is empty, not 0');
+
+  const svg = (await run(['--data', dir, '--format', 'svg'])).out;
+  const root = parseXml(svg);
+  const keyed = new Map<string, string>();
+  for (const el of elements(root)) if (el.attrs['data-key']) keyed.set(el.attrs['data-key'], textOf(el));
+  t.equal(keyed.get('service:health-check:ratingMean'), '3,8');
+  t.equal(keyed.get('service:telehealth-appointment:ratingMean'), '4,3');
+  t.equal(keyed.get('service:bill-payment:ratingMean'), '-');
+  t.equal(keyed.get('totals:ratingMean'), '4,0');
+  t.ok(textOf(root).includes('chưa ghi nhận đánh giá'), 'the SVG says when nothing was recorded');
+  const rows: [string, string][] = [['Tất cả dịch vụ', 'totals:'], ...model.services.map((s): [string, string] => [s.label, `service:${s.service}:`])];
+  t.equal(ratingRows.length, rows.length);
+  for (const [label, key] of rows) {
+    const row = ratingRows.find((r) => r[0] === label)!;
+    t.same([
+      keyed.get(`${key}ratingsAnswered`), ...['1', '2', '3', '4', '5'].map((v) => keyed.get(`${key}ratings:${v}`)),
+      keyed.get(`${key}ratingMean`), keyed.get(`${key}ratingsUnanswered`),
+    ], row.slice(1, 9), `${label}: the SVG says the table's numbers`);
+  }
 });
 
 t.test('usage errors exit 2 with a message; an empty folder gives an empty report', async (t) => {

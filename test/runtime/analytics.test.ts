@@ -303,10 +303,13 @@ t.test('analytics.summary gives today and this week; a bad range is refused', as
   await analytics.start();
   for (const e of pilotEvents) analytics.sessionEnded(e);
   const e = pilotEvents[0]!;
-  analytics.sessionEnded({ ...e, service: 'notices', outcome: 'completed', startedAt: afterPilot - 1000, endedAt: afterPilot });
+  analytics.sessionEnded({ ...e, service: 'notices', outcome: 'completed', startedAt: afterPilot - 1000, endedAt: afterPilot, feedback: { rating: 4 } });
   const today = analytics.summary({ range: 'today' });
   t.equal(today.from, '2026-11-25');
   t.equal(today.totals.sessions, 1);
+  t.same(today.services[0]!.ratings, {
+    answered: 1, distribution: { 1: 0, 2: 0, 3: 0, 4: 1, 5: 0 }, mean: 4, unanswered: 0, daysWithoutRatings: 0, sessionsWithoutRatings: 0,
+  }, 'the summary carries the ratings the Usage view shows');
   t.equal(today.hours[8], 1, '08:59:59 local');
   t.same(analytics.summary({}), today, 'today by default');
   const week = analytics.summary({ range: 'week' });

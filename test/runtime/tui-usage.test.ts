@@ -48,14 +48,14 @@ async function start(t: Test): Promise<Ui> {
     // Outside the week: must count in neither range.
     dayOf(addDays(today, -10), [session(addDays(today, -10), 'health-check', 600, 100, 'completed'), session(addDays(today, -10), 'health-check', 610, 100, 'completed')]),
     dayOf(earlier, [
-      session(earlier, 'dossier-lookup', 14 * 60, 60, 'completed'),
-      session(earlier, 'dossier-lookup', 14 * 60 + 5, 60, 'completed'),
+      session(earlier, 'dossier-lookup', 14 * 60, 60, 'completed', { feedback: { rating: 3 } }),
+      session(earlier, 'dossier-lookup', 14 * 60 + 5, 60, 'completed', { feedback: { rating: null } }),
       session(earlier, 'dossier-lookup', 15 * 60, 30, 'failed', { failureCause: 'input' }),
       session(earlier, 'health-check', 16 * 60, 40, 'failed', { failureCause: 'device', steps: failedAt('measure-bp', localMidnight(earlier) + 16 * 3_600_000) }),
     ]),
     dayOf(today, [
-      session(today, 'health-check', 7 * 60, 90, 'completed', { beneficiary: { ageBand: '60-74', sex: 'female' } }),
-      session(today, 'health-check', 7 * 60 + 10, 150, 'completed'),
+      session(today, 'health-check', 7 * 60, 90, 'completed', { beneficiary: { ageBand: '60-74', sex: 'female' }, feedback: { rating: 5 } }),
+      session(today, 'health-check', 7 * 60 + 10, 150, 'completed', { feedback: { rating: 4 } }),
       session(today, 'health-check', 7 * 60 + 20, 40, 'failed', { failureCause: 'device', steps: failedAt('measure-spo2', localMidnight(today) + 7 * 3_600_000) }),
       session(today, 'bill-payment', 8 * 60, 30, 'abandoned'),
       session(today, 'bill-payment', 8 * 60 + 5, 45, 'failed', { failureCause: 'central' }),
@@ -108,8 +108,9 @@ t.test("usage shows today's figures, then the week's after t, within 80x24", asy
   t.match(f, /Sessions 5 {3}completed 2 {3}abandoned 1 {3}with CCCD scanned 1/);
   t.match(f, /Failed {3}by device 1 {3}by central 1 {3}by input 0/);
   t.match(f, /By hour {2}\|\.{7}█▆\.{15}\| {2}busiest 07h: 3/, 'three sessions at 07h, two at 08h');
-  t.match(f, /Kiểm tra sức khỏe +3 +67% +\S+ +2m00s/, 'health check: 2 of 3 completed, mean of 90 s and 150 s');
-  t.match(f, /Thanh toán hóa đơn +2 +0% +- +-/, 'no completed bill payment: no duration');
+  t.match(f, / {2}SERVICE +SESS +DONE% +MEDIAN +MEAN +RATING\n/);
+  t.match(f, /Kiểm tra sức khỏe +3 +67% +\S+ +2m00s +4\.5\n/, 'health check: 2 of 3 completed, mean of 90 s and 150 s, rated 5 and 4');
+  t.match(f, /Thanh toán hóa đơn +2 +0% +- +- +-\n/, 'no completed bill payment: no duration, no rating');
   t.notMatch(f, /Tra cứu hồ sơ/, 'a service used only earlier in the week is not in today');
   t.match(f, /Device failures by step\n {2}measure-spo2 +1\n/);
   t.match(f, new RegExp(`Last day sent to central: ${addDays(today, -1)}`));
@@ -121,8 +122,8 @@ t.test("usage shows today's figures, then the week's after t, within 80x24", asy
   t.match(f, /Sessions 9 {3}completed 4 {3}abandoned 1 {3}with CCCD scanned 1/, 'the day ten days back is not counted');
   t.match(f, /Failed {3}by device 2 {3}by central 1 {3}by input 1/);
   t.match(f, /\|\.{7}█▆\.{5}▆▃▃\.{7}\|/, 'afternoon sessions of the earlier day added');
-  t.match(f, /Kiểm tra sức khỏe +4 +50% /);
-  t.match(f, /Tra cứu hồ sơ +3 +67% +\S+ +1m00s/);
+  t.match(f, /Kiểm tra sức khỏe +4 +50% .* 4\.5\n/);
+  t.match(f, /Tra cứu hồ sơ +3 +67% +\S+ +1m00s +3\.0\n/, 'one answer of 3; the unanswered ask does not lower the mean');
   t.match(f, /measure-bp +1\n/);
   t.match(f, /measure-spo2 +1\n/);
 
