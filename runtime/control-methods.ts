@@ -126,6 +126,26 @@ export interface JournalEntrySummary {
   retryAt?: number;
 }
 
+/** How an emergency button test ended: a press, or no press because of the window, a cancel, maintenance off. */
+export type EmergencyButtonTestEnd = 'pressed' | 'window-ended' | 'cancelled' | 'maintenance-off';
+
+/**
+ * The physical emergency button test (runtime/emergency-button-test.ts): `armed` with the seconds
+ * left, or how the last test ended (`idle` when none ran since the station started).
+ */
+export interface EmergencyButtonTestReport {
+  state: 'idle' | 'armed' | 'pressed' | 'not-pressed';
+  windowS?: number;
+  /** Clock ms when the test was armed. */
+  armedAt?: number;
+  /** Armed: whole seconds until the window closes. */
+  secondsLeft?: number;
+  /** Pressed: clock ms of the debounced press, and how long after arming it came. */
+  pressedAt?: number;
+  afterMs?: number;
+  ended?: EmergencyButtonTestEnd;
+}
+
 export interface ControlMethods {
   status: { params: Record<string, never>; result: StatusReport };
   devices: { params: Record<string, never>; result: DeviceStatus[] };
@@ -157,6 +177,15 @@ export interface ControlMethods {
   'journal.retry': { params: TechnicianParams & { eventIds?: string[] }; result: { retried: number } };
   /** Writes the waiting records, bodies redacted, to a file in the data directory; audited. */
   'journal.export': { params: TechnicianParams; result: { file: string; records: number } };
+  /**
+   * Maintenance only: for `windowS` seconds (default 30, 5-120) the next press of the physical
+   * emergency button is captured and reported instead of raising the alert; audited, and so is the result.
+   */
+  'emergency.test.arm': { params: TechnicianParams & { windowS?: number }; result: EmergencyButtonTestReport };
+  /** Disarms an armed emergency button test (the result says cancelled); audited. */
+  'emergency.test.cancel': { params: TechnicianParams; result: EmergencyButtonTestReport };
+  /** The armed emergency button test with its seconds left, or how the last one ended. */
+  'emergency.test.status': { params: Record<string, never>; result: EmergencyButtonTestReport };
   /** Audits an action taken in the technician UI itself (opening the board shell). */
   'audit.record': { params: TechnicianParams & { action: string; detail?: Record<string, string | number | boolean> }; result: { eventId: string } };
 }
@@ -169,6 +198,8 @@ export type ResultOf<M extends ControlMethod> = ControlMethods[M]['result'];
 export interface ControlEvents {
   log: LogLine;
   'device.reading': DeviceReading;
+  /** To the client that armed an emergency button test: each change until it ends. */
+  'emergency.test': EmergencyButtonTestReport;
 }
 
 export interface ControlRequest {

@@ -36,6 +36,7 @@ export const ErrorCodes = {
   PAYMENT_EXPIRED: 'The payment expired before it was confirmed',
   PAYMENT_FAILED: 'The payment failed',
   PAYMENT_CANCELLED: 'The resident cancelled the payment before it was confirmed',
+  MAINTENANCE_REQUIRED: 'The action needs the station in maintenance mode',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -38,6 +38,7 @@ import { StationHealthReporter } from './station-health.js';
 import { deviceNames, type MeasureService } from '../drivers/types.js';
 import { applyConfig } from './config-apply.js';
 import { AuditTrail, audited, outboxInspector, registerTechnicianActions, type AuditDetail } from './technician-actions.js';
+import { EmergencyButtonTest } from './emergency-button-test.js';
 import type { ParamsOf } from './control-methods.js';
 import type { CccdScanner } from '../drivers/cccd.js';
 import { Hx711Scale } from '../drivers/hx711-iio.js';
@@ -107,6 +108,11 @@ export function createStation(deps: StationDeps): Station {
   let devices: StationDevices | undefined;
   let display: DisplayServer | undefined;
   let flows: FlowService | undefined;
+  // A technician's test of the physical button captures its next press instead of raising the alert.
+  const emergencyTest = new EmergencyButtonTest({
+    clock, logger: log('emergency-test'), audit: { record: (k, p, o) => link().record(k, p, o) },
+    maintenance: () => maintenance.on, signals: () => devices?.indicators,
+  });
   const flowService = (): FlowService => {
     if (!flows) throw new StationError('NOT_RUNNING', 'the flow session has not started');
     return flows;
@@ -192,6 +198,7 @@ export function createStation(deps: StationDeps): Station {
     if (on && reason) maintenance.reason = reason;
     else delete maintenance.reason;
     flows?.setMaintenance(on);
+    emergencyTest.maintenanceChanged(on);
     logger.info({ component: 'station', maintenance: on }, 'maintenance mode changed');
     void announce().catch((err: unknown) => logger.warn({ component: 'station', err: (err as Error).message }, 'central not told of the maintenance change yet; it hears it on reconnect'));
   };
@@ -281,7 +288,9 @@ export function createStation(deps: StationDeps): Station {
       devices = await createStationDevices(config, { clock, logger, transports: deps.transports, ...(deps.simStreamPhase ? { simStreamPhase: deps.simStreamPhase } : {}) });
       hub = new DeviceHub(devices.entries, clock, log('device-hub'), { disabled: devices.disabled });
       hub.events.on('key', hub, (key) => flows?.input({ type: 'key', key }));
-      hub.events.on('emergency', hub, () => flows?.input({ type: 'emergency' }));
+      hub.events.on('emergency', hub, (press) => {
+        if (!emergencyTest.capture(press)) flows?.input({ type: 'emergency' });
+      });
       hub.events.on('scan', hub, (identity) => flows?.input({ type: 'scan', text: formatCccdQr(identity) }));
       hub.events.on('scanRejected', hub, () => flows?.input({ type: 'scan', text: '' }));
       hub.events.on('status', hub, (s) => {
@@ -319,9 +328,10 @@ export function createStation(deps: StationDeps): Station {
         ...(devices.entries.cccdScanner ? { scanner: devices.entries.cccdScanner.device as CccdScanner } : {}),
         ...(scale instanceof Hx711Scale ? { scale } : {}),
         ...(centralLink.journal && centralLink.outbox ? { outbox: outboxInspector(centralLink.journal, centralLink.outbox) } : {}),
+        ...(devices.entries.keypad ? { emergencyTest } : {}),
       });
     },
-    stop: async () => undefined,
+    stop: async () => emergencyTest.stop(),
   }, { after: ['devices', 'central-link'] });
 
   const analytics = new StationAnalytics({ clock, logger: log('analytics'), records: { record: (k, p, o) => link().record(k, p, o) }, dataDir, stationId: config.station.id, ...analyticsTuning(config.analytics as AnalyticsConfig | undefined) });

@@ -19,6 +19,7 @@ import type {
   ControlMethods, DeviceReading, DeviceTestAction, DeviceTestResult, JournalEntrySummary, ScaleCalibration, TechnicianParams,
 } from './control-methods.js';
 import type { DeviceName, Measurement, MeasurementKind, MeasureService } from '../drivers/types.js';
+import type { EmergencyButtonTest } from './emergency-button-test.js';
 import { deviceNames } from '../drivers/types.js';
 
 /** The keypad board's buzzer and status LED. */
@@ -97,6 +98,8 @@ export interface TechnicianServices {
   scale?: ScaleCalibrationPort;
   readings?: LiveReadingSource;
   outbox?: OutboxInspector;
+  /** The physical emergency button's test interceptor; absent when the station has no keypad board. */
+  emergencyTest?: EmergencyButtonTest;
   /** Where `journal.export` writes; the data directory. */
   exportDir: string;
   stationId: string;
@@ -114,7 +117,8 @@ type Handler<M extends keyof ControlMethods> = (
 export type TechnicianHandlers = { [M in TechnicianMethod]: Handler<M> };
 export type TechnicianMethod =
   | 'devices.test' | 'devices.calibrate' | 'devices.reading.subscribe' | 'devices.reading.unsubscribe'
-  | 'journal.list' | 'journal.retry' | 'journal.export' | 'audit.record';
+  | 'journal.list' | 'journal.retry' | 'journal.export' | 'audit.record'
+  | 'emergency.test.arm' | 'emergency.test.cancel' | 'emergency.test.status';
 
 export type AuditDetail = Record<string, string | number | boolean>;
 
@@ -440,6 +444,25 @@ export function createTechnicianHandlers(s: TechnicianServices): TechnicianHandl
         await writeFile(file, `${JSON.stringify({ stationId: s.stationId, exportedAt: at, redacted: true, records }, null, 2)}\n`, { mode: 0o640 });
         return { file, records: records.length };
       }, (_p, r): AuditDetail => (r ? { records: r.records } : {}))(params, context),
+
+    'emergency.test.arm': (params, context) =>
+      audited(trail, 'emergency.test.arm', () => {
+        const test = need(s.emergencyTest, 'the emergency button');
+        const report = test.arm(params.windowS, params.operator);
+        // The technician who armed it hears the press, or why the test ended, as it happens.
+        const stop = test.onChange((r) => {
+          context.push('emergency.test', r);
+          if (r.state !== 'armed') stop();
+        });
+        context.onClose(stop);
+        return report;
+      }, (_p, r): AuditDetail => ({ windowS: r?.windowS ?? (typeof params.windowS === 'number' ? params.windowS : params.windowS === undefined ? 'default' : 'invalid') }))(params, context),
+
+    'emergency.test.cancel': (params, context) =>
+      audited(trail, 'emergency.test.cancel', () => need(s.emergencyTest, 'the emergency button').cancel(),
+        (_p, r): AuditDetail => (r ? { state: r.state, ...(r.ended ? { ended: r.ended } : {}) } : {}))(params, context),
+
+    'emergency.test.status': () => need(s.emergencyTest, 'the emergency button').report(),
 
     'audit.record': async (params) => {
       if (typeof params.action !== 'string' || !/^[a-z][a-z0-9.-]{1,63}$/.test(params.action)) {
