@@ -24,7 +24,7 @@ import { UsageView } from './usage-view.js';
 export const views = [
   { id: 'dashboard', title: 'Dashboard', keys: '' },
   { id: 'devices', title: 'Devices', keys: 'Up/Down device' },
-  { id: 'tests', title: 'Tests', keys: 'Up/Down choose  Enter run' },
+  { id: 'tests', title: 'Tests', keys: 'Up/Down choose  Enter run  c cancel button test' },
   { id: 'journal', title: 'Journal', keys: 'f filter  r retry flagged  e export redacted' },
   { id: 'logs', title: 'Logs', keys: 'l level  c component  space pause  arrows scroll' },
   { id: 'config', title: 'Config', keys: 'e edit  v validate  a apply  x discard  g reload' },

@@ -1,24 +1,36 @@
 /**
  * Device tests: each row runs one test on the daemon (audited there). The scale's calibration asks
- * for the known weight; a running blood-pressure test shows the cuff pressure as it climbs.
+ * for the known weight; a running blood-pressure test shows the cuff pressure as it climbs. The
+ * emergency button's press test (maintenance mode only) arms a window in which a press of the
+ * physical button is reported here instead of alerting the police; the view counts the seconds down
+ * and `c` cancels it.
  */
 import { useEffect, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import type { DeviceName } from '../../drivers/types.js';
-import type { DeviceReading, DeviceTestAction } from '../control-methods.js';
+import type { DeviceReading, DeviceTestAction, EmergencyButtonTestReport } from '../control-methods.js';
 import type { Envelope } from '../ports.js';
 import { clip, gauge, padEnd, timeOfDay } from './format.js';
 import { LineInput } from './line-input.js';
 import { useKeys } from './keys.js';
 import type { ViewContext } from './station-client.js';
+import type { Clock } from '../clock.js';
 
-interface TestRow {
+interface DeviceTestRow {
   device: DeviceName;
   label: string;
   /** The name in results: `calibrate`, `measure`. */
   short: string;
   run: { kind: 'test'; action: DeviceTestAction } | { kind: 'tare' } | { kind: 'span' };
 }
+
+/** The emergency push button (read by the keypad board): its press test arms a window. */
+interface EmergencyTestRow {
+  device: 'emergency';
+  label: string;
+}
+
+type TestRow = DeviceTestRow | EmergencyTestRow;
 
 export const testRows: readonly TestRow[] = [
   { device: 'bloodPressure', label: 'measure (cuff on an arm: it inflates)', short: 'measure', run: { kind: 'test', action: 'measure' } },
@@ -32,7 +44,21 @@ export const testRows: readonly TestRow[] = [
   { device: 'printer', label: 'print a test receipt', short: 'test receipt', run: { kind: 'test', action: 'print-test' } },
   { device: 'keypad', label: 'beep', short: 'beep', run: { kind: 'test', action: 'beep' } },
   { device: 'keypad', label: 'blink the status LED', short: 'blink', run: { kind: 'test', action: 'blink' } },
+  { device: 'emergency', label: 'press test: no alert sent (maintenance only)' },
 ];
+
+/** Why a press test ended without a press, in the technician's words. */
+const notPressedWhy: Record<string, (r: EmergencyButtonTestReport) => string> = {
+  'window-ended': (r) => `within ${r.windowS} s`,
+  cancelled: () => '(cancelled)',
+  'maintenance-off': () => '(maintenance was turned off)',
+};
+
+/** An armed press test: its window and when it closes on this terminal's clock. */
+interface Armed {
+  windowS: number;
+  deadline: number;
+}
 
 interface Outcome {
   at: number;
@@ -43,12 +69,88 @@ interface Outcome {
 export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }) {
   const [index, setIndex] = useState(0);
   const [asking, setAsking] = useState(false);
-  const [running, setRunning] = useState<TestRow | undefined>(undefined);
+  const [running, setRunning] = useState<DeviceTestRow | undefined>(undefined);
   const [cuff, setCuff] = useState<number | undefined>(undefined);
   const [phase, setPhase] = useState<string | undefined>(undefined);
   const [outcomes, setOutcomes] = useState<Outcome[]>([]);
+  const [armed, setArmedState] = useState<Armed | undefined>(undefined);
+  const armedRef = useRef<Armed | undefined>(undefined);
+  const [, setTick] = useState(0);
   const mounted = useRef(true);
   useEffect(() => () => void (mounted.current = false), []);
+
+  function addOutcome(ok: boolean, text: string): void {
+    setOutcomes((o) => [{ at: ctx.clock.now(), ok, text }, ...o].slice(0, 5));
+    ctx.notify(ok ? 'ok' : 'error', text);
+  }
+
+  function setArmed(next: Armed | undefined): void {
+    armedRef.current = next;
+    setArmedState(next);
+  }
+
+  function adopt(r: EmergencyButtonTestReport): void {
+    if (!mounted.current) return;
+    if (r.state === 'armed') {
+      setArmed({ windowS: r.windowS!, deadline: ctx.clock.now() + r.secondsLeft! * 1000 });
+      return;
+    }
+    // The push and a poll may both bring the end: only the first one is reported.
+    if (!armedRef.current) return;
+    setArmed(undefined);
+    if (r.state === 'pressed') addOutcome(true, `emergency test: pressed ✓ ${(r.afterMs! / 1000).toFixed(1)} s after arming, at ${timeOfDay(r.pressedAt!)}`);
+    else addOutcome(false, `emergency test: not pressed ${notPressedWhy[r.ended ?? '']?.(r) ?? ''}`.trim());
+  }
+
+  // A test armed before this view opened (another view, another terminal) is shown too.
+  useEffect(() => {
+    void ctx.client.call('emergency.test.status', {}).then((res) => {
+      if (res.ok && res.data.state === 'armed') adopt(res.data);
+    });
+    return ctx.client.onEvent((event, data) => {
+      if (event === 'emergency.test') adopt(data as EmergencyButtonTestReport);
+    });
+  }, [ctx.client]);
+
+  // While armed: the seconds left each second; once the window is over, the daemon says how it ended.
+  useEffect(() => {
+    if (!armed) return;
+    let live = true;
+    let timer: ReturnType<Clock['setTimeout']> | undefined;
+    const tick = () => {
+      if (!live) return;
+      setTick((n) => n + 1);
+      if (ctx.clock.now() >= armed.deadline) {
+        void ctx.client.call('emergency.test.status', {}).then((res) => {
+          if (live && res.ok && res.data.state !== 'armed') adopt(res.data);
+        });
+      }
+      timer = ctx.clock.setTimeout(tick, 1000);
+    };
+    timer = ctx.clock.setTimeout(tick, 1000);
+    return () => {
+      live = false;
+      ctx.clock.clearTimeout(timer);
+    };
+  }, [armed, ctx.clock, ctx.client]);
+
+  async function arm(): Promise<void> {
+    const res = await ctx.client.call('emergency.test.arm', { operator: ctx.operator });
+    if (!mounted.current) return;
+    if (res.ok) {
+      adopt(res.data);
+      ctx.notify('info', `emergency button armed for ${res.data.windowS} s: press the red button now; no alert is sent`);
+    } else if (res.error.code === 'MAINTENANCE_REQUIRED') {
+      // The daemon's reason is longer than a row: the same reason, short.
+      addOutcome(false, 'emergency test: the station is in service; maintenance first (7)');
+    } else addOutcome(false, `emergency test: ${res.error.code}: ${res.error.message}`);
+  }
+
+  async function cancelArmed(): Promise<void> {
+    const res = await ctx.client.call('emergency.test.cancel', { operator: ctx.operator });
+    if (res.ok) adopt(res.data);
+    else if (mounted.current) ctx.notify('error', `cancel: ${res.error.code}: ${res.error.message}`);
+  }
 
   // Listening from mount, not from the render that shows RUNNING: the daemon may push the first
   // cuff pressure before React has committed that render.
@@ -64,7 +166,7 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
     [ctx.client],
   );
 
-  async function start(row: TestRow, knownKg?: number): Promise<void> {
+  async function start(row: DeviceTestRow, knownKg?: number): Promise<void> {
     runningDevice.current = row.device;
     setRunning(row);
     setCuff(undefined);
@@ -84,20 +186,21 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
     if (!res.ok) text = `${what}: ${res.error.code}: ${res.error.message}`;
     else if (res.data.summary) text = `${what}: ${res.data.summary}`;
     else text = `${what}: saved, zero ${res.data.zeroRaw}, ${(1 / res.data.kgPerCount!).toFixed(1)} counts/kg`;
-    setOutcomes((o) => [{ at: ctx.clock.now(), ok: res.ok, text }, ...o].slice(0, 5));
-    ctx.notify(res.ok ? 'ok' : 'error', text);
+    addOutcome(res.ok, text);
     runningDevice.current = undefined;
     setRunning(undefined);
   }
 
   useKeys(
     ctx,
-    (_input, key) => {
+    (input, key) => {
       if (key.upArrow) setIndex((i) => (i - 1 + testRows.length) % testRows.length);
       else if (key.downArrow) setIndex((i) => (i + 1) % testRows.length);
-      else if (key.return && !running) {
+      else if (input === 'c' && armedRef.current) void cancelArmed();
+      else if (key.return && !running && !armedRef.current) {
         const row = testRows[index]!;
-        if (row.run.kind === 'span') {
+        if (row.device === 'emergency') void arm();
+        else if (row.run.kind === 'span') {
           setAsking(true);
           ctx.setCapture(true);
         } else {
@@ -126,8 +229,9 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
             setAsking(false);
             ctx.setCapture(false);
             const kg = Number(v);
+            const row = testRows[index]!;
             if (!(kg > 0)) ctx.notify('error', `"${v}" is not a weight in kg`);
-            else void start(testRows[index]!, kg);
+            else if (row.device !== 'emergency') void start(row, kg);
           }}
           onCancel={() => {
             setAsking(false);
@@ -135,8 +239,10 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
           }}
         />
       ) : (
-        <Text>
-          {running
+        <Text bold={armed !== undefined}>
+          {armed
+            ? clip(`ARMED emergency button: press it now  ${Math.max(0, Math.ceil((armed.deadline - ctx.clock.now()) / 1000))} s left  (c cancels)`, 78)
+            : running
             ? clip(`RUNNING ${running.device} ${running.short}${phase ? `  phase ${phase}` : ''}${cuff !== undefined ? `  cuff ${Math.round(cuff)} mmHg ${gauge(cuff, 300, 20)}` : ''}`, 78)
             : ' '}
         </Text>

@@ -19,6 +19,7 @@ import type { DeviceName, DeviceStatus, Measurement, MeasurementKind, MeasureOpt
 import { analyticsSummary } from '../../runtime/analytics.js';
 import type { DayAggregate } from '../../runtime/report/aggregate.js';
 import { StationError } from '../../runtime/errors.js';
+import { EmergencyButtonTest } from '../../runtime/emergency-button-test.js';
 import { ManualClock } from './manual-clock.js';
 
 export class MemorySink implements RecordSink {
@@ -52,6 +53,8 @@ export interface FakeDaemon {
   watchers(device: DeviceName): number;
   /** Lets the pending blood-pressure measurement finish. */
   finishMeasurement(): void;
+  /** A press of the physical emergency button as the station routes it: true when a test captured it. */
+  pressEmergencyButton(): boolean;
   client(): Promise<ControlClient>;
   /** Stops and restarts the control socket, as a daemon restart looks to a client. */
   stopControl(): Promise<void>;
@@ -105,6 +108,7 @@ export async function startFakeDaemon(): Promise<FakeDaemon> {
 
   const control = new ControlSocket({ path: socketPath, mode: '0600', maxLineBytes: 1 << 20, logger });
   const trail = new AuditTrail(sink, clock, logger);
+  const emergencyTest = new EmergencyButtonTest({ clock, logger, audit: sink, maintenance: () => status.maintenance.on });
   control.handle('status', () => structuredClone(status));
   control.handle('devices', () => structuredClone(devices));
   control.handle('outbox', () => status.outbox);
@@ -122,6 +126,7 @@ export async function startFakeDaemon(): Promise<FakeDaemon> {
   }, (_p, r) => ({ restart: r ? r.restartRequired.length > 0 : false })));
   control.handle('maintenance.set', audited(trail, 'maintenance.set', (p: { on: boolean; reason?: string }) => {
     status.maintenance = p.on ? { on: true, ...(p.reason ? { reason: p.reason } : {}) } : { on: false };
+    emergencyTest.maintenanceChanged(p.on);
     return status.maintenance;
   }, (p) => ({ on: p.on })));
   control.handle('analytics.summary', (p) => {
@@ -159,6 +164,7 @@ export async function startFakeDaemon(): Promise<FakeDaemon> {
       },
     },
     outbox: { waiting: () => waiting, retryFlagged: (ids) => (retried.push(ids), 1) },
+    emergencyTest,
     readingIntervalMs: 100,
   });
   await control.start();
@@ -173,6 +179,7 @@ export async function startFakeDaemon(): Promise<FakeDaemon> {
     },
     watchers: (device) => listeners.get(device)?.size ?? 0,
     finishMeasurement: () => finish?.(),
+    pressEmergencyButton: () => emergencyTest.capture({ at: clock.now() }),
     client: async () => {
       const c = new ControlClient(socketPath);
       await c.connect();
@@ -182,6 +189,7 @@ export async function startFakeDaemon(): Promise<FakeDaemon> {
     stopControl: () => control.stop(),
     startControl: () => control.start(),
     close: async () => {
+      emergencyTest.stop();
       for (const c of clients) c.close();
       await control.stop();
       rmSync(dir, { recursive: true, force: true });

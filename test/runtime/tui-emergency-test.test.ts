@@ -1,0 +1,134 @@
+// The Tests view's emergency button press test against the fake daemon, which runs the real
+// technician handlers and the real EmergencyButtonTest on the same ManualClock as the UI.
+import t, { type Test } from 'tap';
+import { createElement } from 'react';
+import { render } from 'ink-testing-library';
+import { App } from '../../runtime/tui/app.js';
+import { DiagnosticShell } from '../../runtime/diagnostic-shell.js';
+import { flushMicrotasks } from '../fakes/manual-clock.js';
+import { startFakeDaemon } from '../fakes/technician-daemon.js';
+
+const ansi = /\u001b\[[0-9;?]*[A-Za-z]/g;
+const keys = { enter: '\r', up: '\u001b[A' };
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i++) await flushMicrotasks();
+}
+
+async function start(t: Test) {
+  const daemon = await startFakeDaemon();
+  const client = await daemon.client();
+  const shell = new DiagnosticShell({ spawn: () => { throw new Error('no shell in this test'); } });
+  const ui = render(createElement(App, { client, clock: daemon.clock, operator: 'tech-an', shell, initialView: 'tests' }));
+  t.teardown(async () => {
+    ui.unmount();
+    await shell.close();
+    await daemon.close();
+  });
+  await settle();
+  const frame = () => (ui.lastFrame() ?? '').replace(ansi, '');
+  return {
+    daemon,
+    frame,
+    until: async (pattern: RegExp) => {
+      for (let i = 0; i < 5000 && !pattern.test(frame()); i++) await flushMicrotasks();
+      return frame();
+    },
+    press: async (...input: string[]) => {
+      for (const k of input) {
+        ui.stdin.write(k);
+        await settle();
+      }
+    },
+    /** Moves the clock one second at a time, as the view's countdown does. */
+    seconds: async (n: number) => {
+      for (let i = 0; i < n; i++) {
+        await daemon.clock.advance(1000);
+        await settle();
+      }
+    },
+  };
+}
+
+function fitsTerminal(t: Test, frame: string): void {
+  const lines = frame.split('\n');
+  t.ok(lines.length <= 24, `frame has ${lines.length} rows (max 24)`);
+  const widest = Math.max(...lines.map((l) => [...l].length));
+  t.ok(widest <= 80, `frame is ${widest} columns wide (max 80)`);
+}
+
+t.test('emergency button press test: refused in service, armed with seconds left, pressed, not pressed, all within 80x24', async (t) => {
+  const ui = await start(t);
+  await ui.press(keys.up);
+  let f = await ui.until(/> emergency +press test: no alert sent \(maintenance only\)/);
+  t.match(f, /> emergency +press test: no alert sent \(maintenance only\)/, 'the last row, reached by wrapping up');
+  t.match(f, /Up\/Down choose {2}Enter run {2}c cancel button test/, 'the key hints name the cancel key');
+
+  await ui.press(keys.enter);
+  f = await ui.until(/FAIL emergency test: the station is in service; maintenance first \(7\)/);
+  t.match(f, /FAIL emergency test: the station is in service; maintenance first \(7\)\n/, 'refused in service, saying why, on one row');
+  t.notMatch(f, /ARMED/);
+
+  ui.daemon.status.maintenance = { on: true, reason: 'button check' };
+  await ui.press(keys.enter);
+  f = await ui.until(/ARMED emergency button: press it now {2}30 s left {2}\(c cancels\)/);
+  t.match(f, /ARMED emergency button: press it now {2}30 s left {2}\(c cancels\)/);
+  fitsTerminal(t, f);
+  await ui.seconds(3);
+  t.match(await ui.until(/27 s left/), /ARMED emergency button: press it now {2}27 s left/, 'the seconds count down');
+  await ui.press(keys.enter);
+  t.match(ui.frame(), /27 s left/, 'Enter does not arm twice');
+
+  t.equal(ui.daemon.pressEmergencyButton(), true, 'the press is captured, not forwarded');
+  f = await ui.until(/OK {3}emergency test: pressed ✓/);
+  t.match(f, /OK {3}emergency test: pressed ✓ 3\.0 s after arming, at \d\d:\d\d:\d\d/);
+  t.notMatch(f, /ARMED/, 'disarmed by the press');
+  t.equal(ui.daemon.pressEmergencyButton(), false, 'the next press goes to the flows');
+
+  await ui.press(keys.enter);
+  await ui.until(/ARMED.*30 s left/);
+  await ui.seconds(31);
+  f = await ui.until(/FAIL emergency test: not pressed within 30 s/);
+  t.match(f, /FAIL emergency test: not pressed within 30 s/);
+  t.notMatch(f, /ARMED/, 'disarmed when the window ended');
+
+  await ui.press(keys.enter);
+  await ui.until(/ARMED.*30 s left/);
+  await ui.press('c');
+  f = await ui.until(/not pressed \(cancelled\)/);
+  t.match(f, /FAIL emergency test: not pressed \(cancelled\)/);
+  t.notMatch(f, /ARMED/);
+
+  await ui.press(keys.enter);
+  await ui.until(/ARMED.*30 s left/);
+  const other = await ui.daemon.client();
+  t.match(await other.call('maintenance.set', { on: false, operator: 'tech-binh' } as { on: boolean }), { ok: true });
+  f = await ui.until(/not pressed \(maintenance was turned off\)/);
+  t.match(f, /FAIL emergency test: not pressed \(maintenance was turned off\)/);
+  t.notMatch(f, /ARMED/);
+  t.equal(ui.daemon.pressEmergencyButton(), false, 'in service again: the press is an alert');
+  fitsTerminal(t, f);
+
+  t.same(ui.daemon.sink.actions(), [
+    'emergency.test.arm:failed:tech-an',
+    'emergency.test.arm:ok:tech-an', 'emergency.test.result:ok:tech-an',
+    'emergency.test.arm:ok:tech-an', 'emergency.test.result:failed:tech-an',
+    'emergency.test.arm:ok:tech-an', 'emergency.test.result:failed:tech-an', 'emergency.test.cancel:ok:tech-an',
+    'emergency.test.arm:ok:tech-an', 'emergency.test.result:failed:tech-an', 'maintenance.set:ok:tech-binh',
+  ]);
+});
+
+t.test('a test armed before the view opened is shown with its seconds left', async (t) => {
+  const ui = await start(t);
+  ui.daemon.status.maintenance = { on: true };
+  const other = await ui.daemon.client();
+  t.match(await other.call('emergency.test.arm', { operator: 'tech-binh', windowS: 60 }), { ok: true });
+  await ui.press('1');
+  await ui.until(/\[1 Dashboard\]/);
+  await ui.daemon.clock.advance(10_000);
+  await ui.press('3');
+  const f = await ui.until(/ARMED emergency button: press it now {2}50 s left/);
+  t.match(f, /ARMED emergency button: press it now {2}50 s left/);
+  await ui.press('c');
+  t.match(await ui.until(/not pressed \(cancelled\)/), /FAIL emergency test: not pressed \(cancelled\)/, 'and can be cancelled here');
+});
