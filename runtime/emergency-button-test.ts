@@ -116,12 +116,10 @@ export class EmergencyButtonTest {
     return () => void this.listeners.delete(listener);
   }
 
-  /** Disarms without a result when the station stops; idempotent. */
+  /** Disarms without a result when the station stops (the link that would carry it is stopping too); idempotent. */
   stop(): void {
-    if (!this.armed) return;
-    this.options.clock.clearTimeout(this.armed.timer);
+    if (this.armed) this.options.clock.clearTimeout(this.armed.timer);
     this.armed = undefined;
-    this.listeners.clear();
   }
 
   private secondsLeft(a: Armed): number {

@@ -112,7 +112,8 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
     });
   }, [ctx.client]);
 
-  // While armed: the seconds left each second; once the window is over, the daemon says how it ended.
+  // While armed: the seconds left each second, and the daemon asked how the test stands, so the end
+  // shows even when the pushed result was lost with a reconnect.
   useEffect(() => {
     if (!armed) return;
     let live = true;
@@ -120,11 +121,9 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
     const tick = () => {
       if (!live) return;
       setTick((n) => n + 1);
-      if (ctx.clock.now() >= armed.deadline) {
-        void ctx.client.call('emergency.test.status', {}).then((res) => {
-          if (live && res.ok && res.data.state !== 'armed') adopt(res.data);
-        });
-      }
+      void ctx.client.call('emergency.test.status', {}).then((res) => {
+        if (live && res.ok && res.data.state !== 'armed') adopt(res.data);
+      });
       timer = ctx.clock.setTimeout(tick, 1000);
     };
     timer = ctx.clock.setTimeout(tick, 1000);
