@@ -54,12 +54,6 @@ const notPressedWhy: Record<string, (r: EmergencyButtonTestReport) => string> = 
   'maintenance-off': () => '(maintenance was turned off)',
 };
 
-/** An armed press test: its window and when it closes on this terminal's clock. */
-interface Armed {
-  windowS: number;
-  deadline: number;
-}
-
 interface Outcome {
   at: number;
   ok: boolean;
@@ -73,8 +67,9 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
   const [cuff, setCuff] = useState<number | undefined>(undefined);
   const [phase, setPhase] = useState<string | undefined>(undefined);
   const [outcomes, setOutcomes] = useState<Outcome[]>([]);
-  const [armed, setArmedState] = useState<Armed | undefined>(undefined);
-  const armedRef = useRef<Armed | undefined>(undefined);
+  /** While a press test is armed: when its window closes, on this terminal's clock. */
+  const [armedUntil, setArmedState] = useState<number | undefined>(undefined);
+  const armedRef = useRef<number | undefined>(undefined);
   const [, setTick] = useState(0);
   const mounted = useRef(true);
   useEffect(() => () => void (mounted.current = false), []);
@@ -84,7 +79,7 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
     ctx.notify(ok ? 'ok' : 'error', text);
   }
 
-  function setArmed(next: Armed | undefined): void {
+  function setArmed(next: number | undefined): void {
     armedRef.current = next;
     setArmedState(next);
   }
@@ -92,11 +87,11 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
   function adopt(r: EmergencyButtonTestReport): void {
     if (!mounted.current) return;
     if (r.state === 'armed') {
-      setArmed({ windowS: r.windowS!, deadline: ctx.clock.now() + r.secondsLeft! * 1000 });
+      setArmed(ctx.clock.now() + r.secondsLeft! * 1000);
       return;
     }
     // The push and a poll may both bring the end: only the first one is reported.
-    if (!armedRef.current) return;
+    if (armedRef.current === undefined) return;
     setArmed(undefined);
     if (r.state === 'pressed') addOutcome(true, `emergency test: pressed ✓ ${(r.afterMs! / 1000).toFixed(1)} s after arming, at ${timeOfDay(r.pressedAt!)}`);
     else addOutcome(false, `emergency test: not pressed ${notPressedWhy[r.ended ?? '']?.(r) ?? ''}`.trim());
@@ -115,7 +110,7 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
   // While armed: the seconds left each second, and the daemon asked how the test stands, so the end
   // shows even when the pushed result was lost with a reconnect.
   useEffect(() => {
-    if (!armed) return;
+    if (armedUntil === undefined) return;
     let live = true;
     let timer: ReturnType<Clock['setTimeout']> | undefined;
     const tick = () => {
@@ -131,7 +126,7 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
       live = false;
       ctx.clock.clearTimeout(timer);
     };
-  }, [armed, ctx.clock, ctx.client]);
+  }, [armedUntil, ctx.clock, ctx.client]);
 
   async function arm(): Promise<void> {
     const res = await ctx.client.call('emergency.test.arm', { operator: ctx.operator });
@@ -195,8 +190,8 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
     (input, key) => {
       if (key.upArrow) setIndex((i) => (i - 1 + testRows.length) % testRows.length);
       else if (key.downArrow) setIndex((i) => (i + 1) % testRows.length);
-      else if (input === 'c' && armedRef.current) void cancelArmed();
-      else if (key.return && !running && !armedRef.current) {
+      else if (input === 'c' && armedRef.current !== undefined) void cancelArmed();
+      else if (key.return && !running && armedRef.current === undefined) {
         const row = testRows[index]!;
         if (row.device === 'emergency') void arm();
         else if (row.run.kind === 'span') {
@@ -238,9 +233,9 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
           }}
         />
       ) : (
-        <Text bold={armed !== undefined}>
-          {armed
-            ? clip(`ARMED emergency button: press it now  ${Math.max(0, Math.ceil((armed.deadline - ctx.clock.now()) / 1000))} s left  (c cancels)`, 78)
+        <Text bold={armedUntil !== undefined}>
+          {armedUntil !== undefined
+            ? clip(`ARMED emergency button: press it now  ${Math.max(0, Math.ceil((armedUntil - ctx.clock.now()) / 1000))} s left  (c cancels)`, 78)
             : running
             ? clip(`RUNNING ${running.device} ${running.short}${phase ? `  phase ${phase}` : ''}${cuff !== undefined ? `  cuff ${Math.round(cuff)} mmHg ${gauge(cuff, 300, 20)}` : ''}`, 78)
             : ' '}
