@@ -123,6 +123,13 @@ export function createStation(deps: StationDeps): Station {
     : null;
   const security = config.security;
   let linkHolder: CentralLink | undefined;
+  /** The retained birth: versions, each device and its health, the flow versions, capabilities. */
+  const birth = () => ({
+    versions: { station: deps.version, node: process.versions.node },
+    devices: (hub?.statuses() ?? []).map((d) => ({ id: d.name, kind: d.name, mode: d.mode, state: d.health })),
+    flows: Object.entries(flows?.versions()?.flows ?? {}).map(([id, version]) => ({ id, version: String(version) })),
+    capabilities: ['rpc-envelope', 'receipts', 'signed-commands', 'fhir-r4'],
+  });
   const centralLinkOptions = (box: CentralLinkOptions['box']): CentralLinkOptions => ({
     stationId: config.station.id,
     dataDir,
@@ -138,12 +145,7 @@ export function createStation(deps: StationDeps): Station {
       reconnectMinMs: config.mqtt.reconnectMinMs,
       reconnectMaxMs: config.mqtt.reconnectMaxMs,
       statusState: () => (maintenance.on ? 'maintenance' : 'online'),
-      birth: () => ({
-        versions: { station: deps.version, node: process.versions.node },
-        devices: (hub?.statuses() ?? []).map((d) => ({ id: d.name, kind: d.name, mode: d.mode, state: d.health })),
-        flows: Object.entries(flows?.versions()?.flows ?? {}).map(([id, version]) => ({ id, version: String(version) })),
-        capabilities: ['rpc-envelope', 'receipts', 'signed-commands', 'fhir-r4'],
-      }),
+      birth,
     },
     journal: { maxBytes: config.journal.maxBytes, segmentBytes: config.journal.segmentBytes },
     outbox: {
@@ -182,6 +184,7 @@ export function createStation(deps: StationDeps): Station {
         }
         const result = await flowService().applyBundle(files as { name: string; text: string }[]);
         if (!result.ok) throw new StationError('FLOW_INVALID', result.problems.map((p) => `${p.file} ${p.path || '/'}: ${p.reason}`).join('\n'));
+        await announce();
         return result;
       },
       analytics: async () => ({ sent: await analytics.sendNow() }),
@@ -203,12 +206,18 @@ export function createStation(deps: StationDeps): Station {
     void announce().catch((err: unknown) => logger.warn({ component: 'station', err: (err as Error).message }, 'central not told of the maintenance change yet; it hears it on reconnect'));
   };
 
-  /** Tells central the retained birth and status again (after maintenance changes, or when asked). */
+  /**
+   * Tells central the retained birth and status again: once the start is complete (the link
+   * usually connects while the devices are still probing and the flows loading, and its birth
+   * then lists them as starting), after a new flow bundle, a maintenance change, or when asked.
+   */
   const announce = async (): Promise<void> => {
     const mqtt = linkHolder?.link;
     if (!mqtt || mqtt.info().state !== 'connected') return;
     const at = clock.now();
-    await mqtt.publish('status', {}, { state: maintenance.on ? 'maintenance' : 'online', bootSeq: linkHolder!.bootSeq, at });
+    const bootSeq = linkHolder!.bootSeq;
+    await mqtt.publish('birth', {}, { ...birth(), bootSeq, at });
+    await mqtt.publish('status', {}, { state: maintenance.on ? 'maintenance' : 'online', bootSeq, at });
   };
 
   const applyConfigChange = (candidate: unknown) =>
@@ -554,7 +563,10 @@ export function createStation(deps: StationDeps): Station {
     link,
     brokerUrl: () => embedded?.url,
     displayUrl: () => display?.url,
-    start: () => lifecycle.start(),
+    start: async () => {
+      await lifecycle.start();
+      await announce().catch((err: unknown) => logger.warn({ component: 'station', err: (err as Error).message }, 'central not told of the started station yet; it hears it on reconnect'));
+    },
     stop: () => lifecycle.stop(),
     status,
     healthy,

@@ -1,0 +1,58 @@
+// The retained birth tells central what the station has. The link connects while the devices still
+// probe and the flows load, so its first birth lists them as starting; once the start is complete
+// the station says it again, and again when central pushes a new flow bundle.
+import t from 'tap';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { validateConfig } from '../../runtime/config.js';
+import type { StationConfig } from '../../runtime/config.js';
+import { LogBuffer } from '../../runtime/log-buffer.js';
+import { createStation } from '../../runtime/station.js';
+import { ManualClock } from '../fakes/manual-clock.js';
+import { silentLogger, tempDir, until } from '../fakes/link-test-kit.js';
+
+type Birth = { devices: { id: string; state: string }[]; flows: { id: string; version: string }[]; bootSeq: number };
+
+t.test('the retained birth lists every device probed and every flow once the station has started', async (t) => {
+  const dataDir = await tempDir(t);
+  const doc = JSON.parse(readFileSync(join(process.cwd(), 'config', 'sim.json'), 'utf8'));
+  doc.dataDir = dataDir;
+  doc.mqtt.embeddedBroker = { enabled: true, host: '127.0.0.1', port: 0 };
+  doc.centralSim = { enabled: false };
+  doc.display = { enabled: false, host: '127.0.0.1', port: 0 };
+  const checked = validateConfig(doc);
+  if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
+  const config: StationConfig = checked.config;
+  const clock = new ManualClock(Date.parse('2026-11-25T01:00:00Z'));
+  const station = createStation({
+    config, configFile: join(dataDir, 'station.json'), clock, logger: silentLogger(), logBuffer: new LogBuffer(100),
+    version: '0.0.0-test', transports: {},
+  });
+  t.teardown(() => station.stop());
+  let started = false;
+  const starting = station.start().then(() => (started = true));
+  // The simulated scale and height rod answer on the test's clock, the broker in real time: the link
+  // connects and sends its first birth while they are still probing.
+  for (let i = 0; i < 500 && station.status().link.state !== 'connected'; i++) await new Promise((r) => setTimeout(r, 10));
+  t.equal(station.status().link.state, 'connected');
+  t.equal(started, false, 'the link connected before the devices answered');
+  await until(clock, () => started, 'station started', 10);
+  await starting;
+
+  const births: Birth[] = [];
+  const sub = await mqtt.connectAsync(station.brokerUrl()!, { protocolVersion: 4 });
+  t.teardown(() => sub.endAsync());
+  sub.on('message', (topic, payload) => {
+    if (topic === `cds/v1/${config.station.id}/birth`) births.push(JSON.parse(payload.toString()) as Birth);
+  });
+  await sub.subscribeAsync(`cds/v1/${config.station.id}/birth`, { qos: 1 });
+  await until(clock, () => births.length > 0, 'the retained birth', 10);
+  const retained = births.at(-1)!;
+  const enabled = Object.entries(config.devices).filter(([, d]) => d && d.enabled !== false).map(([name]) => name).sort();
+  t.same(retained.devices.map((d) => d.id).sort(), enabled, 'every enabled device is listed');
+  t.same(retained.devices.filter((d) => d.state !== 'ok'), [], 'each with the health its probe found, none still starting');
+  const flowFiles = readdirSync(join(process.cwd(), 'flows')).filter((f) => /\.ya?ml$/.test(f)).length;
+  t.equal(retained.flows.length, flowFiles, 'every flow with its version');
+  t.equal(retained.bootSeq, station.link().bootSeq);
+});
