@@ -15,7 +15,7 @@
  * they fail.
  */
 import { mkdir } from 'node:fs/promises';
-import type { Clock } from './clock.js';
+import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
 import { resolveDataPath, validateConfig, type StationConfig } from './config.js';
 import { Lifecycle, type Component } from './lifecycle.js';
@@ -196,6 +196,23 @@ export function createStation(deps: StationDeps): Station {
     return linkHolder;
   };
 
+  // A device's health change (unplugged, paper out, back again) reaches central in the retained
+  // birth once it has held for a second: a replug or a loose cable changes it several times, and
+  // the hub's reason updates alone change nothing central is told.
+  let started = false;
+  let announcedHealth = '';
+  let healthTimer: TimerHandle | undefined;
+  const deviceHealth = () => (hub?.statuses() ?? []).map((d) => `${d.name}:${d.health}`).join(' ');
+  const deviceHealthChanged = () => {
+    if (!started) return;
+    clock.clearTimeout(healthTimer);
+    healthTimer = clock.setTimeout(() => {
+      healthTimer = undefined;
+      if (deviceHealth() === announcedHealth) return;
+      void announce().catch((err: unknown) => logger.warn({ component: 'station', err: (err as Error).message }, 'central not told of the device change yet; it hears it on reconnect'));
+    }, 1000);
+  };
+
   const setMaintenance = (on: boolean, reason?: string) => {
     maintenance.on = on;
     if (on && reason) maintenance.reason = reason;
@@ -209,13 +226,15 @@ export function createStation(deps: StationDeps): Station {
   /**
    * Tells central the retained birth and status again: once the start is complete (the link
    * usually connects while the devices are still probing and the flows loading, and its birth
-   * then lists them as starting), after a new flow bundle, a maintenance change, or when asked.
+   * then lists them as starting), after a new flow bundle, a device's health change, a maintenance
+   * change, or when asked.
    */
   const announce = async (): Promise<void> => {
     const mqtt = linkHolder?.link;
     if (!mqtt || mqtt.info().state !== 'connected') return;
     const at = clock.now();
     const bootSeq = linkHolder!.bootSeq;
+    announcedHealth = deviceHealth();
     await mqtt.publish('birth', {}, { ...birth(), bootSeq, at });
     await mqtt.publish('status', {}, { state: maintenance.on ? 'maintenance' : 'online', bootSeq, at });
   };
@@ -304,6 +323,7 @@ export function createStation(deps: StationDeps): Station {
       hub.events.on('scanRejected', hub, () => flows?.input({ type: 'scan', text: '' }));
       hub.events.on('status', hub, (s) => {
         if (s.health === 'missing' || s.health === 'degraded') raise({ code: `DEVICE_${s.health.toUpperCase()}`, message: `${s.name}: ${s.reason ?? s.health}`, at: s.since, severity: 'warning' });
+        deviceHealthChanged();
       });
       // The indicators load johnny-five while the probes wait for the first device frames.
       await Promise.all([hub.start(), devices.indicators?.start()]);
@@ -565,9 +585,14 @@ export function createStation(deps: StationDeps): Station {
     displayUrl: () => display?.url,
     start: async () => {
       await lifecycle.start();
+      started = true;
       await announce().catch((err: unknown) => logger.warn({ component: 'station', err: (err as Error).message }, 'central not told of the started station yet; it hears it on reconnect'));
     },
-    stop: () => lifecycle.stop(),
+    stop: () => {
+      started = false;
+      clock.clearTimeout(healthTimer);
+      return lifecycle.stop();
+    },
     status,
     healthy,
   };

@@ -56,3 +56,46 @@ t.test('the retained birth lists every device probed and every flow once the sta
   t.equal(retained.flows.length, flowFiles, 'every flow with its version');
   t.equal(retained.bootSeq, station.link().bootSeq);
 });
+
+t.test('a device\'s health change reaches central in the birth once it has held for a second', async (t) => {
+  const dataDir = await tempDir(t);
+  const doc = JSON.parse(readFileSync(join(process.cwd(), 'config', 'sim.json'), 'utf8'));
+  doc.dataDir = dataDir;
+  doc.mqtt.embeddedBroker = { enabled: true, host: '127.0.0.1', port: 0 };
+  doc.centralSim = { enabled: false };
+  doc.display = { enabled: false, host: '127.0.0.1', port: 0 };
+  const checked = validateConfig(doc);
+  if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
+  const config: StationConfig = checked.config;
+  const clock = new ManualClock(Date.parse('2026-11-25T01:00:00Z'));
+  const station = createStation({
+    config, configFile: join(dataDir, 'station.json'), clock, logger: silentLogger(), logBuffer: new LogBuffer(100),
+    version: '0.0.0-test', transports: {},
+  });
+  t.teardown(() => station.stop());
+  let started = false;
+  const starting = station.start().then(() => (started = true));
+  await until(clock, () => started, 'station started', 10);
+  await starting;
+
+  const births: Birth[] = [];
+  const sub = await mqtt.connectAsync(station.brokerUrl()!, { protocolVersion: 4 });
+  t.teardown(() => sub.endAsync());
+  sub.on('message', (topic, payload) => {
+    if (topic === `cds/v1/${config.station.id}/birth`) births.push(JSON.parse(payload.toString()) as Birth);
+  });
+  await sub.subscribeAsync(`cds/v1/${config.station.id}/birth`, { qos: 1 });
+  await until(clock, () => births.length > 0, 'the retained birth', 10);
+  const printer = () => births.at(-1)!.devices.find((d) => d.id === 'printer')?.state;
+  t.equal(printer(), 'ok');
+
+  const port = station.devices()!.sim.ports.printer!;
+  port.unplug();
+  await clock.advance(900);
+  t.equal(printer(), 'ok', 'not before the change has held for a second');
+  await until(clock, () => printer() === 'missing', 'the unplugged printer in the birth', 10);
+  const afterUnplug = births.length;
+  port.replug();
+  await until(clock, () => printer() === 'ok', 'the printer back in the birth', 100);
+  t.equal(births.length, afterUnplug + 1, 'one birth for the replug, none for the reopen attempts in between');
+});
