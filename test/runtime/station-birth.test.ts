@@ -1,35 +1,17 @@
 // The retained birth tells central what the station has. The link connects while the devices still
 // probe and the flows load, so its first birth lists them as starting; once the start is complete
-// the station says it again, and again when central pushes a new flow bundle.
+// the station says it again, and again when a device's health changes.
 import t from 'tap';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { validateConfig } from '../../runtime/config.js';
-import type { StationConfig } from '../../runtime/config.js';
-import { LogBuffer } from '../../runtime/log-buffer.js';
-import { createStation } from '../../runtime/station.js';
-import { ManualClock } from '../fakes/manual-clock.js';
-import { silentLogger, tempDir, until } from '../fakes/link-test-kit.js';
+import { until } from '../fakes/link-test-kit.js';
+import { simStation, startSimStation } from '../fakes/sim-station.js';
 
 type Birth = { devices: { id: string; state: string }[]; flows: { id: string; version: string }[]; bootSeq: number };
 
 t.test('the retained birth lists every device probed and every flow once the station has started', async (t) => {
-  const dataDir = await tempDir(t);
-  const doc = JSON.parse(readFileSync(join(process.cwd(), 'config', 'sim.json'), 'utf8'));
-  doc.dataDir = dataDir;
-  doc.mqtt.embeddedBroker = { enabled: true, host: '127.0.0.1', port: 0 };
-  doc.centralSim = { enabled: false };
-  doc.display = { enabled: false, host: '127.0.0.1', port: 0 };
-  const checked = validateConfig(doc);
-  if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
-  const config: StationConfig = checked.config;
-  const clock = new ManualClock(Date.parse('2026-11-25T01:00:00Z'));
-  const station = createStation({
-    config, configFile: join(dataDir, 'station.json'), clock, logger: silentLogger(), logBuffer: new LogBuffer(100),
-    version: '0.0.0-test', transports: {},
-  });
-  t.teardown(() => station.stop());
+  const { station, config, clock } = await simStation(t);
   let started = false;
   const starting = station.start().then(() => (started = true));
   // The simulated scale and height rod answer on the test's clock, the broker in real time: the link
@@ -58,25 +40,7 @@ t.test('the retained birth lists every device probed and every flow once the sta
 });
 
 t.test('a device\'s health change reaches central in the birth once it has held for a second', async (t) => {
-  const dataDir = await tempDir(t);
-  const doc = JSON.parse(readFileSync(join(process.cwd(), 'config', 'sim.json'), 'utf8'));
-  doc.dataDir = dataDir;
-  doc.mqtt.embeddedBroker = { enabled: true, host: '127.0.0.1', port: 0 };
-  doc.centralSim = { enabled: false };
-  doc.display = { enabled: false, host: '127.0.0.1', port: 0 };
-  const checked = validateConfig(doc);
-  if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
-  const config: StationConfig = checked.config;
-  const clock = new ManualClock(Date.parse('2026-11-25T01:00:00Z'));
-  const station = createStation({
-    config, configFile: join(dataDir, 'station.json'), clock, logger: silentLogger(), logBuffer: new LogBuffer(100),
-    version: '0.0.0-test', transports: {},
-  });
-  t.teardown(() => station.stop());
-  let started = false;
-  const starting = station.start().then(() => (started = true));
-  await until(clock, () => started, 'station started', 10);
-  await starting;
+  const { station, config, clock } = await startSimStation(t);
 
   const births: Birth[] = [];
   const sub = await mqtt.connectAsync(station.brokerUrl()!, { protocolVersion: 4 });

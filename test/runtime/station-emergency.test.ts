@@ -2,36 +2,12 @@
 // button goes GPIO line → keypad scan → device hub → station → flow engine, the hotlines show, and
 // the alert leaves as a priority `event/emergency` at the (embedded) broker.
 import t from 'tap';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import mqtt from 'mqtt';
-import { validateConfig } from '../../runtime/config.js';
-import type { StationConfig } from '../../runtime/config.js';
-import { LogBuffer } from '../../runtime/log-buffer.js';
-import { createStation } from '../../runtime/station.js';
-import { ManualClock } from '../fakes/manual-clock.js';
-import { silentLogger, tempDir, until } from '../fakes/link-test-kit.js';
+import { until } from '../fakes/link-test-kit.js';
+import { startSimStation } from '../fakes/sim-station.js';
 
 t.test('the simulated emergency button starts the emergency flow and the alert reaches the broker', async (t) => {
-  const dataDir = await tempDir(t);
-  const doc = JSON.parse(readFileSync(join(process.cwd(), 'config', 'sim.json'), 'utf8'));
-  doc.dataDir = dataDir;
-  doc.mqtt.embeddedBroker = { enabled: true, host: '127.0.0.1', port: 0 };
-  doc.centralSim = { enabled: false };
-  doc.display = { enabled: false, host: '127.0.0.1', port: 0 };
-  const checked = validateConfig(doc);
-  if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
-  const config: StationConfig = checked.config;
-  const clock = new ManualClock(Date.parse('2026-11-25T01:00:00Z'));
-  const station = createStation({
-    config, configFile: join(dataDir, 'station.json'), clock, logger: silentLogger(), logBuffer: new LogBuffer(100),
-    version: '0.0.0-test', transports: {},
-  });
-  t.teardown(() => station.stop());
-  let started = false;
-  const starting = station.start().then(() => (started = true));
-  await until(clock, () => started, 'station started', 10);
-  await starting;
+  const { station, config, clock } = await startSimStation(t);
   const sim = station.devices()!.sim;
   t.equal(sim.emergencyButton?.line, 26, 'the simulation has the button on the default line');
 
