@@ -131,14 +131,15 @@ async function main(): Promise<void> {
   }
   await broker.dispose();
 
+  const spread = (xs: number[], digits: number) => `${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)}`;
   const row = (name: string, r: { ms: number[]; rss: number[] }) =>
-    `${name.padEnd(28)} ${median(r.ms).toFixed(0).padStart(8)} ms ${median(r.rss).toFixed(1).padStart(8)} MB`;
+    `${name.padEnd(28)} ${median(r.ms).toFixed(0).padStart(8)} ms ${median(r.rss).toFixed(1).padStart(8)} MB   ${spread(r.ms, 0).padStart(9)} ms ${spread(r.rss, 1).padStart(11)} MB`;
   const st = results.station!;
   const nr = results.nodeRed!;
   console.log(`boot benchmark: medians of ${runs} runs, RSS after ${idleS} s idle, same mosquitto ${brokerUrl}`);
   console.log(`station started as the unit starts it: node ${[...stationNodeFlags, 'dist/bundle/station.cjs'].join(' ')}, its code cache in a fresh CACHE_DIRECTORY`);
   console.log(`each process started once before the measured runs (not counted): the station's code cache written, both installs read from disk once`);
-  console.log(`${'process'.padEnd(28)} ${'ready'.padStart(11)} ${'RSS'.padStart(11)}`);
+  console.log(`${'process'.padEnd(28)} ${'ready'.padStart(11)} ${'RSS'.padStart(11)}   ${'ready, min-max'.padStart(17)} ${'RSS, min-max'.padStart(14)}`);
   console.log(row('node -e 0', results.node!));
   console.log(row('station (sim, --broker)', st));
   console.log(row('node-red 4 (mqtt in -> out)', nr));
