@@ -89,7 +89,6 @@ export const HEIGHT_PLAUSIBLE_CM = { min: 50, max: 230 } as const;
 
 export class HeightRod extends SerialDevice<HeightFrame> implements StationDevice {
   readonly name = 'height' as const;
-  private measuring = false;
 
   constructor(
     link: SerialLink,
@@ -110,50 +109,42 @@ export class HeightRod extends SerialDevice<HeightFrame> implements StationDevic
     this.emitLive({ raw: frame.distanceMm, value: (this.options.mountingHeightMm - frame.distanceMm) / 10, unit: 'cm' });
   }
 
-  async measure(options: MeasureOptions = {}): Promise<Measurement<'height'>> {
-    if (this.measuring) throw new StationError('DEVICE_BUSY');
-    this.measuring = true;
-    try {
-      await this.ensureOpen();
-      const samples = this.options.samples ?? 5;
-      const spread = this.options.maxSpreadMm ?? 10;
-      const deadline = this.clock.now() + (this.options.timeoutMs ?? 15_000);
-      const window: number[] = [];
-      options.onProgress?.({ kind: 'height', phase: 'waiting-person' });
-      for (;;) {
-        const left = deadline - this.clock.now();
-        if (left <= 0) {
-          throw new StationError('DEVICE_TIMEOUT', 'Chưa đo được chiều cao: hãy đứng thẳng, yên dưới thước đo.', {
-            transient: true,
-            details: { messageEn: 'No steady height: stand straight and still under the rod.' },
-          });
-        }
-        const frame = await this.nextFrame(() => true, Math.min(left, this.options.frameTimeoutMs ?? 2000), options.signal);
+  measure(options: MeasureOptions = {}): Promise<Measurement<'height'>> {
+    const samples = this.options.samples ?? 5;
+    const spread = this.options.maxSpreadMm ?? 10;
+    const window: number[] = [];
+    return this.measureUntilSettled(options, {
+      kind: 'height',
+      timeoutMs: this.options.timeoutMs ?? 15_000,
+      frameTimeoutMs: this.options.frameTimeoutMs ?? 2000,
+      timeoutMessage: {
+        vi: 'Chưa đo được chiều cao: hãy đứng thẳng, yên dưới thước đo.',
+        en: 'No steady height: stand straight and still under the rod.',
+      },
+      settle: (frame) => {
         const d = frame.distanceMm;
         if (d < HEIGHT_MIN_MM || d > HEIGHT_MAX_MM) {
           window.length = 0;
-          continue;
+          return null;
         }
         const heightCm = (this.options.mountingHeightMm - d) / 10;
         if (heightCm < HEIGHT_PLAUSIBLE_CM.min) {
           // Nobody (or a child's head far below) under the rod yet: keep waiting.
           window.length = 0;
-          continue;
+          return null;
         }
         window.push(d);
         if (window.length > samples) window.shift();
         options.onProgress?.({ kind: 'height', phase: 'settling', liveValue: Math.round(heightCm * 10) / 10 });
-        if (window.length < samples || Math.max(...window) - Math.min(...window) > spread) continue;
+        if (window.length < samples || Math.max(...window) - Math.min(...window) > spread) return null;
         const median = [...window].sort((a, b) => a - b)[Math.floor(window.length / 2)]!;
         const value = Math.round((this.options.mountingHeightMm - median) / 10 * 10) / 10;
         if (value > HEIGHT_PLAUSIBLE_CM.max) {
           throw new StationError('DEVICE_IMPLAUSIBLE', `height ${value} cm is above ${HEIGHT_PLAUSIBLE_CM.max} cm; check the rod's mounting height`);
         }
         return { kind: 'height', at: this.clock.now(), device: 'height', values: { heightCm: value } };
-      }
-    } finally {
-      this.measuring = false;
-    }
+      },
+    });
   }
 
   async close(): Promise<void> {

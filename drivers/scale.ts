@@ -119,7 +119,6 @@ export interface ScaleOptions extends StableWeightOptions {
 
 export class SerialScale extends SerialDevice<ScaleReading> implements StationDevice {
   readonly name = 'scale' as const;
-  private measuring = false;
 
   constructor(
     link: SerialLink,
@@ -148,23 +147,17 @@ export class SerialScale extends SerialDevice<ScaleReading> implements StationDe
     await this.nextFrame((r) => r.state === 'stable' && r.weightKg !== null && Math.abs(r.weightKg) < 0.05, 5000);
   }
 
-  async measure(options: MeasureOptions = {}): Promise<Measurement<'weight'>> {
-    if (this.measuring) throw new StationError('DEVICE_BUSY');
-    this.measuring = true;
-    try {
-      await this.ensureOpen();
-      const detector = new StableWeightDetector(this.options);
-      const deadline = this.clock.now() + (this.options.timeoutMs ?? 30_000);
-      options.onProgress?.({ kind: 'weight', phase: 'waiting-person' });
-      for (;;) {
-        const left = deadline - this.clock.now();
-        if (left <= 0) {
-          throw new StationError('DEVICE_TIMEOUT', 'Cân chưa ổn định: hãy đứng yên giữa bàn cân.', {
-            transient: true,
-            details: { messageEn: 'The weight did not settle: stand still in the middle of the platform.' },
-          });
-        }
-        const r = await this.nextFrame(() => true, Math.min(left, this.options.lineTimeoutMs ?? 2000), options.signal);
+  measure(options: MeasureOptions = {}): Promise<Measurement<'weight'>> {
+    const detector = new StableWeightDetector(this.options);
+    return this.measureUntilSettled(options, {
+      kind: 'weight',
+      timeoutMs: this.options.timeoutMs ?? 30_000,
+      frameTimeoutMs: this.options.lineTimeoutMs ?? 2000,
+      timeoutMessage: {
+        vi: 'Cân chưa ổn định: hãy đứng yên giữa bàn cân.',
+        en: 'The weight did not settle: stand still in the middle of the platform.',
+      },
+      settle: (r) => {
         if (r.state === 'overload') {
           throw new StationError('DEVICE_IMPLAUSIBLE', 'Quá tải cân. / The scale is overloaded.', { details: { messageEn: 'The scale is overloaded.' } });
         }
@@ -172,15 +165,13 @@ export class SerialScale extends SerialDevice<ScaleReading> implements StationDe
           options.onProgress?.({ kind: 'weight', phase: 'settling', liveValue: r.weightKg });
         }
         const settled = detector.push(r);
-        if (settled === null) continue;
+        if (settled === null) return null;
         if (settled > (this.options.maximumKg ?? 250)) {
           throw new StationError('DEVICE_IMPLAUSIBLE', `weight ${settled} kg is above the plausible maximum`);
         }
         return { kind: 'weight', at: this.clock.now(), device: 'scale', values: { weightKg: settled } };
-      }
-    } finally {
-      this.measuring = false;
-    }
+      },
+    });
   }
 
   async close(): Promise<void> {

@@ -7,7 +7,7 @@
 import type { Clock } from '../runtime/clock.js';
 import { StationError } from '../runtime/errors.js';
 import type { Logger } from '../runtime/logger.js';
-import type { DeviceHealthReport, LiveReading } from './types.js';
+import type { DeviceHealthReport, LiveReading, MeasureOptions, MeasurementKind } from './types.js';
 import type { FrameParser, SerialLink } from './transports/serial.js';
 
 interface Waiter<F> {
@@ -21,6 +21,8 @@ export abstract class SerialDevice<F> {
   private readonly healthListeners: ((report: DeviceHealthReport) => void)[] = [];
   private readonly liveListeners = new Set<(reading: LiveReading) => void>();
   private subscribed = false;
+  /** One settling measurement at a time: a second caller gets DEVICE_BUSY. */
+  private settling = false;
 
   constructor(
     protected readonly link: SerialLink,
@@ -111,6 +113,47 @@ export abstract class SerialDevice<F> {
       this.waiters.add(waiter);
       signal?.addEventListener('abort', onAbort, { once: true });
     });
+  }
+
+  /**
+   * The wait of a streaming device (scale indicator, height rod) for a settled reading: opens the
+   * link, tells the screen it waits for the resident, then hands every frame to `settle` until it
+   * returns a result. Fails with DEVICE_TIMEOUT (`timeoutMessage`, transient) once `timeoutMs` has
+   * passed without one, and with nextFrame's DEVICE_TIMEOUT after `frameTimeoutMs` of silence.
+   * `settle` keeps the device's own rules: it returns null to wait for the next frame and throws to
+   * fail the measurement.
+   */
+  protected async measureUntilSettled<T>(
+    measure: MeasureOptions,
+    rules: {
+      kind: MeasurementKind;
+      timeoutMs: number;
+      frameTimeoutMs: number;
+      timeoutMessage: { vi: string; en: string };
+      settle: (frame: F) => T | null;
+    },
+  ): Promise<T> {
+    if (this.settling) throw new StationError('DEVICE_BUSY');
+    this.settling = true;
+    try {
+      await this.ensureOpen();
+      const deadline = this.clock.now() + rules.timeoutMs;
+      measure.onProgress?.({ kind: rules.kind, phase: 'waiting-person' });
+      for (;;) {
+        const left = deadline - this.clock.now();
+        if (left <= 0) {
+          throw new StationError('DEVICE_TIMEOUT', rules.timeoutMessage.vi, {
+            transient: true,
+            details: { messageEn: rules.timeoutMessage.en },
+          });
+        }
+        const frame = await this.nextFrame(() => true, Math.min(left, rules.frameTimeoutMs), measure.signal);
+        const result = rules.settle(frame);
+        if (result !== null) return result;
+      }
+    } finally {
+      this.settling = false;
+    }
   }
 
   /** Releases the link and every waiter; idempotent. */
