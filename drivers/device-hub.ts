@@ -30,6 +30,11 @@ export interface DeviceHubEvents {
   key: Key;
   /** The emergency push button was pressed (one event per press), at the clock's time. */
   emergency: { at: number };
+  /**
+   * That press's button opened again (debounced), with how long it was held. Only the technician's
+   * button test listens: a release never raises anything for residents.
+   */
+  emergencyReleased: { at: number; heldMs: number };
 }
 
 /** Which device answers which measurement. */
@@ -161,6 +166,7 @@ export class DeviceHub implements MeasureService, ReceiptPrinter {
           const keypad = events as TypedEmitter<KeypadEvents>;
           keypad.on('key', this, (k) => this.events.emit('key', k));
           keypad.on('emergency', this, (e) => this.events.emit('emergency', e));
+          keypad.on('emergencyReleased', this, (e) => this.events.emit('emergencyReleased', e));
         }
       }
       probes.push(this.probe(name));

@@ -9,7 +9,11 @@
  * - one press is one event: staying down never repeats it;
  * - the button must be seen released before a press counts, so a button still latched (or a
  *   shorted wire) when the station starts does not raise an alert at every boot;
- * - a button down for `stuckMs` is reported as a fault (latched or shorted), cleared on release.
+ * - a button down for `stuckMs` is reported as a fault (latched or shorted), cleared on release;
+ * - the release of a counted press is reported once, debounced like the press, with how long the
+ *   contact stayed closed (edge to edge), so a technician's test can tell a button that opens again
+ *   from a latched or stuck one. A release is information only: it never raises anything, and the
+ *   release of a press that was not counted (down since start) is not reported.
  * Pure apart from the times it is given; the keypad's scan timer feeds it (drivers/keypad.ts).
  */
 import type { SimGpio } from './transports/gpio-sim.js';
@@ -22,9 +26,13 @@ export interface EmergencyButtonOptions {
   stuckMs?: number;
 }
 
-/** What one sample changed: a confirmed press, and/or the stuck fault starting (with how long) or ending. */
+/**
+ * What one sample changed: a confirmed press, the confirmed release of a counted press (with how
+ * long it was held), and/or the stuck fault starting (with how long) or ending.
+ */
 export interface EmergencyButtonChange {
   press?: true;
+  release?: { heldMs: number };
   stuck?: { stuck: true; heldMs: number } | { stuck: false };
 }
 
@@ -36,6 +44,8 @@ export class EmergencyButtonReader {
   private stableSince = 0;
   /** A release was seen since start or since the last press. */
   private armed = false;
+  /** The counted press whose release is still to be reported: when its contact closed. */
+  private pressClosedAt: number | undefined;
   private stuck = false;
 
   constructor(private readonly options: EmergencyButtonOptions = {}) {}
@@ -53,9 +63,14 @@ export class EmergencyButtonReader {
       this.stableSince = this.candidateSince;
       if (pressed && this.armed) {
         this.armed = false;
+        this.pressClosedAt = this.candidateSince;
         change.press = true;
       } else if (!pressed) {
         this.armed = true;
+        if (this.pressClosedAt !== undefined) {
+          change.release = { heldMs: this.candidateSince - this.pressClosedAt };
+          this.pressClosedAt = undefined;
+        }
         if (this.stuck) {
           this.stuck = false;
           change.stuck = { stuck: false };
@@ -66,7 +81,7 @@ export class EmergencyButtonReader {
       this.stuck = true;
       change.stuck = { stuck: true, heldMs: now - this.stableSince };
     }
-    return change.press || change.stuck ? change : undefined;
+    return change.press || change.release || change.stuck ? change : undefined;
   }
 
   /** The button reads down, debounced. */

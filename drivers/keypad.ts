@@ -77,6 +77,11 @@ export interface KeypadEvents {
   key: Key;
   /** A confirmed press of the emergency button, at the clock's time. */
   emergency: { at: number };
+  /**
+   * The confirmed release of a counted emergency press, at the clock's time, with how long the
+   * contact stayed closed. Information for the technician's button test only: never an alert.
+   */
+  emergencyReleased: { at: number; heldMs: number };
 }
 
 export class MatrixKeypad implements StationDevice {
@@ -183,6 +188,10 @@ export class MatrixKeypad implements StationDevice {
     if (change.press) {
       this.log.warn({ line: this.options.emergency }, 'emergency button pressed');
       this.events.emit('emergency', { at: now });
+    }
+    if (change.release) {
+      this.log.info({ line: this.options.emergency, heldMs: change.release.heldMs }, 'emergency button released');
+      this.events.emit('emergencyReleased', { at: now, heldMs: change.release.heldMs });
     }
     if (change.stuck?.stuck) {
       this.log.warn({ line: this.options.emergency }, 'emergency button stuck down');

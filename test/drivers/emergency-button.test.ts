@@ -1,7 +1,7 @@
 import t from 'tap';
 import pino from 'pino';
 import { DeviceHub } from '../../drivers/device-hub.js';
-import { EmergencyButtonReader, SimEmergencyButton } from '../../drivers/emergency-button.js';
+import { EmergencyButtonReader, SimEmergencyButton, type EmergencyButtonChange } from '../../drivers/emergency-button.js';
 import { GpioIoPlugin } from '../../drivers/johnny-five-io.js';
 import { MatrixKeypad, SimKeypadMatrix } from '../../drivers/keypad.js';
 import { createSerialGpioDevices } from '../../drivers/serial-gpio-devices.js';
@@ -52,7 +52,42 @@ t.test('reader: held past stuckMs is a fault once, cleared by the release', asyn
   }
   t.same(changes, [{ now: 130, press: true }, { now: 1100, stuck: { stuck: true, heldMs: 1000 } }]);
   reader.feed(1, 1310);
-  t.same(reader.feed(1, 1340), { stuck: { stuck: false } });
+  t.same(reader.feed(1, 1340), { release: { heldMs: 1210 }, stuck: { stuck: false } }, 'released: the fault clears, with how long it was down');
+});
+
+t.test('reader: the release of a press is reported once, after debounceMs steady, bounces ignored', async (t) => {
+  const reader = new EmergencyButtonReader({ debounceMs: 30 });
+  const changes: ({ now: number } & EmergencyButtonChange)[] = [];
+  const feed = (from: number, to: number, level: GpioValue) => {
+    for (let now = from; now < to; now += 10) {
+      const c = reader.feed(level, now);
+      if (c) changes.push({ now, ...c });
+    }
+  };
+  feed(0, 100, 1);
+  feed(100, 500, 0);
+  // Contact bounce while held (a knock on the head) never reads open 30 ms: no release.
+  feed(500, 510, 1);
+  feed(510, 1000, 0);
+  t.same(changes, [{ now: 130, press: true }], 'the press only');
+  // Bounce on release: open/closed every 10 ms, then open for good at 1100.
+  for (let i = 0; i < 10; i++) feed(1000 + i * 10, 1010 + i * 10, (i % 2 === 0 ? 1 : 0) as GpioValue);
+  feed(1100, 3000, 1);
+  t.same(changes, [{ now: 130, press: true }, { now: 1130, release: { heldMs: 1000 } }], 'one release, 30 ms after the contact settled open; held from the closing edge to the opening edge');
+  feed(3000, 3100, 0);
+  feed(3100, 3400, 1);
+  t.same(changes.slice(2), [{ now: 3030, press: true }, { now: 3130, release: { heldMs: 100 } }], 'the next press and release pair up again');
+});
+
+t.test('reader: a button down since start is not reported released (its press never counted)', async (t) => {
+  const reader = new EmergencyButtonReader({ debounceMs: 30 });
+  t.same(run(reader, [[0, 500, 0]]), []);
+  const seen: EmergencyButtonChange[] = [];
+  for (let now = 500; now < 700; now += 10) {
+    const c = reader.feed(1, now);
+    if (c) seen.push(c);
+  }
+  t.same(seen, []);
 });
 
 t.test('keypad scan reads the emergency line: one event per press, keys unaffected', async (t) => {
@@ -64,6 +99,8 @@ t.test('keypad scan reads the emergency line: one event per press, keys unaffect
   const events: string[] = [];
   keypad.events.on('emergency', t, (e) => events.push(`emergency@${e.at}`));
   keypad.events.on('key', t, (k) => events.push(k));
+  const releases: { at: number; heldMs: number }[] = [];
+  keypad.events.on('emergencyReleased', t, (e) => releases.push(e));
   t.match(await keypad.probe(), { emergencyLine: line });
   await clock.advance(100);
   button.press();
@@ -81,6 +118,9 @@ t.test('keypad scan reads the emergency line: one event per press, keys unaffect
   await clock.advance(100);
   t.equal(events.length, 2, 'a 15 ms blip is no press');
   t.equal(events[1], '5', 'a key pressed while the button is down still counts');
+  t.equal(releases.length, 1, 'the release of the 5 s press once; the blip has none');
+  t.ok(releases[0]!.heldMs >= 5090 && releases[0]!.heldMs <= 5110, `held ${releases[0]!.heldMs} ms`);
+  t.ok(releases[0]!.at - Number(events[0]!.split('@')[1]) >= 5100, 'reported after the release settled');
   button.press();
   await clock.advance(100);
   t.equal(events.length, 3);
@@ -137,7 +177,7 @@ t.test('a button latched down before start raises no alert and is reported stuck
   await keypad.close();
 });
 
-t.test('the hub forwards the simulated station\'s emergency button (default line 26) as an emergency event', async (t) => {
+t.test('the hub forwards the simulated station\'s emergency button (default line 26): emergency for the press, emergencyReleased for its release', async (t) => {
   const clock = new ManualClock();
   const built = createSerialGpioDevices({ keypad: { mode: 'sim' } }, { clock, logger: log, dataDir: t.testdir() });
   t.equal(built.sim.emergencyButton!.line, 26);
@@ -145,6 +185,7 @@ t.test('the hub forwards the simulated station\'s emergency button (default line
   const seen: string[] = [];
   hub.events.on('emergency', t, (e) => seen.push(`emergency@${e.at}`));
   hub.events.on('key', t, (k) => seen.push(k));
+  hub.events.on('emergencyReleased', t, (e) => seen.push(`released@${e.at} held ${e.heldMs}`));
   const started = hub.start();
   await clock.advance(100);
   await started;
@@ -153,11 +194,11 @@ t.test('the hub forwards the simulated station\'s emergency button (default line
   await clock.advance(3000);
   built.sim.emergencyButton!.release();
   await clock.advance(100);
-  t.match(seen, [/^emergency@\d+$/], 'one event for one press held 3 s');
+  t.match(seen, [/^emergency@\d+$/, /^released@\d+ held 3000$/], 'one press held 3 s, then its release');
   await hub.stop();
   built.sim.emergencyButton!.press();
   await clock.advance(200);
-  t.equal(seen.length, 1, 'nothing once the hub stopped');
+  t.equal(seen.length, 2, 'nothing once the hub stopped');
   built.io!.close();
   t.equal(built.sim.gpio!.isExported(26), false, 'the button line is released with the others');
 });
