@@ -143,6 +143,14 @@ export interface EmergencyButtonTestReport {
   /** Pressed: clock ms of the debounced press, and how long after arming it came. */
   pressedAt?: number;
   afterMs?: number;
+  /**
+   * Pressed: absent while the test waits for the button to open again (at most
+   * `emergencyTestReleaseWaitMs` after the press); true once it did, false when it was still down
+   * at the end of that wait (latched head not twisted free, or a stuck contact).
+   */
+  released?: boolean;
+  /** Released: how long the contact stayed closed, debounced edge to edge. */
+  heldMs?: number;
   ended?: EmergencyButtonTestEnd;
 }
 

@@ -12,14 +12,19 @@
  * event passes through here: the on-screen button and F9 on the display go to the flows directly and
  * always raise the alert.
  *
- * The driver reports a confirmed press only (drivers/keypad.ts `emergency {at}`), not its release,
- * so the result says when the button was pressed, not how long it was held.
+ * After the captured press the test waits, at most `releaseWaitMs` (10 s by default), for the hub's
+ * `emergencyReleased` event (drivers/keypad.ts, debounced like the press) and adds how long the
+ * button was held: `released: true, heldMs`, or `released: false` when the button was still down at
+ * the end of the wait, a latched head not twisted free or a stuck contact, which could not raise the
+ * next resident's alert. The `emergency.test.result` audit record is written then, with the hold.
+ * A release never goes to the flows, and a held button cannot press again (the driver counts a
+ * press only after a release), so the wait changes nothing for residents.
  */
 import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
 import type { RecordSink } from './ports.js';
 import { StationError } from './errors.js';
-import { AuditTrail, type SignalPort } from './technician-actions.js';
+import { AuditTrail, type AuditDetail, type SignalPort } from './technician-actions.js';
 import type { EmergencyButtonTestEnd, EmergencyButtonTestReport } from './control-methods.js';
 
 export interface EmergencyButtonTestOptions {
@@ -31,10 +36,24 @@ export interface EmergencyButtonTestOptions {
   maintenance: () => boolean;
   /** The buzzer and status LED, when the station has them; read at the press. */
   signals?: () => SignalPort | undefined;
+  /** How long after the press the test waits for the release; default {@link emergencyTestReleaseWaitMs}. */
+  releaseWaitMs?: number;
 }
 
 /** Window bounds in seconds: long enough to walk to the button, short enough not to be forgotten. */
 export const emergencyTestWindowS = { default: 30, min: 5, max: 120 } as const;
+
+/**
+ * How long after the captured press the test waits for the button to open again: a push button
+ * opens within a second, and a latched mushroom head is twisted free within seconds once the
+ * technician has heard the beep; still down after this, it is reported as not released.
+ */
+export const emergencyTestReleaseWaitMs = 10_000;
+
+/** Whether a report is final: no longer armed, and a press has its release (or its absence) known. */
+export function emergencyTestSettled(r: EmergencyButtonTestReport): boolean {
+  return r.state !== 'armed' && !(r.state === 'pressed' && r.released === undefined);
+}
 
 interface Armed {
   at: number;
@@ -43,8 +62,15 @@ interface Armed {
   timer: TimerHandle;
 }
 
+/** A captured press waiting for its release before the result is complete and audited. */
+interface Holding {
+  operator: string | undefined;
+  timer: TimerHandle;
+}
+
 export class EmergencyButtonTest {
   private armed: Armed | undefined;
+  private holding: Holding | undefined;
   private last: EmergencyButtonTestReport = { state: 'idle' };
   private readonly listeners = new Set<(report: EmergencyButtonTestReport) => void>();
   private readonly trail: AuditTrail;
@@ -63,6 +89,10 @@ export class EmergencyButtonTest {
     }
     if (this.armed) {
       throw new StationError('DEVICE_BUSY', `the emergency button test is already armed (${this.secondsLeft(this.armed)} s left)`, { transient: true });
+    }
+    if (this.holding) {
+      // A new press cannot be seen before this one's release anyway (the driver requires it).
+      throw new StationError('DEVICE_BUSY', 'the button pressed in the last test is still down: release it (twist a latched head) first', { transient: true });
     }
     const at = this.options.clock.now();
     const timer = this.options.clock.setTimeout(() => this.finish('window-ended'), windowS * 1000);
@@ -92,6 +122,14 @@ export class EmergencyButtonTest {
     return true;
   }
 
+  /**
+   * The hub's `emergencyReleased` event: completes a captured press with how long it was held.
+   * Any other release (after a resident's alert, or the wait over) is nothing here.
+   */
+  released(release: { heldMs: number }): void {
+    if (this.holding) this.settle({ released: true, heldMs: release.heldMs });
+  }
+
   /** Ends an armed test without a press; answers how the last test stands either way. */
   cancel(): EmergencyButtonTestReport {
     if (this.armed) this.finish('cancelled');
@@ -116,10 +154,19 @@ export class EmergencyButtonTest {
     return () => void this.listeners.delete(listener);
   }
 
-  /** Disarms without a result when the station stops (the link that would carry it is stopping too); idempotent. */
+  /**
+   * Disarms without a result when the station stops (the link that would carry it is stopping too);
+   * a press already captured is audited without its release. Idempotent.
+   */
   stop(): void {
     if (this.armed) this.options.clock.clearTimeout(this.armed.timer);
     this.armed = undefined;
+    const h = this.holding;
+    if (!h) return;
+    // The press happened and is audited as it stands, without its release: best effort, the link is stopping.
+    this.options.clock.clearTimeout(h.timer);
+    this.holding = undefined;
+    this.audit(h.operator);
   }
 
   private secondsLeft(a: Armed): number {
@@ -138,8 +185,34 @@ export class EmergencyButtonTest {
     };
     if (!pressed) this.options.logger.info({ ended }, 'emergency button test ended without a press');
     this.changed({ ...this.last });
-    const detail = { result: this.last.state, ended, windowS: a.windowS, ...(pressed ? { afterMs: pressedAt - a.at } : {}) };
-    this.trail.record('emergency.test.result', a.operator, pressed ? 'ok' : 'failed', detail).catch((err: unknown) =>
+    if (pressed) {
+      const timer = this.options.clock.setTimeout(() => this.settle({ released: false }), this.options.releaseWaitMs ?? emergencyTestReleaseWaitMs);
+      this.holding = { operator: a.operator, timer };
+    } else {
+      this.audit(a.operator);
+    }
+  }
+
+  /** The captured press's release, or its absence at the end of the wait: the result is complete. */
+  private settle(hold: { released: true; heldMs: number } | { released: false }): void {
+    const h = this.holding;
+    if (!h) return;
+    this.options.clock.clearTimeout(h.timer);
+    this.holding = undefined;
+    this.last = { ...this.last, ...hold };
+    if (!hold.released) this.options.logger.warn('emergency button test: the button was still down when the wait for its release ended');
+    this.changed({ ...this.last });
+    this.audit(h.operator);
+  }
+
+  private audit(operator: string | undefined): void {
+    const r = this.last;
+    const detail: AuditDetail = { result: r.state, ended: r.ended!, windowS: r.windowS! };
+    if (r.afterMs !== undefined) detail.afterMs = r.afterMs;
+    if (r.released !== undefined) detail.released = r.released;
+    if (r.heldMs !== undefined) detail.heldMs = r.heldMs;
+    // A press whose button stayed down failed: that button cannot raise the next resident's alert.
+    this.trail.record('emergency.test.result', operator, r.state === 'pressed' && r.released !== false ? 'ok' : 'failed', detail).catch((err: unknown) =>
       this.options.logger.warn({ err: (err as Error).message, ...detail }, 'emergency button test result not audited'));
   }
 

@@ -319,6 +319,8 @@ export function createStation(deps: StationDeps): Station {
       hub.events.on('emergency', hub, (press) => {
         if (!emergencyTest.capture(press)) flows?.input({ type: 'emergency' });
       });
+      // Only the technician's test hears a release: it never reaches the resident flows.
+      hub.events.on('emergencyReleased', hub, (release) => emergencyTest.released(release));
       hub.events.on('scan', hub, (identity) => flows?.input({ type: 'scan', text: formatCccdQr(identity) }));
       hub.events.on('scanRejected', hub, () => flows?.input({ type: 'scan', text: '' }));
       hub.events.on('status', hub, (s) => {

@@ -19,7 +19,7 @@ import type {
   ControlMethods, DeviceReading, DeviceTestAction, DeviceTestResult, JournalEntrySummary, ScaleCalibration, TechnicianParams,
 } from './control-methods.js';
 import type { DeviceName, Measurement, MeasurementKind, MeasureService } from '../drivers/types.js';
-import type { EmergencyButtonTest } from './emergency-button-test.js';
+import { emergencyTestSettled, type EmergencyButtonTest } from './emergency-button-test.js';
 import { deviceNames } from '../drivers/types.js';
 
 /** The keypad board's buzzer and status LED. */
@@ -449,10 +449,11 @@ export function createTechnicianHandlers(s: TechnicianServices): TechnicianHandl
       audited(trail, 'emergency.test.arm', () => {
         const test = need(s.emergencyTest, 'the emergency button');
         const report = test.arm(params.windowS, params.operator);
-        // The technician who armed it hears the press, or why the test ended, as it happens.
+        // The technician who armed it hears the press, its release (or that the button stayed down),
+        // or why the test ended, as it happens.
         const stop = test.onChange((r) => {
           context.push('emergency.test', r);
-          if (r.state !== 'armed') stop();
+          if (emergencyTestSettled(r)) stop();
         });
         context.onClose(stop);
         return report;

@@ -3,7 +3,8 @@
  * for the known weight; a running blood-pressure test shows the cuff pressure as it climbs. The
  * emergency button's press test (maintenance mode only) arms a window in which a press of the
  * physical button is reported here instead of alerting the police; the view counts the seconds down
- * and `c` cancels it.
+ * and `c` cancels it. After the press it waits for the daemon to see the button open again and
+ * shows how long it was held, or that it stayed down (a latched head not twisted free, a stuck contact).
  */
 import { useEffect, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
@@ -54,6 +55,11 @@ const notPressedWhy: Record<string, (r: EmergencyButtonTestReport) => string> = 
   'maintenance-off': () => '(maintenance was turned off)',
 };
 
+/** The press half of a press test's line: "pressed ✓ 3.0 s after arming". */
+function pressedText(r: EmergencyButtonTestReport): string {
+  return `pressed ✓ ${(r.afterMs! / 1000).toFixed(1)} s after arming`;
+}
+
 interface Outcome {
   at: number;
   ok: boolean;
@@ -70,6 +76,9 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
   /** While a press test is armed: when its window closes, on this terminal's clock. */
   const [armedUntil, setArmedState] = useState<number | undefined>(undefined);
   const armedRef = useRef<number | undefined>(undefined);
+  /** After the press, until the daemon knows whether the button opened again: the press's report. */
+  const [holding, setHoldingState] = useState<EmergencyButtonTestReport | undefined>(undefined);
+  const holdingRef = useRef<EmergencyButtonTestReport | undefined>(undefined);
   const [, setTick] = useState(0);
   const mounted = useRef(true);
   useEffect(() => () => void (mounted.current = false), []);
@@ -84,6 +93,11 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
     setArmedState(next);
   }
 
+  function setHolding(next: EmergencyButtonTestReport | undefined): void {
+    holdingRef.current = next;
+    setHoldingState(next);
+  }
+
   function adopt(r: EmergencyButtonTestReport): void {
     if (!mounted.current) return;
     if (r.state === 'armed') {
@@ -91,10 +105,18 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
       return;
     }
     // The push and a poll may both bring the end: only the first one is reported.
-    if (armedRef.current === undefined) return;
+    if (armedRef.current === undefined && holdingRef.current === undefined) return;
     setArmed(undefined);
-    if (r.state === 'pressed') addOutcome(true, `emergency test: pressed ✓ ${(r.afterMs! / 1000).toFixed(1)} s after arming, at ${timeOfDay(r.pressedAt!)}`);
-    else addOutcome(false, `emergency test: not pressed ${notPressedWhy[r.ended ?? '']?.(r) ?? ''}`.trim());
+    if (r.state === 'pressed' && r.released === undefined) {
+      setHolding(r);
+      return;
+    }
+    setHolding(undefined);
+    if (r.state === 'pressed') {
+      const hold = r.released ? `held ${(r.heldMs! / 1000).toFixed(1)} s` : 'still held: latched?';
+      // "emergency:", not "emergency test:", so the longest line (120.0 s, still held) fits 80 columns.
+      addOutcome(r.released === true, `emergency: ${pressedText(r)}, ${hold}`);
+    } else addOutcome(false, `emergency test: not pressed ${notPressedWhy[r.ended ?? '']?.(r) ?? ''}`.trim());
   }
 
   // A test armed before this view opened (another view, another terminal) is shown too.
@@ -107,10 +129,11 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
     });
   }, [ctx.client]);
 
-  // While armed: the seconds left each second, and the daemon asked how the test stands, so the end
-  // shows even when the pushed result was lost with a reconnect.
+  // While armed or waiting for the release: the seconds left each second, and the daemon asked how
+  // the test stands, so the end shows even when the pushed result was lost with a reconnect.
+  const waiting = armedUntil !== undefined || holding !== undefined;
   useEffect(() => {
-    if (armedUntil === undefined) return;
+    if (!waiting) return;
     let live = true;
     let timer: ReturnType<Clock['setTimeout']> | undefined;
     const tick = () => {
@@ -126,7 +149,7 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
       live = false;
       ctx.clock.clearTimeout(timer);
     };
-  }, [armedUntil, ctx.clock, ctx.client]);
+  }, [waiting, ctx.clock, ctx.client]);
 
   async function arm(): Promise<void> {
     const res = await ctx.client.call('emergency.test.arm', { operator: ctx.operator });
@@ -191,7 +214,7 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
       if (key.upArrow) setIndex((i) => (i - 1 + testRows.length) % testRows.length);
       else if (key.downArrow) setIndex((i) => (i + 1) % testRows.length);
       else if (input === 'c' && armedRef.current !== undefined) void cancelArmed();
-      else if (key.return && !running && armedRef.current === undefined) {
+      else if (key.return && !running && armedRef.current === undefined && holdingRef.current === undefined) {
         const row = testRows[index]!;
         if (row.device === 'emergency') void arm();
         else if (row.run.kind === 'span') {
@@ -233,9 +256,11 @@ export function TestsView({ ctx, active }: { ctx: ViewContext; active: boolean }
           }}
         />
       ) : (
-        <Text bold={armedUntil !== undefined}>
+        <Text bold={waiting}>
           {armedUntil !== undefined
             ? clip(`ARMED emergency button: press it now  ${Math.max(0, Math.ceil((armedUntil - ctx.clock.now()) / 1000))} s left  (c cancels)`, 78)
+            : holding
+            ? clip(`PRESSED ✓ ${(holding.afterMs! / 1000).toFixed(1)} s after arming: now release it (twist a latched head free)`, 78)
             : running
             ? clip(`RUNNING ${running.device} ${running.short}${phase ? `  phase ${phase}` : ''}${cuff !== undefined ? `  cuff ${Math.round(cuff)} mmHg ${gauge(cuff, 300, 20)}` : ''}`, 78)
             : ' '}

@@ -55,6 +55,8 @@ export interface FakeDaemon {
   finishMeasurement(): void;
   /** A press of the physical emergency button as the station routes it: true when a test captured it. */
   pressEmergencyButton(): boolean;
+  /** The hub's `emergencyReleased` for that press, held `heldMs`: only the button test hears it. */
+  releaseEmergencyButton(heldMs: number): void;
   client(): Promise<ControlClient>;
   /** Stops and restarts the control socket, as a daemon restart looks to a client. */
   stopControl(): Promise<void>;
@@ -180,6 +182,7 @@ export async function startFakeDaemon(): Promise<FakeDaemon> {
     watchers: (device) => listeners.get(device)?.size ?? 0,
     finishMeasurement: () => finish?.(),
     pressEmergencyButton: () => emergencyTest.capture({ at: clock.now() }),
+    releaseEmergencyButton: (heldMs) => emergencyTest.released({ heldMs }),
     client: async () => {
       const c = new ControlClient(socketPath);
       await c.connect();

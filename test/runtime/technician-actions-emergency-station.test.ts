@@ -56,22 +56,29 @@ t.test('an armed test captures the physical press without an alert; once disarme
   t.match(armed, { ok: true, data: { state: 'armed', windowS: 20, secondsLeft: 20 } });
   await clock.advance(3000);
   t.match(await call('emergency.test.status', {}), { ok: true, data: { state: 'armed', secondsLeft: 17 } }, 'seconds left count down');
+  const downAt = clock.now();
   button.press();
   await until(clock, () => pushed.some((p) => p.state === 'pressed'), 'the press reported to the technician', 10);
   const result = pushed.find((p) => p.state === 'pressed')!;
   t.match(result, { state: 'pressed', ended: 'pressed', windowS: 20 });
   t.ok(result.pressedAt! - armedAt >= 3000 && result.afterMs! >= 3000, `pressed ${result.afterMs} ms after arming`);
+  t.equal(result.released, undefined, 'the release is not known yet');
+  // Held 0.8 s: the release comes through the same scan, debounce and hub as the press.
+  await clock.advance(downAt + 800 - clock.now());
+  button.release();
+  await until(clock, () => pushed.some((p) => p.released !== undefined), 'the release reported to the technician', 10);
+  const held = pushed.find((p) => p.released !== undefined)!;
+  t.match(held, { state: 'pressed', released: true, afterMs: result.afterMs });
+  t.ok(Math.abs(held.heldMs! - 800) <= 20, `held ${held.heldMs} ms: the press's duration within one scan either way`);
   await until(clock, () => audits().some((a) => a.action === 'emergency.test.result'), 'the result audited', 10);
   t.match(audits().find((a) => a.action === 'emergency.test.arm' && a.outcome === 'ok'), { operator: 'kythuat.an', detail: { windowS: 20 } });
-  t.match(audits().find((a) => a.action === 'emergency.test.result'), { outcome: 'ok', operator: 'kythuat.an', detail: { result: 'pressed', ended: 'pressed', windowS: 20 } });
+  t.match(audits().find((a) => a.action === 'emergency.test.result'), { outcome: 'ok', operator: 'kythuat.an', detail: { result: 'pressed', ended: 'pressed', windowS: 20, released: true, heldMs: held.heldMs } });
   // Long enough, in small steps that let the socket I/O run, for an alert to reach the broker.
   for (let i = 0; i < 300; i++) await clock.advance(10);
   t.equal(alerts.length, 0, 'no alert at the broker');
   t.same(priorityRecords(), [], 'no emergency record in the journal');
   t.equal(station.flows().current().kind, 'maintenance', 'the emergency flow did not start');
-  t.match(await call('emergency.test.status', {}), { ok: true, data: { state: 'pressed' } }, 'the result stays for the technician');
-  button.release();
-  await clock.advance(200);
+  t.match(await call('emergency.test.status', {}), { ok: true, data: { state: 'pressed', released: true } }, 'the result stays for the technician');
 
   // Cancelled: disarmed, result not pressed.
   t.match(await call('emergency.test.arm', { operator: 'kythuat.an' }), { ok: true, data: { state: 'armed', windowS: 30 } }, 'default window 30 s');

@@ -12,7 +12,7 @@ import pino from 'pino';
 import { ControlSocket } from '../../runtime/control-socket.js';
 import { ControlClient } from '../../runtime/control-client.js';
 import type { EmergencyButtonTestReport } from '../../runtime/control-methods.js';
-import { EmergencyButtonTest } from '../../runtime/emergency-button-test.js';
+import { EmergencyButtonTest, emergencyTestReleaseWaitMs } from '../../runtime/emergency-button-test.js';
 import type { RecordKind, RecordSink } from '../../runtime/ports.js';
 import { registerTechnicianActions } from '../../runtime/technician-actions.js';
 import { ManualClock, flushMicrotasks } from '../fakes/manual-clock.js';
@@ -89,7 +89,7 @@ t.test('the window must be 5-120 whole seconds', async (t) => {
   t.match(await r.client.call('emergency.test.arm', { windowS: 120 }), { ok: true, data: { state: 'armed', windowS: 120 } });
 });
 
-t.test('armed: the first press is captured, reported, beeped; the next press is an alert again', async (t) => {
+t.test('armed: the first press is captured, reported, beeped, then its release with the hold time; the next press is an alert again', async (t) => {
   const r = await rig(t);
   const armedAt = r.clock.now();
   t.match(await r.client.call('emergency.test.arm', { operator: 'kythuat.an', windowS: 30 }), { ok: true, data: { state: 'armed', armedAt, windowS: 30, secondsLeft: 30 } });
@@ -98,16 +98,62 @@ t.test('armed: the first press is captured, reported, beeped; the next press is 
   r.hubPress();
   await settle();
   t.same(r.alerts, [], 'no alert');
-  t.same(r.pushed, [{ state: 'pressed', windowS: 30, armedAt, ended: 'pressed', pressedAt: armedAt + 12_400, afterMs: 12_400 }], 'the technician hears the press');
+  const press = { state: 'pressed', windowS: 30, armedAt, ended: 'pressed', pressedAt: armedAt + 12_400, afterMs: 12_400 };
+  t.same(r.pushed, [press], 'the technician hears the press');
   t.same(r.signalled.sort(), ['beep 200', 'blink 1000'], 'buzzer and LED answer the press');
   t.match(r.sink.audits('emergency.test.arm'), [{ outcome: 'ok', operator: 'kythuat.an', detail: { windowS: 30 } }]);
-  t.match(r.sink.audits('emergency.test.result'), [{ outcome: 'ok', operator: 'kythuat.an', at: '2026-11-25T02:00:12.400Z', detail: { result: 'pressed', ended: 'pressed', windowS: 30, afterMs: 12_400 } }]);
+  t.same(r.sink.audits('emergency.test.result'), [], 'the result waits for the release');
+  t.match(await r.client.call('emergency.test.arm', {}), { ok: false, error: { code: 'DEVICE_BUSY', message: /still down: release it/ } }, 'no new test while the pressed button is down');
+  await r.clock.advance(400);
+  r.test.released({ heldMs: 430 });
+  await settle();
+  t.same(r.pushed, [press, { ...press, released: true, heldMs: 430 }], 'then its release, with the hold time the driver measured');
+  t.same(r.sink.audits('emergency.test.result'), [{
+    action: 'emergency.test.result', outcome: 'ok', operator: 'kythuat.an', at: '2026-11-25T02:00:12.800Z',
+    detail: { result: 'pressed', ended: 'pressed', windowS: 30, afterMs: 12_400, released: true, heldMs: 430 },
+  }]);
   r.hubPress();
   t.equal(r.alerts.length, 1, 'one press passes the test; the next is a real alert');
-  t.match(await r.client.call('emergency.test.status', {}), { ok: true, data: { state: 'pressed', afterMs: 12_400 } });
+  r.test.released({ heldMs: 200 });
+  t.match(await r.client.call('emergency.test.status', {}), { ok: true, data: { state: 'pressed', afterMs: 12_400, released: true, heldMs: 430 } }, 'a resident\'s release changes nothing');
   await r.clock.advance(60_000);
-  t.equal(r.pushed.length, 1, 'nothing more after the end');
+  t.equal(r.pushed.length, 2, 'nothing more after the end');
   t.equal(r.sink.audits('emergency.test.result').length, 1, 'one result');
+});
+
+t.test('a button still down when the wait for its release ends is reported and audited as not released', async (t) => {
+  const r = await rig(t);
+  t.match(await r.client.call('emergency.test.arm', { operator: 'kythuat.an', windowS: 30 }), { ok: true });
+  await r.clock.advance(2_000);
+  r.hubPress();
+  await settle();
+  t.match(r.pushed, [{ state: 'pressed', afterMs: 2_000 }]);
+  t.notOk('released' in r.pushed[0]!, 'the press alone: the release is not known yet');
+  await r.clock.advance(emergencyTestReleaseWaitMs - 1);
+  t.equal(r.pushed.length, 1, 'still waiting');
+  await r.clock.advance(1);
+  await settle();
+  t.same(r.pushed[1], { state: 'pressed', windowS: 30, armedAt: r.pushed[0]!.armedAt, ended: 'pressed', pressedAt: r.pushed[0]!.pressedAt, afterMs: 2_000, released: false });
+  t.same(r.sink.audits('emergency.test.result').map((a) => [a.outcome, a.detail]), [
+    ['failed', { result: 'pressed', ended: 'pressed', windowS: 30, afterMs: 2_000, released: false }],
+  ], 'a button that stays down fails: it cannot raise the next alert');
+  r.test.released({ heldMs: 15_000 });
+  await settle();
+  t.equal(r.pushed.length, 2, 'a release after the wait changes nothing');
+  t.match(r.test.report(), { state: 'pressed', released: false });
+  t.match(await r.client.call('emergency.test.arm', {}), { ok: true }, 'a new test can be armed');
+  t.equal(r.alerts.length, 0);
+});
+
+t.test('stopping while the release is awaited audits the press without it', async (t) => {
+  const r = await rig(t);
+  t.match(await r.client.call('emergency.test.arm', { operator: 'kythuat.an' }), { ok: true });
+  r.hubPress();
+  r.test.stop();
+  await settle();
+  t.same(r.sink.audits('emergency.test.result').map((a) => [a.outcome, a.detail]), [['ok', { result: 'pressed', ended: 'pressed', windowS: 30, afterMs: 0 }]]);
+  await r.clock.advance(emergencyTestReleaseWaitMs);
+  t.equal(r.sink.audits('emergency.test.result').length, 1, 'the wait ended with the stop');
 });
 
 t.test('the window ends by itself: not pressed, audited, presses are alerts again', async (t) => {

@@ -80,9 +80,17 @@ t.test('emergency button press test: refused in service, armed with seconds left
   t.match(ui.frame(), /27 s left/, 'Enter does not arm twice');
 
   t.equal(ui.daemon.pressEmergencyButton(), true, 'the press is captured, not forwarded');
-  f = await ui.until(/OK {3}emergency test: pressed ✓/);
-  t.match(f, /OK {3}emergency test: pressed ✓ 3\.0 s after arming, at \d\d:\d\d:\d\d/);
-  t.notMatch(f, /ARMED/, 'disarmed by the press');
+  f = await ui.until(/PRESSED ✓/);
+  t.match(f, /PRESSED ✓ 3\.0 s after arming: now release it \(twist a latched head free\)/, 'the press, and the release awaited');
+  t.notMatch(f, /ARMED|emergency: pressed/, 'disarmed by the press; no result before the release');
+  fitsTerminal(t, f);
+  await ui.press(keys.enter);
+  t.notMatch(ui.frame(), /ARMED/, 'Enter does not arm while the release is awaited');
+  ui.daemon.releaseEmergencyButton(400);
+  f = await ui.until(/OK {3}emergency: pressed ✓/);
+  t.match(f, /OK {3}emergency: pressed ✓ 3\.0 s after arming, held 0\.4 s\n/);
+  t.notMatch(f, /PRESSED/);
+  fitsTerminal(t, f);
   t.equal(ui.daemon.pressEmergencyButton(), false, 'the next press goes to the flows');
 
   await ui.press(keys.enter);
@@ -132,6 +140,28 @@ t.test('a test armed elsewhere is shown with its seconds left, and its end found
   // Armed by the other connection: the push goes there; this view learns the press from its poll.
   t.equal(ui.daemon.pressEmergencyButton(), true);
   await ui.seconds(1);
-  t.match(await ui.until(/pressed ✓/), /OK {3}emergency test: pressed ✓ 10\.0 s after arming/);
+  t.match(await ui.until(/PRESSED ✓/), /PRESSED ✓ 10\.0 s after arming: now release it/);
   t.notMatch(ui.frame(), /ARMED/);
+  ui.daemon.releaseEmergencyButton(1_250);
+  await ui.seconds(1);
+  t.match(await ui.until(/emergency: pressed ✓/), /OK {3}emergency: pressed ✓ 10\.0 s after arming, held 1\.3 s/);
+  t.notMatch(ui.frame(), /PRESSED/);
+});
+
+t.test('a button still down when the daemon stops waiting for its release: FAIL, still held, within 80 columns', async (t) => {
+  const ui = await start(t);
+  ui.daemon.status.maintenance = { on: true };
+  await ui.press(keys.up, keys.enter);
+  await ui.until(/ARMED.*30 s left/);
+  await ui.seconds(12);
+  t.equal(ui.daemon.pressEmergencyButton(), true);
+  await ui.until(/PRESSED ✓ 12\.0 s after arming/);
+  await ui.seconds(9);
+  t.match(ui.frame(), /PRESSED ✓ 12\.0 s after arming/, 'still waiting 9 s after the press');
+  await ui.seconds(1);
+  const f = await ui.until(/emergency: pressed ✓/);
+  t.match(f, /FAIL emergency: pressed ✓ 12\.0 s after arming, still held: latched\?\n/);
+  t.notMatch(f, /PRESSED|ARMED/);
+  fitsTerminal(t, f);
+  t.same(ui.daemon.sink.actions(), ['emergency.test.arm:ok:tech-an', 'emergency.test.result:failed:tech-an']);
 });
