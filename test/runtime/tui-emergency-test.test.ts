@@ -1,6 +1,7 @@
 // The Tests view's emergency button press test against the fake daemon, which runs the real
 // technician handlers and the real EmergencyButtonTest on the same ManualClock as the UI.
 import t, { type Test } from 'tap';
+import { fitsTerminal } from '../fakes/terminal-frame.js';
 import { createElement } from 'react';
 import { render } from 'ink-testing-library';
 import { App } from '../../runtime/tui/app.js';
@@ -48,13 +49,6 @@ async function start(t: Test) {
       }
     },
   };
-}
-
-function fitsTerminal(t: Test, frame: string): void {
-  const lines = frame.split('\n');
-  t.ok(lines.length <= 24, `frame has ${lines.length} rows (max 24)`);
-  const widest = Math.max(...lines.map((l) => [...l].length));
-  t.ok(widest <= 80, `frame is ${widest} columns wide (max 80)`);
 }
 
 t.test('emergency button press test: refused in service, armed with seconds left, pressed, not pressed, all within 80x24', async (t) => {

@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap';
+import { fitsTerminal } from '../fakes/terminal-frame.js';
 import { createElement } from 'react';
 import { render } from 'ink-testing-library';
 import { App } from '../../runtime/tui/app.js';
@@ -83,13 +84,6 @@ async function start(t: Test): Promise<Ui> {
       await settle();
     },
   };
-}
-
-function fitsTerminal(t: Test, frame: string): void {
-  const lines = frame.split('\n');
-  t.ok(lines.length <= 24, `frame has ${lines.length} rows (max 24)`);
-  const widest = Math.max(...lines.map((l) => [...l].length));
-  t.ok(widest <= 80, `frame is ${widest} columns wide (max 80)`);
 }
 
 t.test('hour bars: a dot for no session, a block scaled to the busiest hour', async (t) => {

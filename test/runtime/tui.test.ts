@@ -1,4 +1,5 @@
 import t, { type Test } from 'tap';
+import { fitsTerminal } from '../fakes/terminal-frame.js';
 import { createElement } from 'react';
 import { render } from 'ink-testing-library';
 import { App, viewRows, type ViewId } from '../../runtime/tui/app.js';
@@ -92,13 +93,6 @@ async function start(t: Test, initialView: ViewId = 'dashboard', reconnecting = 
       await settle();
     },
   };
-}
-
-function fitsTerminal(t: Test, frame: string): void {
-  const lines = frame.split('\n');
-  t.ok(lines.length <= 24, `frame has ${lines.length} rows (max 24)`);
-  const widest = Math.max(...lines.map((l) => [...l].length));
-  t.ok(widest <= 80, `frame is ${widest} columns wide (max 80)`);
 }
 
 t.test('the dashboard shows link, outbox, devices, sessions and alerts in words, within 80x24', async (t) => {
