@@ -108,7 +108,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   });
 
   const notifySocket = process.env.NOTIFY_SOCKET;
-  const sender = notifySocket ? unixDatagramSender(notifySocket) : undefined;
+  const sender = notifySocket ? unixDatagramSender(notifySocket, systemClock) : undefined;
   const watchdogUsec = Number(process.env.WATCHDOG_USEC) || undefined;
   const notifier = sender
     ? new SystemdNotifier({ send: sender.send, clock: systemClock, watchdogUsec, isHealthy: () => station.healthy() })
@@ -122,7 +122,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
       await station.stop();
       logger.info({ component: 'station' }, 'stopped');
       logger.flush();
-      sender?.close();
+      await sender?.close();
       return 0;
     })();
     return stopping;
@@ -137,7 +137,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   } catch (err) {
     logger.fatal({ component: 'station', err: (err as Error).message, code: isStationError(err) ? err.code : undefined }, 'station failed to start');
     logger.flush();
-    sender?.close();
+    await sender?.close();
     return 1;
   }
   const summary = `station ${config.station.id} ready; control socket ${station.socketPath}`;

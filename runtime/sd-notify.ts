@@ -8,26 +8,73 @@ import type { Clock, TimerHandle } from './clock.js';
 
 export type NotifySend = (message: string) => void;
 
-/** Sends to a notify socket path; `@name` means the abstract namespace, as systemd writes it. */
-export function unixDatagramSender(socketPath: string): { send: NotifySend; close(): void } {
+/** Datagrams to systemd's notify socket. */
+export interface DatagramSender {
+  send: NotifySend;
+  /** Closes once what is queued has gone out, or after `timeoutMs` at the latest. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+/**
+ * Sends to a notify socket path; `@name` means the abstract namespace, as systemd writes it.
+ *
+ * The kernel holds only a few datagrams for a Unix datagram socket that has not read them
+ * (`net.unix.max_dgram_qlen`, 10 by default): past that, sending fails with EAGAIN and unix-dgram
+ * reports "congestion". A READY or STOPPING lost that way leaves systemd waiting, so refused
+ * datagrams are kept, in order, and sent again when the socket is writable. The socket is connected
+ * to the notify socket: only then does the kernel report it writable by the peer's queue.
+ */
+export function unixDatagramSender(socketPath: string, clock: Clock): DatagramSender {
   const require = createRequire(import.meta.url);
   const unix = require('unix-dgram') as {
     createSocket(type: 'unix_dgram'): {
-      send(buf: Buffer, offset: number, length: number, path: string): void;
-      on(event: 'error', fn: (err: Error) => void): void;
+      connected?: boolean;
+      connect(path: string): void;
+      send(buf: Buffer, ...rest: unknown[]): void;
+      on(event: 'error' | 'writable', fn: (err?: Error) => void): void;
       close(): void;
     };
   };
   const socket = unix.createSocket('unix_dgram');
-  // A lost notification is retried by the next watchdog tick; it must never crash the daemon.
+  // A notification that cannot be sent at all must never crash the daemon; the next watchdog tick retries.
   socket.on('error', () => undefined);
   const target = socketPath.startsWith('@') ? '\0' + socketPath.slice(1) : socketPath;
+  socket.connect(target);
+  const waiting: Buffer[] = [];
+  let drained: (() => void) | undefined;
+  const sendNow = (buf: Buffer): boolean => {
+    let congested = false;
+    const done = (err?: Error) => {
+      congested = err?.message === 'congestion';
+    };
+    if (socket.connected) socket.send(buf, done);
+    else socket.send(buf, 0, buf.length, target, done);
+    return !congested;
+  };
+  socket.on('writable', () => {
+    while (waiting.length > 0 && sendNow(waiting[0]!)) waiting.shift();
+    if (waiting.length === 0) drained?.();
+  });
   return {
     send: (message) => {
       const buf = Buffer.from(message);
-      socket.send(buf, 0, buf.length, target);
+      if (waiting.length > 0 || !sendNow(buf)) {
+        waiting.push(buf);
+        // Bounded: a notify socket nobody reads keeps only the latest notifications.
+        if (waiting.length > 32) waiting.shift();
+      }
     },
-    close: () => socket.close(),
+    close: async (timeoutMs = 500) => {
+      if (waiting.length > 0) {
+        let timer: TimerHandle | undefined;
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+          timer = clock.setTimeout(resolve, timeoutMs);
+        });
+        clock.clearTimeout(timer);
+      }
+      socket.close();
+    },
   };
 }
 
