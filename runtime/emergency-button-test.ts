@@ -24,7 +24,8 @@ import type { Clock, TimerHandle } from './clock.js';
 import type { Logger } from './logger.js';
 import type { RecordSink } from './ports.js';
 import { StationError } from './errors.js';
-import { AuditTrail, type AuditDetail, type SignalPort } from './technician-actions.js';
+import { AuditTrail, type AuditDetail } from './audit-trail.js';
+import type { SignalPort } from './technician-actions.js';
 import type { EmergencyButtonTestEnd, EmergencyButtonTestReport } from './control-methods.js';
 
 export interface EmergencyButtonTestOptions {

@@ -13,7 +13,8 @@ import type { DeviceReading, ScaleCalibration, StatusReport } from '../../runtim
 import { validateConfig } from '../../runtime/config.js';
 import { LogBuffer } from '../../runtime/log-buffer.js';
 import type { RecordKind, RecordSink, ReceiptLine } from '../../runtime/ports.js';
-import { AuditTrail, audited, registerTechnicianActions, type WaitingRecord } from '../../runtime/technician-actions.js';
+import { registerTechnicianActions, type WaitingRecord } from '../../runtime/technician-actions.js';
+import { AuditTrail, audited } from '../../runtime/audit-trail.js';
 import { changedPaths } from '../../runtime/tui/format.js';
 import type { DeviceName, DeviceStatus, Measurement, MeasurementKind, MeasureOptions } from '../../drivers/types.js';
 import { analyticsSummary } from '../../runtime/analytics.js';

@@ -9,9 +9,10 @@ import type { DeviceReading, ScaleCalibration } from '../../runtime/control-meth
 import { StationError } from '../../runtime/errors.js';
 import type { ReceiptLine, RecordKind, RecordSink } from '../../runtime/ports.js';
 import {
-  AuditTrail, audited, outboxInspector, redactBody, registerTechnicianActions, spanCalibration,
+  outboxInspector, redactBody, registerTechnicianActions, spanCalibration,
   type LiveReadingSource, type TechnicianServices, type WaitingRecord,
 } from '../../runtime/technician-actions.js';
+import { AuditTrail, audited } from '../../runtime/audit-trail.js';
 import type { Measurement, MeasureOptions, MeasurementKind } from '../../drivers/types.js';
 import { ManualClock, flushMicrotasks } from '../fakes/manual-clock.js';
 
