@@ -89,15 +89,19 @@ const onDemand = {
     b.onResolve({ filter: /^(mqtt|yaml|aedes)$/ }, (args) => ({ path: args.path, external: true }));
   },
 };
+// CommonJS output: `import.meta.url` of the sources becomes the file's own URL.
+const commonJs = {
+  format: 'cjs',
+  define: { 'import.meta.url': '__stationModuleUrl' },
+  banner: { js: "const __stationModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
 await build({
   ...common,
+  ...commonJs,
   plugins: [...common.plugins, onDemand],
   entryPoints: ['runtime/daemon.ts'],
   outfile: 'dist/bundle/daemon.cjs',
-  format: 'cjs',
   supported: { 'dynamic-import': false },
-  define: { 'import.meta.url': '__stationModuleUrl' },
-  banner: { js: "const __stationModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 // V8 keeps a script's source in memory, as one byte a character only while all of it is ASCII: a
 // single non-ASCII character (a `/đ/` in a regex, which esbuild cannot escape) doubles it.
@@ -110,12 +114,10 @@ if (wide >= 0) {
 // The installed `station` command (bin, the unit's ExecStart): a few lines of CommonJS.
 await build({
   ...common,
+  ...commonJs,
   entryPoints: ['runtime/launcher.ts'],
   outfile: 'dist/bundle/station.cjs',
-  format: 'cjs',
   external: [...common.external, './cli.js'],
-  define: { 'import.meta.url': '__stationModuleUrl' },
-  banner: { js: "const __stationModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 });
 cpSync('dist/runtime/config-validator.cjs', 'dist/bundle/config-validator.cjs');
 chmodSync('dist/bundle/cli.js', 0o755);
