@@ -4,17 +4,13 @@ import { render } from 'ink-testing-library';
 import { DevicesView } from '../../runtime/tui/devices-view.js';
 import type { ViewContext } from '../../runtime/tui/station-client.js';
 import type { DeviceReading } from '../../runtime/control-methods.js';
-import { ManualClock, flushMicrotasks } from '../fakes/manual-clock.js';
+import { ManualClock } from '../fakes/manual-clock.js';
+import { plainFrame, settle } from '../fakes/tui-app.js';
 import { PulseOximeter, max30102Address } from '../../drivers/max30102.js';
 import { SimMax30102 } from '../../drivers/max30102-sim.js';
 import { SimI2cBus } from '../../drivers/transports/i2c-sim.js';
 import pino from 'pino';
 
-const ansi = /\u001b\[[0-9;?]*[A-Za-z]/g;
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) await flushMicrotasks();
-}
 
 /**
  * The devices view fed straight from the simulated MAX30102 driver's watchReadings (the daemon's
@@ -50,7 +46,7 @@ t.test('the devices view shows the simulated sensor: finger, PPG sparkline and t
   } as unknown as ViewContext;
   const ui = render(createElement(DevicesView, { ctx, devices: [{ name: 'spo2', mode: 'sim', health: 'ok', since: 0 }], active: true }));
   t.teardown(() => ui.unmount());
-  const frame = () => (ui.lastFrame() ?? '').replace(ansi, '');
+  const frame = () => plainFrame(ui);
 
   await clock.advance(500);
   await settle();

@@ -1,46 +1,20 @@
 // The Tests view's emergency button press test against the fake daemon, which runs the real
 // technician handlers and the real EmergencyButtonTest on the same ManualClock as the UI.
 import t, { type Test } from 'tap';
-import { fitsTerminal } from '../fakes/terminal-frame.js';
-import { createElement } from 'react';
-import { render } from 'ink-testing-library';
-import { App } from '../../runtime/tui/app.js';
+import { fitsTerminal, renderTui, settle } from '../fakes/tui-app.js';
 import { DiagnosticShell } from '../../runtime/diagnostic-shell.js';
-import { flushMicrotasks } from '../fakes/manual-clock.js';
 import { startFakeDaemon } from '../fakes/technician-daemon.js';
 
-const ansi = /\u001b\[[0-9;?]*[A-Za-z]/g;
 const keys = { enter: '\r', up: '\u001b[A' };
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) await flushMicrotasks();
-}
 
 async function start(t: Test) {
   const daemon = await startFakeDaemon();
   const client = await daemon.client();
   const shell = new DiagnosticShell({ spawn: () => { throw new Error('no shell in this test'); } });
-  const ui = render(createElement(App, { client, clock: daemon.clock, operator: 'tech-an', shell, initialView: 'tests' }));
-  t.teardown(async () => {
-    ui.unmount();
-    await shell.close();
-    await daemon.close();
-  });
-  await settle();
-  const frame = () => (ui.lastFrame() ?? '').replace(ansi, '');
+  const app = await renderTui(t, { client, clock: daemon.clock, shell, initialView: 'tests', close: () => daemon.close() });
   return {
+    ...app,
     daemon,
-    frame,
-    until: async (pattern: RegExp) => {
-      for (let i = 0; i < 5000 && !pattern.test(frame()); i++) await flushMicrotasks();
-      return frame();
-    },
-    press: async (...input: string[]) => {
-      for (const k of input) {
-        ui.stdin.write(k);
-        await settle();
-      }
-    },
     /** Moves the clock one second at a time, as the view's countdown does. */
     seconds: async (n: number) => {
       for (let i = 0; i < n; i++) {

@@ -1,26 +1,14 @@
 import t, { type Test } from 'tap';
-import { fitsTerminal } from '../fakes/terminal-frame.js';
-import { createElement } from 'react';
-import { render } from 'ink-testing-library';
-import { App } from '../../runtime/tui/app.js';
+import { fitsTerminal, renderTui, settle, type TuiApp } from '../fakes/tui-app.js';
 import { hourBars } from '../../runtime/tui/usage-view.js';
 import { DiagnosticShell } from '../../runtime/diagnostic-shell.js';
 import { StationError } from '../../runtime/errors.js';
 import type { SessionAnalyticsEvent, StepVisit } from '../../runtime/analytics-events.js';
 import { addDays, addSession, emptyDay, localDay, localMidnight, type DayAggregate } from '../../runtime/report/aggregate.js';
-import { flushMicrotasks } from '../fakes/manual-clock.js';
 import { startFakeDaemon, type FakeDaemon } from '../fakes/technician-daemon.js';
 
-const ansi = /\u001b\[[0-9;?]*[A-Za-z]/g;
-
-async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) await flushMicrotasks();
-}
-
-interface Ui {
+interface Ui extends TuiApp {
   daemon: FakeDaemon;
-  until(pattern: RegExp): Promise<string>;
-  press(key: string): Promise<void>;
 }
 
 /** A session `startMin` minutes after local midnight of `day`, lasting `seconds`. */
@@ -65,25 +53,8 @@ async function start(t: Test): Promise<Ui> {
   daemon.analytics.lastSentDay = addDays(today, -1);
   const client = await daemon.client();
   const shell = new DiagnosticShell({ spawn: () => { throw new Error('no shell in this test'); } });
-  const ui = render(createElement(App, { client, clock: daemon.clock, operator: 'tech-an', shell, initialView: 'usage' }));
-  t.teardown(async () => {
-    ui.unmount();
-    await shell.close();
-    await daemon.close();
-  });
-  await settle();
-  const frame = () => (ui.lastFrame() ?? '').replace(ansi, '');
-  return {
-    daemon,
-    until: async (pattern) => {
-      for (let i = 0; i < 5000 && !pattern.test(frame()); i++) await flushMicrotasks();
-      return frame();
-    },
-    press: async (key) => {
-      ui.stdin.write(key);
-      await settle();
-    },
-  };
+  const app = await renderTui(t, { client, clock: daemon.clock, shell, initialView: 'usage', close: () => daemon.close() });
+  return { ...app, daemon };
 }
 
 t.test('hour bars: a dot for no session, a block scaled to the busiest hour', async (t) => {

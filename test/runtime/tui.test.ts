@@ -1,29 +1,15 @@
 import t, { type Test } from 'tap';
-import { fitsTerminal } from '../fakes/terminal-frame.js';
-import { createElement } from 'react';
-import { render } from 'ink-testing-library';
-import { App, viewRows, type ViewId } from '../../runtime/tui/app.js';
+import { fitsTerminal, renderTui, settle, type TuiApp } from '../fakes/tui-app.js';
+import { viewRows, type ViewId } from '../../runtime/tui/app.js';
 import { DiagnosticShell, type PtyProcess, type PtySpawn } from '../../runtime/diagnostic-shell.js';
 import { ReconnectingClient } from '../../runtime/tui/reconnecting-client.js';
 import { ControlClient } from '../../runtime/control-client.js';
-import { flushMicrotasks } from '../fakes/manual-clock.js';
 import { startFakeDaemon, type FakeDaemon } from '../fakes/technician-daemon.js';
 
-const ansi = /\u001b\[[0-9;?]*[A-Za-z]/g;
 const keys = { enter: '\r', esc: '\u001b', up: '\u001b[A', down: '\u001b[B', tab: '\t', backspace: '\u007f' };
 
-/** Socket round trips and React renders, turned by immediates (never by wall-clock time). */
-async function settle(): Promise<void> {
-  for (let i = 0; i < 10; i++) await flushMicrotasks();
-}
-
-interface Ui {
+interface Ui extends TuiApp {
   daemon: FakeDaemon;
-  frame(): string;
-  /** Turns the event loop (immediates only) until the frame matches: for answers that wait on file I/O. */
-  until(pattern: RegExp): Promise<string>;
-  press(...input: string[]): Promise<void>;
-  type(text: string): Promise<void>;
   spawned: { file: string; args: string[]; proc: FakePty }[];
 }
 
@@ -66,33 +52,8 @@ async function start(t: Test, initialView: ViewId = 'dashboard', reconnecting = 
     return proc;
   };
   const shell = new DiagnosticShell({ spawn });
-  const ui = render(createElement(App, { client, clock: daemon.clock, operator: 'tech-an', shell, initialView }));
-  t.teardown(async () => {
-    ui.unmount();
-    await shell.close();
-    await daemon.close();
-  });
-  await settle();
-  const frame = () => (ui.lastFrame() ?? '').replace(ansi, '');
-  return {
-    daemon,
-    frame,
-    until: async (pattern) => {
-      for (let i = 0; i < 5000 && !pattern.test(frame()); i++) await flushMicrotasks();
-      return frame();
-    },
-    spawned,
-    press: async (...input) => {
-      for (const k of input) {
-        ui.stdin.write(k);
-        await settle();
-      }
-    },
-    type: async (text) => {
-      for (const ch of text) ui.stdin.write(ch);
-      await settle();
-    },
-  };
+  const app = await renderTui(t, { client, clock: daemon.clock, shell, initialView, close: () => daemon.close() });
+  return { ...app, daemon, spawned };
 }
 
 t.test('the dashboard shows link, outbox, devices, sessions and alerts in words, within 80x24', async (t) => {
