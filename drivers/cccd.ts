@@ -12,11 +12,11 @@
  *
  * The parsed identity is personal data: callers log only {@link maskCccd}(id), never the fields.
  */
-import type { Clock } from '../runtime/clock.js';
-import { StationError } from '../runtime/errors.js';
-import type { Logger } from '../runtime/logger.js';
-import { maskCccd } from '../runtime/logger.js';
-import { TypedEmitter } from '../runtime/typed-emitter.js';
+import type { Clock } from '../runtime/kernel/clock.js';
+import { StationError } from '../runtime/kernel/errors.js';
+import type { Logger } from '../runtime/kernel/logger.js';
+import { maskCccd } from '../runtime/kernel/logger.js';
+import { TypedEmitter } from '../runtime/kernel/typed-emitter.js';
 import { SerialDevice, abortError } from './serial-device.js';
 import { LineAssembler } from './transports/serial.js';
 import type { SerialLink } from './transports/serial.js';

@@ -5,18 +5,19 @@
  * reason, and forwards CCCD scans, key presses and the emergency button. A failed read never becomes a value here:
  * measure() resolves only with a reading the driver produced and the plausibility check passed.
  */
-import type { Clock, TimerHandle } from '../runtime/clock.js';
-import { StationError, isStationError } from '../runtime/errors.js';
-import type { DeviceReading } from '../runtime/control-methods.js';
-import type { Key } from '../runtime/input.js';
-import type { Logger } from '../runtime/logger.js';
-import type { ReceiptLine, ReceiptPrinter } from '../runtime/ports.js';
-import { TypedEmitter } from '../runtime/typed-emitter.js';
+import type { Clock, TimerHandle } from '../runtime/kernel/clock.js';
+import { StationError, isStationError } from '../runtime/kernel/errors.js';
+import type { Key } from '../runtime/kernel/input.js';
+import type { Logger } from '../runtime/kernel/logger.js';
+import { TypedEmitter } from '../runtime/kernel/typed-emitter.js';
 import type { CccdIdentity, CccdScannerEvents } from './cccd.js';
 import type { KeypadEvents } from './keypad.js';
 import type {
   DeviceHealthReport, DeviceName, DeviceStatus, Measurement, MeasurementKind, MeasureOptions, MeasureService,
   StationDevice,
+  DeviceReading,
+  ReceiptLine,
+  ReceiptPrinter,
 } from './types.js';
 
 export interface DeviceHubEvents {

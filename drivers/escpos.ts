@@ -13,7 +13,7 @@
  * 0xD2 hook above, 0xF2 dot below). Without such a code page, text is folded to ASCII
  * ("Nguyễn Văn Đức" → "Nguyen Van Duc"), which residents read without trouble.
  */
-import type { ReceiptLine } from '../runtime/ports.js';
+import type { ReceiptLine } from './types.js';
 
 const ESC = 0x1b;
 const GS = 0x1d;

@@ -4,7 +4,7 @@
  * port and keeps its own cycle, so the host catches the stream wherever it is: the first frame comes
  * within one period of opening the port, not a full period after every open.
  */
-import type { Clock, TimerHandle } from '../runtime/clock.js';
+import type { Clock, TimerHandle } from '../runtime/kernel/clock.js';
 
 export interface OutputCycle {
   /** Time between frames, ms. */

@@ -6,9 +6,9 @@
  * `FF 07 A1 A7` = 1953 mm. The module streams a frame every 100–300 ms while RX floats high
  * (processed, steadier output). Height = mounting height − distance to the top of the head.
  */
-import type { Clock } from '../runtime/clock.js';
-import { StationError } from '../runtime/errors.js';
-import type { Logger } from '../runtime/logger.js';
+import type { Clock } from '../runtime/kernel/clock.js';
+import { StationError } from '../runtime/kernel/errors.js';
+import type { Logger } from '../runtime/kernel/logger.js';
 import { FreeRunningOutput } from './free-running-output.js';
 import { SerialDevice } from './serial-device.js';
 import type { FrameParser, SerialLink } from './transports/serial.js';

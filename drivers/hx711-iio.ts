@@ -11,12 +11,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Clock } from '../runtime/clock.js';
-import { sleep } from '../runtime/clock.js';
-import type { ScaleCalibration } from '../runtime/control-methods.js';
-import { writeFileDurable } from '../runtime/document-store.js';
-import { StationError } from '../runtime/errors.js';
-import type { Logger } from '../runtime/logger.js';
+import type { Clock } from '../runtime/kernel/clock.js';
+import { sleep } from '../runtime/kernel/clock.js';
+import type { ScaleCalibration } from './types.js';
+import { writeFileDurable } from '../runtime/kernel/durable-file.js';
+import { StationError } from '../runtime/kernel/errors.js';
+import type { Logger } from '../runtime/kernel/logger.js';
 import { abortError } from './serial-device.js';
 import type { DeviceHealthReport, Measurement, MeasureOptions, StationDevice } from './types.js';
 

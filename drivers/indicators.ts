@@ -6,9 +6,9 @@
 import type Board from 'johnny-five/lib/board.js';
 import type Led from 'johnny-five/lib/led/led.js';
 import type Pin from 'johnny-five/lib/pin.js';
-import type { Clock, TimerHandle } from '../runtime/clock.js';
-import { sleep } from '../runtime/clock.js';
-import { StationError } from '../runtime/errors.js';
+import type { Clock, TimerHandle } from '../runtime/kernel/clock.js';
+import { sleep } from '../runtime/kernel/clock.js';
+import { StationError } from '../runtime/kernel/errors.js';
 import type { GpioIoPlugin } from './johnny-five-io.js';
 
 export interface IndicatorOptions {

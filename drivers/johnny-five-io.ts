@@ -9,7 +9,7 @@
  * `analogWrite` is refused rather than faked.
  */
 import { EventEmitter } from 'node:events';
-import { StationError } from '../runtime/errors.js';
+import { StationError } from '../runtime/kernel/errors.js';
 import type { GpioController, GpioLine, GpioValue } from './transports/gpio.js';
 
 export const IO_MODES = { INPUT: 0, OUTPUT: 1, ANALOG: 2, PWM: 3, SERVO: 4 } as const;

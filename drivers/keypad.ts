@@ -10,12 +10,12 @@
  * pull-ups (set in /boot/firmware/config.txt, e.g. `gpio=12,16,20,21=ip,pu`, since sysfs cannot set
  * pulls). A pressed key connects its row to its column, so that column reads low.
  */
-import type { Clock, TimerHandle } from '../runtime/clock.js';
-import { StationError } from '../runtime/errors.js';
-import type { Key } from '../runtime/input.js';
-import { isKey } from '../runtime/input.js';
-import type { Logger } from '../runtime/logger.js';
-import { TypedEmitter } from '../runtime/typed-emitter.js';
+import type { Clock, TimerHandle } from '../runtime/kernel/clock.js';
+import { StationError } from '../runtime/kernel/errors.js';
+import type { Key } from '../runtime/kernel/input.js';
+import { isKey } from '../runtime/kernel/input.js';
+import type { Logger } from '../runtime/kernel/logger.js';
+import { TypedEmitter } from '../runtime/kernel/typed-emitter.js';
 import { EmergencyButtonReader } from './emergency-button.js';
 import { IO_MODES } from './johnny-five-io.js';
 import type { GpioIoPlugin } from './johnny-five-io.js';

@@ -1,7 +1,7 @@
-import type { Clock } from '../runtime/clock.js';
-import { sleep } from '../runtime/clock.js';
-import { StationError } from '../runtime/errors.js';
-import type { Logger } from '../runtime/logger.js';
+import type { Clock } from '../runtime/kernel/clock.js';
+import { sleep } from '../runtime/kernel/clock.js';
+import { StationError } from '../runtime/kernel/errors.js';
+import type { Logger } from '../runtime/kernel/logger.js';
 import type { LiveReading, MeasureOptions, Measurement, StationDevice } from './types.js';
 import type { I2cBus } from './transports/i2c.js';
 import { isI2cError, isNoAcknowledge } from './transports/i2c.js';

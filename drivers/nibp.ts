@@ -18,10 +18,10 @@
  *   time exceeded, 85 pneumatic blockage, 87 inflation time-out (leak, loose cuff), 89 safety
  *   over-pressure, 90 power supply out of range.
  */
-import type { Clock } from '../runtime/clock.js';
-import { sleep } from '../runtime/clock.js';
-import { StationError, isStationError } from '../runtime/errors.js';
-import type { Logger } from '../runtime/logger.js';
+import type { Clock } from '../runtime/kernel/clock.js';
+import { sleep } from '../runtime/kernel/clock.js';
+import { StationError, isStationError } from '../runtime/kernel/errors.js';
+import type { Logger } from '../runtime/kernel/logger.js';
 import { SerialDevice, abortError } from './serial-device.js';
 import type { FrameParser, SerialLink } from './transports/serial.js';
 import type { DeviceEmulator } from './transports/serial-sim.js';

@@ -3,10 +3,10 @@
  * printer's real-time status is asked (DLE EOT 1 and 4) so a receipt is never sent into a printer
  * that is off line or out of paper; the state goes to the hub as the device's health.
  */
-import type { Clock } from '../runtime/clock.js';
-import { StationError } from '../runtime/errors.js';
-import type { Logger } from '../runtime/logger.js';
-import type { ReceiptLine, ReceiptPrinter } from '../runtime/ports.js';
+import type { Clock } from '../runtime/kernel/clock.js';
+import { StationError } from '../runtime/kernel/errors.js';
+import type { Logger } from '../runtime/kernel/logger.js';
+import type { ReceiptLine, ReceiptPrinter } from './types.js';
 import { decodeStatus, encodeReceipt, escpos, isStatusByte } from './escpos.js';
 import type { PrinterStatus, ReceiptEncoding } from './escpos.js';
 import { SerialDevice } from './serial-device.js';

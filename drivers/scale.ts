@@ -9,9 +9,9 @@
  *   3 characters; `US` unstable, `OL` overload, `QT` counting).
  * A line that is neither is ignored, never turned into a weight.
  */
-import type { Clock } from '../runtime/clock.js';
-import { StationError } from '../runtime/errors.js';
-import type { Logger } from '../runtime/logger.js';
+import type { Clock } from '../runtime/kernel/clock.js';
+import { StationError } from '../runtime/kernel/errors.js';
+import type { Logger } from '../runtime/kernel/logger.js';
 import { FreeRunningOutput } from './free-running-output.js';
 import { SerialDevice } from './serial-device.js';
 import { LineAssembler } from './transports/serial.js';

@@ -4,9 +4,9 @@
  * the cable goes. Drivers (nibp, scale, height rod, CCCD scanner, printer) extend it and keep
  * their protocol in pure functions.
  */
-import type { Clock } from '../runtime/clock.js';
-import { StationError } from '../runtime/errors.js';
-import type { Logger } from '../runtime/logger.js';
+import type { Clock } from '../runtime/kernel/clock.js';
+import { StationError } from '../runtime/kernel/errors.js';
+import type { Logger } from '../runtime/kernel/logger.js';
 import type { DeviceHealthReport, LiveReading, MeasureOptions, MeasurementKind } from './types.js';
 import type { FrameParser, SerialLink } from './transports/serial.js';
 

@@ -4,9 +4,9 @@
  * the composition root passes `openSerial` (drivers/transports/serial-real.ts) and `openGpio`
  * (drivers/transports/gpio-real.ts) when any device is `real`, so simulation never loads them.
  */
-import type { Clock } from '../runtime/clock.js';
-import { StationError } from '../runtime/errors.js';
-import type { Logger } from '../runtime/logger.js';
+import type { Clock } from '../runtime/kernel/clock.js';
+import { StationError } from '../runtime/kernel/errors.js';
+import type { Logger } from '../runtime/kernel/logger.js';
 import { CccdScanner, CccdScannerEmulator } from './cccd.js';
 import type { HubEntry } from './device-hub.js';
 import { HeightRod, HeightRodEmulator } from './height-rod.js';

@@ -3,12 +3,12 @@
  * per device. Real transports arrive as openers from the composition root (runtime/main.ts), so
  * simulation and tests never load a native hardware module.
  */
-import type { Clock } from '../runtime/clock.js';
-import type { DeviceConfigBase, StationConfig } from '../runtime/config.js';
-import { StationError } from '../runtime/errors.js';
-import type { Logger } from '../runtime/logger.js';
+import type { Clock } from '../runtime/kernel/clock.js';
+import type { DeviceConfigBase } from './types.js';
+import { StationError } from '../runtime/kernel/errors.js';
+import type { Logger } from '../runtime/kernel/logger.js';
 import type { HubEntry } from './device-hub.js';
-import { createSimulatedHealthSensors, type SimulatedHealthSensors } from './health-sensors-sim.js';
+import { createSimulatedHealthSensors, type SimulatedHealthSensors } from './simulators/health-sensors.js';
 import type { StatusIndicators } from './indicators.js';
 import type { GpioIoPlugin } from './johnny-five-io.js';
 import { PulseOximeter } from './max30102.js';
@@ -49,8 +49,14 @@ class UnavailableDevice implements StationDevice {
   }
 }
 
+/** The part of the station's config the devices are built from (config/schema.json `devices`, `dataDir`). */
+export interface StationDevicesConfig {
+  dataDir: string;
+  devices: Partial<Record<DeviceName, DeviceConfigBase>>;
+}
+
 export async function createStationDevices(
-  config: StationConfig,
+  config: StationDevicesConfig,
   deps: { clock: Clock; logger: Logger; transports: RealTransports; simStreamPhase?: () => number },
 ): Promise<StationDevices> {
   const { clock, logger, transports } = deps;

@@ -127,3 +127,62 @@ export interface LiveReading {
   /** Set with an estimate: these are reference values, not a diagnosis. */
   label?: string;
 }
+
+/** Scale calibration, persisted by the station: `kg = (raw - zeroRaw) * kgPerCount`. */
+export interface ScaleCalibration {
+  zeroRaw: number;
+  kgPerCount: number;
+  /** The known weight used for the span, when one was. */
+  knownKg?: number;
+  calibratedAt: string;
+}
+
+/** A live reading pushed while `devices.reading.subscribe` is active for that device. */
+export interface DeviceReading {
+  device: DeviceName;
+  at: number;
+  /** e.g. `waiting-finger`, `inflating`, `settling`. */
+  phase?: string;
+  /** SpO2: a finger covers the sensor; `ppg` then holds the newest IR samples (arbitrary units). */
+  fingerOn?: boolean;
+  ppg?: number[];
+  /** SpO2: the current estimate while watching (null when none), labelled as reference values. */
+  heartRate?: number | null;
+  spo2?: number | null;
+  label?: string;
+  /** Blood pressure: cuff pressure in mmHg. */
+  cuffPressure?: number;
+  /** Scale: the uncalibrated value (IIO counts or indicator kg) and the calibrated one. */
+  raw?: number;
+  value?: number;
+  unit?: string;
+  stable?: boolean;
+}
+
+/** Receipt lines for the ESC/POS printer; text is Vietnamese with diacritics, folded by the driver if needed. */
+export interface ReceiptLine {
+  text?: string;
+  bold?: boolean;
+  size?: 1 | 2;
+  align?: 'left' | 'center' | 'right';
+  /** A QR code with this payload instead of text. */
+  qr?: string;
+}
+
+export interface ReceiptPrinter {
+  print(lines: ReceiptLine[]): Promise<void>;
+}
+
+/** The part of a device's config every device has (config/schema.json `devices.*`). */
+export interface SerialPortConfig {
+  path: string;
+  baudRate?: number;
+}
+
+export interface DeviceConfigBase {
+  enabled: boolean;
+  mode: 'real' | 'sim';
+  optional: boolean;
+  serial?: SerialPortConfig;
+  [key: string]: unknown;
+}

@@ -35,7 +35,7 @@ async function main(argv: string[], io: Io): Promise<number> {
         args: rest,
         options: { config: { type: 'string' }, data: { type: 'string' }, socket: { type: 'string' }, json: { type: 'boolean' } },
       });
-      const { statusCommand } = await import('./status-command.js');
+      const { statusCommand } = await import('./cli/status.js');
       return statusCommand({ configFile: values.config, dataDir: values.data, socketPath: values.socket, json: values.json ?? false }, io);
     }
     case 'check-config': {
@@ -44,7 +44,7 @@ async function main(argv: string[], io: Io): Promise<number> {
         io.stderr('station check-config: give exactly one FILE\n');
         return 2;
       }
-      const { validateConfigFile, formatProblems } = await import('./config.js');
+      const { validateConfigFile, formatProblems } = await import('./config/config.js');
       const result = validateConfigFile(file);
       if (result.ok) {
         io.stdout(`${file}: valid\n`);
@@ -54,7 +54,7 @@ async function main(argv: string[], io: Io): Promise<number> {
       return 1;
     }
     case 'vietqr': {
-      const { vietqrCommand } = await import('./vietqr-cli.js');
+      const { vietqrCommand } = await import('./cli/vietqr.js');
       const result = vietqrCommand(rest);
       if (result.stdout) io.stdout(result.stdout);
       if (result.stderr) io.stderr(result.stderr);
@@ -91,12 +91,12 @@ async function main(argv: string[], io: Io): Promise<number> {
       }
     }
     case 'report': {
-      const { reportCommand } = await import('./report/cli.js');
+      const { reportCommand } = await import('./cli/report.js');
       return reportCommand(rest, { stdout: { write: io.stdout }, stderr: { write: io.stderr } });
     }
     case 'tui': {
       const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, data: { type: 'string' }, socket: { type: 'string' } } });
-      const [{ socketPathFor }, { runTui }] = await Promise.all([import('./status-command.js'), import('./tui/run-tui.js')]);
+      const [{ socketPathFor }, { runTui }] = await Promise.all([import('./cli/status.js'), import('./tui/run-tui.js')]);
       let socketPath: string;
       try {
         socketPath = socketPathFor({ configFile: values.config, dataDir: values.data, socketPath: values.socket });

@@ -6,14 +6,25 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { systemClock } from './clock.js';
-import { loadConfig, type StationConfig } from './config.js';
-import { redactedPaths } from './logger.js';
-import { LogBuffer } from './log-buffer.js';
-import { createStation } from './station.js';
-import { SystemdNotifier, unixDatagramSender } from './sd-notify.js';
-import { isStationError } from './errors.js';
+import { systemClock } from './kernel/clock.js';
+import { loadConfig, type StationConfig } from './config/config.js';
+import { redactedPaths } from './kernel/logger.js';
+import { LogBuffer } from './platform/log-buffer.js';
+import { createStation, type CentralSimStarter } from './station/station.js';
+import { SystemdNotifier, unixDatagramSender } from './platform/sd-notify.js';
+import { isStationError } from './kernel/errors.js';
 import type { RealTransports } from '../drivers/station-devices.js';
+
+/** What only the development entry (scripts/dev-station.ts) hands the daemon; the product has none of it. */
+export interface DevelopmentTools {
+  startCentralSim?: CentralSimStarter;
+}
+
+/** How the daemon was started, reported in its ready line. */
+export interface StartInfo extends DevelopmentTools {
+  /** How the launcher compiled the daemon bundle (runtime/platform/code-cache.ts): `hit` unless this build just arrived. */
+  codeCache?: string;
+}
 
 export interface DaemonOptions {
   configFile: string;
@@ -63,17 +74,17 @@ async function realTransports(config: StationConfig): Promise<RealTransports> {
 const exitForRestart = 75;
 
 /** `station start --config FILE [--data DIR] [--broker URL]`: the daemon's exit code. */
-export async function runDaemonCommand(args: string[], io: { stderr: (s: string) => void }): Promise<number> {
+export async function runDaemonCommand(args: string[], io: { stderr: (s: string) => void }, info: StartInfo = {}): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: 'string' }, data: { type: 'string' }, broker: { type: 'string' } } });
   if (!values.config) {
     io.stderr('station start: --config FILE is required\n');
     return 2;
   }
-  return runDaemon({ configFile: values.config, dataDir: values.data, brokerUrl: values.broker });
+  return runDaemon({ configFile: values.config, dataDir: values.data, brokerUrl: values.broker }, info);
 }
 
 /** Runs the daemon until SIGTERM/SIGINT; resolves with the exit code. */
-export async function runDaemon(options: DaemonOptions): Promise<number> {
+export async function runDaemon(options: DaemonOptions, info: StartInfo = {}): Promise<number> {
   let config: StationConfig;
   try {
     config = applyOverrides(loadConfig(options.configFile), options);
@@ -101,10 +112,7 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
     // A simulated scale or height rod has been streaming since some unknown moment, as on a real stand.
     simStreamPhase: Math.random,
     requestRestart: () => void shutdown('restart command').then(() => resolveExit(exitForRestart)),
-    startCentralSim: async (o) => {
-      const { startCentralSim } = await import('../scripts/central-sim.js');
-      return startCentralSim({ url: o.url, protocolVersion: o.protocolVersion, stationId: o.stationId, paymentDelayMs: o.paymentDelayMs, clock: o.clock, logger: o.logger });
-    },
+    ...(info.startCentralSim ? { startCentralSim: info.startCentralSim } : {}),
   });
 
   const notifySocket = process.env.NOTIFY_SOCKET;
@@ -144,12 +152,11 @@ export async function runDaemon(options: DaemonOptions): Promise<number> {
   const where = [
     `  data       ${config.dataDir}`,
     `  broker     ${station.brokerUrl() ? `${station.brokerUrl()} (embedded, MQTT 3.1.1)` : config.mqtt.url}`,
-    ...(config.centralSim.enabled ? ['  central    simulator on the same broker'] : []),
+    ...(config.centralSim.enabled && info.startCentralSim ? ['  central    simulator on the same broker'] : []),
     `  display    ${station.displayUrl() ?? 'off'}`,
     `  control    ${station.socketPath}  (station status --socket ${station.socketPath})`,
   ];
-  // How the launcher compiled the daemon (runtime/code-cache.ts): `hit` unless this build just arrived.
-  const codeCache = process.env.STATION_CODE_CACHE ?? 'none';
+  const codeCache = info.codeCache ?? 'none';
   logger.info({ component: 'station', socket: station.socketPath, dataDir: config.dataDir, display: station.displayUrl(), broker: station.brokerUrl() ?? config.mqtt.url, codeCache }, 'ready');
   process.stderr.write(`${summary}\n${where.join('\n')}\n`);
   notifier?.ready(summary);

@@ -20,10 +20,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { chromium } from 'playwright-core';
-import { DisplayServer } from '../runtime/display-server.js';
-import type { Screen, ScreenFeed } from '../runtime/screen-model.js';
-import type { InputEvent, InputSink } from '../runtime/input.js';
-import { buildVietQr } from '../runtime/vietqr.js';
+import { DisplayServer } from '../runtime/display/server.js';
+import type { Screen, ScreenFeed } from '../runtime/flows/screen-model.js';
+import type { InputEvent, InputSink } from '../runtime/kernel/input.js';
+import { buildVietQr } from '../runtime/services/vietqr.js';
 
 declare const document: any;
 declare const window: any;

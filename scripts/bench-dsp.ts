@@ -4,7 +4,7 @@
  * Prints a table; never fails on timing. `npm run bench:dsp`.
  */
 import { analyzePpg } from '../drivers/spo2/analyze.js';
-import { PpgSimulator } from '../drivers/spo2/ppg-simulator.js';
+import { PpgSimulator } from '../drivers/simulators/ppg.js';
 import { decodeFifo, encodeSampleBytes } from '../drivers/max30102.js';
 
 const rateHz = 100;

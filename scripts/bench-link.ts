@@ -16,12 +16,12 @@ import { fileURLToPath } from 'node:url';
 import { Low } from 'lowdb';
 import { JSONFile } from 'lowdb/node';
 import mqtt from 'mqtt';
-import { systemClock } from '../runtime/clock.js';
+import { systemClock } from '../runtime/kernel/clock.js';
 import { startLocalMosquitto } from './local-mosquitto.js';
-import { createLogger } from '../runtime/logger.js';
-import { Journal } from '../runtime/journal.js';
-import { MqttLink } from '../runtime/mqtt-link.js';
-import { Outbox } from '../runtime/outbox.js';
+import { createLogger } from '../runtime/kernel/logger.js';
+import { Journal } from '../runtime/link/journal.js';
+import { MqttLink } from '../runtime/link/mqtt-link.js';
+import { Outbox } from '../runtime/link/outbox.js';
 
 const logger = createLogger({ level: 'warn' });
 const WINDOW = 32;

@@ -7,22 +7,22 @@ import { createRequire } from 'node:module';
 
 rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-for (const dir of ['runtime/display/static', 'runtime/i18n']) {
+for (const dir of ['runtime/display/static', 'runtime/flows/i18n']) {
   if (existsSync(dir)) cpSync(dir, `dist/${dir}`, { recursive: true, filter: (src) => !src.endsWith('.ts') });
 }
 chmodSync('dist/runtime/cli.js', 0o755);
 
-// The config validator generated ahead of time with ajv's standalone code (runtime/config.ts).
+// The config validator generated ahead of time with ajv's standalone code (runtime/config/config.ts).
 const require = createRequire(import.meta.url);
 const Ajv = require('ajv').default;
 const standaloneCode = require('ajv/dist/standalone').default;
-const { ajvOptions } = await import('../dist/runtime/config.js');
+const { ajvOptions } = await import('../dist/runtime/config/config.js');
 const ajv = new Ajv({ ...ajvOptions, code: { source: true } });
-writeFileSync('dist/runtime/config-validator.cjs', standaloneCode(ajv, ajv.compile(JSON.parse(readFileSync('config/schema.json', 'utf8')))));
+writeFileSync('dist/runtime/config/config-validator.cjs', standaloneCode(ajv, ajv.compile(JSON.parse(readFileSync('config/schema.json', 'utf8')))));
 
 // The flow bundle checked once here, so a station does not parse YAML or compile the flow schema
-// at every start (runtime/flow-bundle-cache.ts).
-const { writeFlowBundleCache } = await import('../dist/runtime/flow-bundle-cache.js');
+// at every start (runtime/flows/bundle-cache.ts).
+const { writeFlowBundleCache } = await import('../dist/runtime/flows/bundle-cache.js');
 const flows = await writeFlowBundleCache('flows', 'dist/flows-bundle.json');
 if (!flows.ok) {
   for (const p of flows.problems) console.error(`flows/${p.file} ${p.path || '/'}: ${p.reason}`);
@@ -68,17 +68,27 @@ const common = {
   logLevel: 'warning',
   external: ['i2c-bus', 'onoff', 'epoll', 'node-pty', 'unix-dgram', 'serialport', '@serialport/bindings-cpp', 'ajv', 'ink', 'react', 'yoga-layout', 'playwright-core'],
 };
-await build({
+// The product's bundles hold no development tool: the central simulator, the fleet simulator and
+// the benchmarks stay in scripts/, which only `npm start` and the developers' commands load.
+function refuseDevelopmentCode(result, bundle) {
+  const dev = Object.keys(result.metafile.inputs).filter((input) => input.startsWith('scripts/') || input.startsWith('test/'));
+  if (dev.length > 0) {
+    console.error(`${bundle}: holds development code (${dev.join(', ')}): the product must not import scripts/ or test/`);
+    process.exit(1);
+  }
+}
+refuseDevelopmentCode(await build({
   ...common,
+  metafile: true,
   entryPoints: ['runtime/cli.ts'],
   outdir: 'dist/bundle',
   splitting: true,
   format: 'esm',
   // CommonJS packages bundled into ES modules still call require() for Node's built-ins.
   banner: { js: "import { createRequire as __stationRequire } from 'node:module'; const require = __stationRequire(import.meta.url);" },
-});
+}), 'dist/bundle/cli.js');
 // `station start` as one CommonJS file that the launcher runs through V8's code cache
-// (runtime/code-cache.ts). Its lazy imports become lazy requires, so it loads no module through
+// (runtime/platform/code-cache.ts). Its lazy imports become lazy requires, so it loads no module through
 // import(), which a vm.Script could only do with an experimental flag.
 // What a station in service never runs stays in node_modules, required only when used: mqtt.js's
 // full client (ws:// brokers and the central simulator), yaml (checking edited or pushed flow
@@ -95,14 +105,15 @@ const commonJs = {
   define: { 'import.meta.url': '__stationModuleUrl' },
   banner: { js: "const __stationModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
-await build({
+refuseDevelopmentCode(await build({
   ...common,
   ...commonJs,
+  metafile: true,
   plugins: [...common.plugins, onDemand],
   entryPoints: ['runtime/daemon.ts'],
   outfile: 'dist/bundle/daemon.cjs',
   supported: { 'dynamic-import': false },
-});
+}), 'dist/bundle/daemon.cjs');
 // V8 keeps a script's source in memory, as one byte a character only while all of it is ASCII: a
 // single non-ASCII character (a `/đ/` in a regex, which esbuild cannot escape) doubles it.
 const daemonSource = readFileSync('dist/bundle/daemon.cjs', 'latin1');
@@ -119,6 +130,6 @@ await build({
   outfile: 'dist/bundle/station.cjs',
   external: [...common.external, './cli.js'],
 });
-cpSync('dist/runtime/config-validator.cjs', 'dist/bundle/config-validator.cjs');
+cpSync('dist/runtime/config/config-validator.cjs', 'dist/bundle/config-validator.cjs');
 chmodSync('dist/bundle/cli.js', 0o755);
 chmodSync('dist/bundle/station.cjs', 0o755);

@@ -2,7 +2,7 @@
  * `npm run fleet-report -- (--broker URL [--duration S] [--client-id ID] | PATH...) [--from DATE] [--to DATE] [--format table|json|csv|svg]`
  *
  * The usage report across stations, so the city can compare sites: the daily `analytics` records
- * every station sends (runtime/analytics.ts) are read from the broker (`cds/v1/+/event/analytics`)
+ * every station sends (runtime/analytics/station-analytics.ts) are read from the broker (`cds/v1/+/event/analytics`)
  * or from files, and drawn by the same report as `station report`, with a per-station comparison.
  *
  * Files are JSON lines (or folders of `.jsonl`/`.json` files); each line is one record as published
@@ -17,15 +17,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
-import type { Clock } from '../runtime/clock.js';
-import { sleep, systemClock } from '../runtime/clock.js';
-import { dayAggregateProblem } from '../runtime/report/aggregate.js';
-import type { DayAggregate } from '../runtime/report/aggregate.js';
-import { buildReport } from '../runtime/report/model.js';
-import type { ReportLabels, ReportModel, SiteDays } from '../runtime/report/model.js';
-import { loadFlowLabels } from '../runtime/report/flow-labels.js';
-import { isReportFormat, renderReport, reportFormats } from '../runtime/report/render.js';
-import { checkRange } from '../runtime/report/cli.js';
+import type { Clock } from '../runtime/kernel/clock.js';
+import { sleep, systemClock } from '../runtime/kernel/clock.js';
+import { dayAggregateProblem } from '../runtime/analytics/report/aggregate.js';
+import type { DayAggregate } from '../runtime/analytics/report/aggregate.js';
+import { buildReport } from '../runtime/analytics/report/model.js';
+import type { ReportLabels, ReportModel, SiteDays } from '../runtime/analytics/report/model.js';
+import { loadFlowLabels } from '../runtime/analytics/report/flow-labels.js';
+import { isReportFormat, renderReport, reportFormats } from '../runtime/analytics/report/render.js';
+import { checkRange } from '../runtime/cli/report.js';
 
 export const analyticsTopicFilter = 'cds/v1/+/event/analytics';
 

@@ -13,10 +13,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { systemClock } from '../runtime/clock.js';
-import { createLogger } from '../runtime/logger.js';
-import { CentralLink } from '../runtime/central-link.js';
-import { EmbeddedBroker } from '../runtime/embedded-broker.js';
+import { systemClock } from '../runtime/kernel/clock.js';
+import { createLogger } from '../runtime/kernel/logger.js';
+import { CentralLink } from '../runtime/link/central-link.js';
+import { EmbeddedBroker } from '../runtime/link/embedded-broker.js';
 import { startCentralSim } from './central-sim.js';
 
 export interface FleetOptions {

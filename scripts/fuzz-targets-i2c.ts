@@ -11,8 +11,8 @@ import {
 import { decodeTemperatureWord, pec, readWordPec } from '../drivers/mlx90614.js';
 import { analyzePpg } from '../drivers/spo2/analyze.js';
 import { analyzePpgCsv } from '../drivers/spo2/ppg-analysis.js';
-import { PpgSimulator } from '../drivers/spo2/ppg-simulator.js';
-import { isStationError } from '../runtime/errors.js';
+import { PpgSimulator } from '../drivers/simulators/ppg.js';
+import { isStationError } from '../runtime/kernel/errors.js';
 import type { FuzzTarget, ParserProperty } from './fuzz-targets.js';
 
 const bytes = (maxLength: number) => fc.uint8Array({ maxLength });

@@ -18,7 +18,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { formatProblems, validateConfigFile } from '../runtime/config.js';
+import { formatProblems, validateConfigFile } from '../runtime/config/config.js';
 
 export interface ProvisionOptions {
   stationId: string;

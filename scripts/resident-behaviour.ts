@@ -8,9 +8,9 @@
  * health check in the morning, bill payments in the first days of the month.
  */
 import { SeededRandom } from '../drivers/transports/seeded-random.js';
-import { ageBandOf } from '../runtime/analytics-events.js';
-import type { FailureCause, SessionAnalyticsEvent, StepVisit } from '../runtime/analytics-events.js';
-import { addDays, isoWeekday, localMidnight } from '../runtime/report/aggregate.js';
+import { ageBandOf } from '../runtime/analytics/events.js';
+import type { FailureCause, SessionAnalyticsEvent, StepVisit } from '../runtime/analytics/events.js';
+import { addDays, isoWeekday, localMidnight } from '../runtime/analytics/report/aggregate.js';
 
 export interface SimulatedResident {
   /** 12-digit CCCD number: province 079 (Hồ Chí Minh), century/sex digit, birth year, serial. */

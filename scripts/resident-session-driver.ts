@@ -8,22 +8,22 @@
  * Central and the devices are in-process stand-ins answering the shapes of docs/services.md; time is
  * a virtual clock, so two months of lobby use run in seconds.
  */
-import type { Clock } from '../runtime/clock.js';
-import type { Logger } from '../runtime/logger.js';
-import { StationError } from '../runtime/errors.js';
-import type { InputEvent, Key } from '../runtime/input.js';
-import type { RecordKind, RecordSink, RecordedEvent, RpcClient, RpcService } from '../runtime/ports.js';
-import type { Screen } from '../runtime/screen-model.js';
-import type { SessionAnalyticsEvent, SessionAnalyticsSink } from '../runtime/analytics-events.js';
+import type { Clock } from '../runtime/kernel/clock.js';
+import type { Logger } from '../runtime/kernel/logger.js';
+import { StationError } from '../runtime/kernel/errors.js';
+import type { InputEvent, Key } from '../runtime/kernel/input.js';
+import type { RecordKind, RecordSink, RecordedEvent, RpcClient, RpcService } from '../runtime/flows/ports.js';
+import type { Screen } from '../runtime/flows/screen-model.js';
+import type { SessionAnalyticsEvent, SessionAnalyticsSink } from '../runtime/analytics/events.js';
 import type { Measurement, MeasurementKind, MeasurementValues, MeasureOptions, MeasureService } from '../drivers/types.js';
-import { FlowSession, paymentRunnerFor } from '../runtime/session.js';
-import { defaultEngineConfig } from '../runtime/flow-engine.js';
-import type { FlowSnapshot } from '../runtime/flow-engine.js';
-import type { FlowBundle } from '../runtime/flow-types.js';
-import { PaymentService } from '../runtime/payment.js';
-import type { PaymentRecord } from '../runtime/payment.js';
+import { FlowSession, paymentRunnerFor } from '../runtime/flows/session.js';
+import { defaultEngineConfig } from '../runtime/flows/engine.js';
+import type { FlowSnapshot } from '../runtime/flows/engine.js';
+import type { FlowBundle } from '../runtime/flows/types.js';
+import { PaymentService } from '../runtime/services/payment.js';
+import type { PaymentRecord } from '../runtime/services/payment.js';
 import { SeededRandom } from '../drivers/transports/seeded-random.js';
-import { VirtualClock } from '../runtime/virtual-clock.js';
+import { VirtualClock } from '../runtime/kernel/virtual-clock.js';
 
 export { VirtualClock };
 import type { PlannedVisit } from './resident-behaviour.js';

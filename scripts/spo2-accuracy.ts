@@ -12,8 +12,8 @@
 import { pathToFileURL } from 'node:url';
 import { analyzePpg } from '../drivers/spo2/analyze.js';
 import type { PpgReason, PpgResult } from '../drivers/spo2/analyze.js';
-import { PpgSimulator } from '../drivers/spo2/ppg-simulator.js';
-import type { PpgSignalSpec } from '../drivers/spo2/ppg-simulator.js';
+import { PpgSimulator } from '../drivers/simulators/ppg.js';
+import type { PpgSignalSpec } from '../drivers/simulators/ppg.js';
 
 export const noiseLevels = { low: 2, medium: 10, high: 30 } as const;
 export type NoiseLevel = keyof typeof noiseLevels;

@@ -1,4 +1,4 @@
-import { StationError } from '../../runtime/errors.js';
+import { StationError } from '../../runtime/kernel/errors.js';
 import { analyzePpg, ppgReasonMessages, referenceLabel } from './analyze.js';
 import type { PpgAnalysisOptions, PpgReason, PpgResult } from './analyze.js';
 

@@ -10,7 +10,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Gpio } from 'onoff';
-import { StationError } from '../../runtime/errors.js';
+import { StationError } from '../../runtime/kernel/errors.js';
 import type { GpioController, GpioDirection, GpioEdge, GpioLine, GpioValue } from './gpio.js';
 
 /** Pin controller labels of the header GPIO bank: Pi 0–3, Pi 4, Pi 5 (RP1). */

@@ -2,7 +2,7 @@
  * Simulated GPIO: lines whose input levels a test (or a simulated keypad) sets, with edges
  * delivered to watchers, and whose output levels are recorded.
  */
-import { StationError } from '../../runtime/errors.js';
+import { StationError } from '../../runtime/kernel/errors.js';
 import type { GpioController, GpioDirection, GpioEdge, GpioLine, GpioValue } from './gpio.js';
 
 interface SimLineState {

@@ -6,8 +6,8 @@
  * test is exactly the code on the board.
  */
 import { SerialPortStream } from '@serialport/stream';
-import { StationError } from '../../runtime/errors.js';
-import { TypedEmitter } from '../../runtime/typed-emitter.js';
+import { StationError } from '../../runtime/kernel/errors.js';
+import { TypedEmitter } from '../../runtime/kernel/typed-emitter.js';
 
 /** A serialport binding (real or mock), as SerialPortStream accepts it. */
 export type SerialBinding = ConstructorParameters<typeof SerialPortStream>[0]['binding'];

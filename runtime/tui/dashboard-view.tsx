@@ -3,8 +3,8 @@
  * device is wrong, what needs attention.
  */
 import { Box, Text } from 'ink';
-import type { DeviceStatus } from '../../drivers/types.js';
-import type { StatusReport } from '../control-methods.js';
+import type { DeviceStatus } from '../control/methods.js';
+import type { StatusReport } from '../control/methods.js';
 import { clip, formatDuration, healthColour, healthMarker, padEnd, timeOfDay } from './format.js';
 
 export interface DashboardProps {

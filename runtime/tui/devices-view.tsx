@@ -4,8 +4,8 @@
  */
 import { useEffect, useState } from 'react';
 import { Box, Text } from 'ink';
-import { deviceNames, type DeviceName, type DeviceStatus } from '../../drivers/types.js';
-import type { DeviceReading } from '../control-methods.js';
+import { deviceNames, type DeviceName, type DeviceStatus } from '../control/methods.js';
+import type { DeviceReading } from '../control/methods.js';
 import { clip, gauge, healthColour, healthMarker, padEnd, sparkline, timeOfDay } from './format.js';
 import { useKeys } from './keys.js';
 import type { ViewContext } from './station-client.js';

@@ -2,8 +2,8 @@
  * Pure text formatting for the technician UI. Everything here reads without colour: state is always
  * a word or a bracketed marker, colour only repeats it.
  */
-import type { DeviceHealth } from '../../drivers/types.js';
-import type { LogLine } from '../control-methods.js';
+import type { DeviceHealth } from '../control/methods.js';
+import type { LogLine } from '../control/methods.js';
 
 /** Eight block heights, lowest to highest (U+2581..U+2588). */
 const bars = '▁▂▃▄▅▆▇█';

@@ -4,7 +4,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { Box, Text } from 'ink';
-import type { JournalEntrySummary, OutboxReport } from '../control-methods.js';
+import type { JournalEntrySummary, OutboxReport } from '../control/methods.js';
 import { clip, formatDuration, padEnd } from './format.js';
 import { useKeys } from './keys.js';
 import type { ViewContext } from './station-client.js';

@@ -4,7 +4,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { Box, Text } from 'ink';
-import type { LogLine } from '../control-methods.js';
+import type { LogLine } from '../control/methods.js';
 import { clip, filterLogs, formatLogLine, logLevels } from './format.js';
 import { useKeys } from './keys.js';
 import type { ViewContext } from './station-client.js';

@@ -4,7 +4,7 @@
  */
 import { useState } from 'react';
 import { Box, Text } from 'ink';
-import type { StatusReport } from '../control-methods.js';
+import type { StatusReport } from '../control/methods.js';
 import { LineInput } from './line-input.js';
 import { useKeys } from './keys.js';
 import type { ViewContext } from './station-client.js';

@@ -4,9 +4,9 @@
  * of pushed events carry over. Reconnecting happens only when the UI calls (it polls every 2 s), so
  * no timer of its own runs. Subscriptions belong to a connection: views renew them on `onReconnect`.
  */
-import type { ControlClient } from '../control-client.js';
-import type { ControlEvents, ControlMethod, ControlMethods } from '../control-methods.js';
-import type { Envelope } from '../ports.js';
+import type { ControlClient } from '../control/client.js';
+import type { ControlEvents, ControlMethod, ControlMethods } from '../control/methods.js';
+import type { Envelope } from '../flows/ports.js';
 
 export class ReconnectingClient {
   private client: ControlClient | undefined;

@@ -3,8 +3,8 @@
  * this shape only, so tests run it against an in-process control socket.
  */
 import type { Key } from 'ink';
-import type { ControlClient } from '../control-client.js';
-import type { Clock } from '../clock.js';
+import type { ControlClient } from '../control/client.js';
+import type { Clock } from '../kernel/clock.js';
 
 export type StationClient = Pick<ControlClient, 'call' | 'onEvent'> & {
   /** Present on a client that reconnects (ReconnectingClient): called after each new connection. */

@@ -8,14 +8,14 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
-import type { DeviceName } from '../../drivers/types.js';
-import type { DeviceReading, DeviceTestAction, EmergencyButtonTestReport } from '../control-methods.js';
-import type { Envelope } from '../ports.js';
+import type { DeviceName } from '../control/methods.js';
+import type { DeviceReading, DeviceTestAction, EmergencyButtonTestReport } from '../control/methods.js';
+import type { Envelope } from '../flows/ports.js';
 import { clip, gauge, padEnd, timeOfDay } from './format.js';
 import { LineInput } from './line-input.js';
 import { useKeys } from './keys.js';
 import type { ViewContext } from './station-client.js';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../kernel/clock.js';
 
 interface DeviceTestRow {
   device: DeviceName;

@@ -66,12 +66,12 @@ t.test('the daemon unit has the notify, watchdog, restart and hardening settings
   t.equal(one(unit, 'Install', 'WantedBy'), 'multi-user.target');
 });
 
-t.test('npm start runs the bundle with the node flags of the daemon unit', async (t) => {
+t.test('npm start runs the daemon (with the development central simulator) with the node flags of the daemon unit', async (t) => {
   const execStart = one(parseUnit(readFileSync(daemonUnit, 'utf8')), 'Service', 'ExecStart') ?? '';
   const flags = /^\/usr\/bin\/node ((?:--[a-z-]+=\S+ )*)\/opt\/citizen-station\/dist\/bundle\/station\.cjs start /.exec(execStart);
   t.ok(flags, 'the unit starts node on the bundle');
   const pkg = JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')) as { scripts: Record<string, string> };
-  t.match(pkg.scripts.start, `node ${flags?.[1] ?? ''}dist/bundle/station.cjs start `, 'same flags as the unit');
+  t.match(pkg.scripts.start, `node ${flags?.[1] ?? ''}dist/scripts/dev-station.js start `, 'same flags as the unit');
 });
 
 t.test('the kiosk unit shows the loopback display page', async (t) => {

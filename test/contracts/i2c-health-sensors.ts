@@ -1,6 +1,6 @@
 import type { Test } from 'tap';
 import pino from 'pino';
-import type { Clock } from '../../runtime/clock.js';
+import type { Clock } from '../../runtime/kernel/clock.js';
 import { PulseOximeter, Max30102Register, max30102Address, max30102PartId } from '../../drivers/max30102.js';
 import { InfraredThermometer, Mlx90614Ram, decodeTemperatureWord, mlx90614Address } from '../../drivers/mlx90614.js';
 import type { I2cBus } from '../../drivers/transports/i2c.js';

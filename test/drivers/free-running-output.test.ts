@@ -1,7 +1,7 @@
 import t from 'tap';
 import { FreeRunningOutput } from '../../drivers/free-running-output.js';
 import type { OutputCycle } from '../../drivers/free-running-output.js';
-import type { Clock } from '../../runtime/clock.js';
+import type { Clock } from '../../runtime/kernel/clock.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 
 /** The clock starts at 0, so the expected tick times read as `phaseMs + k·periodMs`. */

@@ -1,7 +1,7 @@
 import t from 'tap';
 import pino from 'pino';
 import { DeviceHub } from '../../drivers/device-hub.js';
-import { createSimulatedHealthSensors } from '../../drivers/health-sensors-sim.js';
+import { createSimulatedHealthSensors } from '../../drivers/simulators/health-sensors.js';
 import { PulseOximeter } from '../../drivers/max30102.js';
 import { InfraredThermometer } from '../../drivers/mlx90614.js';
 import { ManualClock } from '../fakes/manual-clock.js';

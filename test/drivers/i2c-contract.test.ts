@@ -1,6 +1,6 @@
 import t from 'tap';
-import { systemClock } from '../../runtime/clock.js';
-import { createSimulatedHealthSensors } from '../../drivers/health-sensors-sim.js';
+import { systemClock } from '../../runtime/kernel/clock.js';
+import { createSimulatedHealthSensors } from '../../drivers/simulators/health-sensors.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { i2cHealthSensorContract } from '../contracts/i2c-health-sensors.js';
 

@@ -5,7 +5,7 @@ import { GpioIoPlugin, IO_MODES } from '../../drivers/johnny-five-io.js';
 import { KeyDebouncer, MatrixKeypad, SimKeypadMatrix } from '../../drivers/keypad.js';
 import { StatusIndicators, connectBoard } from '../../drivers/indicators.js';
 import { SimGpio } from '../../drivers/transports/gpio-sim.js';
-import type { Key } from '../../runtime/input.js';
+import type { Key } from '../../runtime/kernel/input.js';
 import { ManualClock, flushMicrotasks } from '../fakes/manual-clock.js';
 
 const log = pino({ level: 'silent' });

@@ -1,11 +1,11 @@
 import t from 'tap';
 import pino from 'pino';
 import { Max30102Register as R, PulseOximeter, max30102Address } from '../../drivers/max30102.js';
-import { SimMax30102 } from '../../drivers/max30102-sim.js';
+import { SimMax30102 } from '../../drivers/simulators/max30102.js';
 import { SimI2cBus } from '../../drivers/transports/i2c-sim.js';
 import { DeviceHub } from '../../drivers/device-hub.js';
 import type { LiveReading } from '../../drivers/types.js';
-import type { DeviceReading } from '../../runtime/control-methods.js';
+import type { DeviceReading } from '../../runtime/control/methods.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { runClockUntilSettled } from '../fakes/run-clock.js';
 

@@ -5,10 +5,10 @@ import {
   Max30102Register as R, PulseOximeter, decodeFifo, decodeFifoConfig, decodeLedCurrent, decodeSpo2Config,
   encodeFifoConfig, encodeLedCurrent, encodeSampleBytes, encodeSpo2Config, fifoSamplesWaiting, max30102Address,
 } from '../../drivers/max30102.js';
-import { SimMax30102 } from '../../drivers/max30102-sim.js';
+import { SimMax30102 } from '../../drivers/simulators/max30102.js';
 import { SimI2cBus } from '../../drivers/transports/i2c-sim.js';
-import { PpgSimulator } from '../../drivers/spo2/ppg-simulator.js';
-import { StationError } from '../../runtime/errors.js';
+import { PpgSimulator } from '../../drivers/simulators/ppg.js';
+import { StationError } from '../../runtime/kernel/errors.js';
 import type { MeasureProgress } from '../../drivers/types.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { runClockUntilSettled } from '../fakes/run-clock.js';

@@ -3,7 +3,7 @@ import pino from 'pino';
 import {
   InfraredThermometer, celsiusToRaw, decodeTemperatureWord, mlx90614Address, pec, rawToCelsius, readWordPec,
 } from '../../drivers/mlx90614.js';
-import { SimMlx90614 } from '../../drivers/mlx90614-sim.js';
+import { SimMlx90614 } from '../../drivers/simulators/mlx90614.js';
 import { SimI2cBus } from '../../drivers/transports/i2c-sim.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { runClockUntilSettled } from '../fakes/run-clock.js';

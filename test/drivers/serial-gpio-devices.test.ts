@@ -2,13 +2,13 @@ import t from 'tap';
 import pino from 'pino';
 import { DeviceHub } from '../../drivers/device-hub.js';
 import { createSerialGpioDevices } from '../../drivers/serial-gpio-devices.js';
-import type { Key } from '../../runtime/input.js';
+import type { Key } from '../../runtime/kernel/input.js';
 import { ManualClock } from '../fakes/manual-clock.js';
-import type { LiveReadingSource, ScaleCalibrationPort, ScanPort, SignalPort } from '../../runtime/technician-actions.js';
+import type { LiveReadingSource, ScaleCalibrationPort, ScanPort, SignalPort } from '../../runtime/technician/actions.js';
 import type { CccdScanner } from '../../drivers/cccd.js';
 import type { Hx711Scale } from '../../drivers/hx711-iio.js';
 import type { MeasureService } from '../../drivers/types.js';
-import type { ReceiptPrinter } from '../../runtime/ports.js';
+import type { ReceiptPrinter } from '../../runtime/flows/ports.js';
 
 const log = pino({ level: 'silent' });
 

@@ -7,9 +7,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CentralLink } from '../../runtime/central-link.js';
-import { CryptoBox } from '../../runtime/crypto-box.js';
-import { EmbeddedBroker } from '../../runtime/embedded-broker.js';
+import { CentralLink } from '../../runtime/link/central-link.js';
+import { CryptoBox } from '../../runtime/link/crypto-box.js';
+import { EmbeddedBroker } from '../../runtime/link/embedded-broker.js';
 import { CentralSim, DEV_KEY_ID, devKeyDir } from '../../scripts/central-sim.js';
 import { ManualClock } from './manual-clock.js';
 import { silentLogger, tempDir, until } from './link-test-kit.js';

@@ -10,6 +10,9 @@ import { join } from 'node:path';
 /** The shipped command: the launcher npm run build makes (bin `station`). */
 export const cliPath = join(process.cwd(), 'dist', 'bundle', 'station.cjs');
 
+/** What `npm start` runs: the same daemon with the development central simulator handed to it. */
+export const devStationPath = join(process.cwd(), 'dist', 'scripts', 'dev-station.js');
+
 /** The daemons of the tests share one code cache, out of the home directory, as systemd's CacheDirectory. */
 export const testCacheDir = join(tmpdir(), 'citizen-station-test-cache');
 
@@ -35,11 +38,11 @@ export function testConfig(change: (c: any) => void = () => undefined): any {
   return c;
 }
 
-export function startDaemon(config: unknown, options: { env?: Record<string, string>; args?: string[]; dataDir?: string } = {}): Daemon {
+export function startDaemon(config: unknown, options: { env?: Record<string, string>; args?: string[]; dataDir?: string; entry?: string } = {}): Daemon {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'station-'));
   const configFile = join(dataDir, 'station.json');
   writeFileSync(configFile, JSON.stringify(config, null, 2));
-  const child = spawn(process.execPath, [cliPath, 'start', '--config', configFile, '--data', dataDir, ...(options.args ?? [])], {
+  const child = spawn(process.execPath, [options.entry ?? cliPath, 'start', '--config', configFile, '--data', dataDir, ...(options.args ?? [])], {
     env: { ...process.env, CACHE_DIRECTORY: testCacheDir, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,9 +1,9 @@
 /** An in-memory LinkPort: records what is published, answers with scripted PUBACK reason codes. */
-import { TypedEmitter } from '../../runtime/typed-emitter.js';
-import { StationError } from '../../runtime/errors.js';
-import type { LinkEvents, LinkInfo, LinkPort, LinkState, PublishOptions, PublishOutcome } from '../../runtime/mqtt-link.js';
-import type { TopicName, TopicPayloads } from '../../runtime/topics.js';
-import { topicFor } from '../../runtime/topics.js';
+import { TypedEmitter } from '../../runtime/kernel/typed-emitter.js';
+import { StationError } from '../../runtime/kernel/errors.js';
+import type { LinkEvents, LinkInfo, LinkPort, LinkState, PublishOptions, PublishOutcome } from '../../runtime/link/mqtt-link.js';
+import type { TopicName, TopicPayloads } from '../../runtime/link/topics.js';
+import { topicFor } from '../../runtime/link/topics.js';
 
 export interface Published {
   name: TopicName;

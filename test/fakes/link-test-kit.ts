@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import type { Logger } from '../../runtime/logger.js';
+import type { Logger } from '../../runtime/kernel/logger.js';
 import type { ManualClock } from './manual-clock.js';
 
 /** A logger that writes nothing, for tests that do not assert on log lines. */

@@ -1,7 +1,7 @@
 /** In-memory stand-ins for the journal, central RPC and the payment ledger, for payment and flow tests. */
-import { StationError } from '../../runtime/errors.js';
-import type { RecordedEvent, RecordKind, RecordOptions, RecordSink, RpcClient, RpcOptions, RpcService } from '../../runtime/ports.js';
-import type { PaymentLedger, PaymentRecord } from '../../runtime/payment.js';
+import { StationError } from '../../runtime/kernel/errors.js';
+import type { RecordedEvent, RecordKind, RecordOptions, RecordSink, RpcClient, RpcOptions, RpcService } from '../../runtime/flows/ports.js';
+import type { PaymentLedger, PaymentRecord } from '../../runtime/services/payment.js';
 
 export interface StoredRecord {
   kind: RecordKind;

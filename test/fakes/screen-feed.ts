@@ -1,5 +1,5 @@
-import type { Screen, ScreenFeed } from '../../runtime/screen-model.js';
-import type { InputEvent, InputSink } from '../../runtime/input.js';
+import type { Screen, ScreenFeed } from '../../runtime/flows/screen-model.js';
+import type { InputEvent, InputSink } from '../../runtime/kernel/input.js';
 
 /** A ScreenFeed a test drives by hand: `show` makes a Screen current and tells every subscriber. */
 export class ScriptedScreenFeed implements ScreenFeed {

@@ -1,5 +1,5 @@
-import type { Screen } from '../../runtime/screen-model.js';
-import { buildVietQr } from '../../runtime/vietqr.js';
+import type { Screen } from '../../runtime/flows/screen-model.js';
+import { buildVietQr } from '../../runtime/services/vietqr.js';
 
 const homeKeys: Screen['keys'] = [{ key: 'help', label: 'Trợ giúp' }];
 const stepKeys: Screen['keys'] = [

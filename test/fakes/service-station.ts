@@ -3,17 +3,17 @@
  * with central answered by a FakeRpc (the shapes of docs/services.md), records in memory, a manual
  * clock and a printer that keeps its lines. Tests drive it with keypad events only.
  */
-import { FlowSession, paymentRunnerFor } from '../../runtime/session.js';
-import type { SnapshotStore } from '../../runtime/session.js';
-import { defaultEngineConfig } from '../../runtime/flow-engine.js';
-import type { EngineConfig, FlowSnapshot } from '../../runtime/flow-engine.js';
-import { loadFlowBundle, formatFlowProblems } from '../../runtime/flow-bundle.js';
-import { PaymentService } from '../../runtime/payment.js';
-import { StationError } from '../../runtime/errors.js';
-import type { Key } from '../../runtime/input.js';
-import type { ReceiptLine, RecordSink, RpcClient } from '../../runtime/ports.js';
-import type { Screen } from '../../runtime/screen-model.js';
-import type { SessionAnalyticsEvent } from '../../runtime/analytics-events.js';
+import { FlowSession, paymentRunnerFor } from '../../runtime/flows/session.js';
+import type { SnapshotStore } from '../../runtime/flows/session.js';
+import { defaultEngineConfig } from '../../runtime/flows/engine.js';
+import type { EngineConfig, FlowSnapshot } from '../../runtime/flows/engine.js';
+import { loadFlowBundle, formatFlowProblems } from '../../runtime/flows/bundle.js';
+import { PaymentService } from '../../runtime/services/payment.js';
+import { StationError } from '../../runtime/kernel/errors.js';
+import type { Key } from '../../runtime/kernel/input.js';
+import type { ReceiptLine, RecordSink, RpcClient } from '../../runtime/flows/ports.js';
+import type { Screen } from '../../runtime/flows/screen-model.js';
+import type { SessionAnalyticsEvent } from '../../runtime/analytics/events.js';
 import { ManualClock } from './manual-clock.js';
 import { silentLogger } from './link-test-kit.js';
 import { FakeRpc, MemoryPaymentLedger, MemoryRecordSink } from './payment-fakes.js';

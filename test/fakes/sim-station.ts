@@ -5,9 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { validateConfig, type StationConfig } from '../../runtime/config.js';
-import { LogBuffer } from '../../runtime/log-buffer.js';
-import { createStation, type Station } from '../../runtime/station.js';
+import { validateConfig, type StationConfig } from '../../runtime/config/config.js';
+import { LogBuffer } from '../../runtime/platform/log-buffer.js';
+import { createStation, type Station } from '../../runtime/station/station.js';
 import { ManualClock } from './manual-clock.js';
 import { silentLogger, tempDir, until } from './link-test-kit.js';
 

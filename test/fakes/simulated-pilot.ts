@@ -3,9 +3,9 @@
  * from the resident-behaviour model, with the residents (CCCD numbers, names) that must never show.
  */
 import { SeededRandom } from '../../drivers/transports/seeded-random.js';
-import type { SessionAnalyticsEvent } from '../../runtime/analytics-events.js';
-import { addSession, emptyDay, localDay } from '../../runtime/report/aggregate.js';
-import type { DayAggregate } from '../../runtime/report/aggregate.js';
+import type { SessionAnalyticsEvent } from '../../runtime/analytics/events.js';
+import { addSession, emptyDay, localDay } from '../../runtime/analytics/report/aggregate.js';
+import type { DayAggregate } from '../../runtime/analytics/report/aggregate.js';
 import { modelSessionEvent, planUsage } from '../../scripts/resident-behaviour.js';
 import type { PlannedVisit, SimulatedResident } from '../../scripts/resident-behaviour.js';
 

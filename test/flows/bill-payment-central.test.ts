@@ -4,7 +4,7 @@
  * simulator's delayed confirmation, the receipt. Time is the manual clock; only socket I/O is real.
  */
 import t from 'tap';
-import { parseVietQr } from '../../runtime/vietqr.js';
+import { parseVietQr } from '../../runtime/services/vietqr.js';
 import { centralStation } from '../fakes/central-station.js';
 
 t.test('a SAWACO water bill paid through the central simulator, keypad only', async (t) => {

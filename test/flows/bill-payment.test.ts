@@ -1,7 +1,7 @@
 import t from 'tap';
 import { serviceStation } from '../fakes/service-station.js';
 import type { ServiceStation } from '../fakes/service-station.js';
-import { parseVietQr } from '../../runtime/vietqr.js';
+import { parseVietQr } from '../../runtime/services/vietqr.js';
 
 /** central's `bills` answer for a SAWACO water customer (digits only, so the keypad can type it). */
 function answerBills(s: ServiceStation, paidIds: Set<string>) {

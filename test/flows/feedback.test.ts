@@ -1,7 +1,7 @@
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
 import { flowRig, flowsDir, testBundle } from '../fakes/flow-kit.js';
-import { formatFlowProblems, parseFlowBundle } from '../../runtime/flow-bundle.js';
+import { formatFlowProblems, parseFlowBundle } from '../../runtime/flows/bundle.js';
 
 const quick = `
 id: quick

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { flowRig } from '../fakes/flow-kit.js';
 import type { FlowRig } from '../fakes/flow-kit.js';
-import type { Key } from '../../runtime/input.js';
+import type { Key } from '../../runtime/kernel/input.js';
 
 const cccd = '079158001234';
 const name = 'Nguyễn Thị Lan';

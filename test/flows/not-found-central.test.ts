@@ -1,7 +1,7 @@
 /**
  * A code central does not know (a customer code, dossier code or BHXH number typed wrong) over the
  * real central link and the central simulator: central answers `{ok:false, error:{code:'NOT_FOUND'}}`,
- * runtime/rpc.ts keeps that code, and the flow shows its own "not found" screen rather than "central
+ * runtime/link/rpc.ts keeps that code, and the flow shows its own "not found" screen rather than "central
  * unreachable"; analytics count no central failure. Time is the manual clock; only socket I/O is real.
  */
 import t from 'tap';

@@ -7,11 +7,11 @@
  * English one.
  */
 import t from 'tap';
-import { loadFlowBundle, formatFlowProblems } from '../../runtime/flow-bundle.js';
-import { StationError } from '../../runtime/errors.js';
-import type { Key } from '../../runtime/input.js';
-import type { Screen } from '../../runtime/screen-model.js';
-import type { PaymentRunner } from '../../runtime/session.js';
+import { loadFlowBundle, formatFlowProblems } from '../../runtime/flows/bundle.js';
+import { StationError } from '../../runtime/kernel/errors.js';
+import type { Key } from '../../runtime/kernel/input.js';
+import type { Screen } from '../../runtime/flows/screen-model.js';
+import type { PaymentRunner } from '../../runtime/flows/session.js';
 import type { MeasurementKind } from '../../drivers/types.js';
 import * as fixtures from '../../scripts/central-sim/fixtures.js';
 import { SeededRandom } from '../../drivers/transports/seeded-random.js';
@@ -64,7 +64,7 @@ function problems(s: Screen): string[] {
   return out;
 }
 
-/** Answers as the central simulator does, refusals as runtime/rpc.ts reports them. */
+/** Answers as the central simulator does, refusals as runtime/link/rpc.ts reports them. */
 function centralFixtures(rig: FlowRig): void {
   const wrap = (fn: (p: Record<string, unknown>) => unknown) => (p: Record<string, unknown>) => {
     try {
@@ -193,7 +193,7 @@ t.test('no screen of any flow shows a raw key, an empty title or the other langu
 });
 
 t.test('every step of every flow, its help and every failure screen, rendered in both languages', async (t) => {
-  const { defaultEngineConfig, initialSnapshot, renderScreen } = await import('../../runtime/flow-engine.js');
+  const { defaultEngineConfig, initialSnapshot, renderScreen } = await import('../../runtime/flows/engine.js');
   const loaded = await loadFlowBundle(flowsDir);
   if (!loaded.ok) throw new Error(formatFlowProblems(loaded.problems).join('\n'));
   const def = { bundle: loaded.bundle, config: defaultEngineConfig };

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { residentCccd, serviceStation } from '../fakes/service-station.js';
 import type { ServiceStation } from '../fakes/service-station.js';
-import { parseVietQr } from '../../runtime/vietqr.js';
+import { parseVietQr } from '../../runtime/services/vietqr.js';
 
 /** Consent (1 = agree), then the 12 CCCD digits typed on the keypad. */
 async function agreeAndIdentify(s: ServiceStation): Promise<void> {

@@ -7,8 +7,8 @@ import t, { type Test } from 'tap';
 import pino from 'pino';
 import { DeviceHub } from '../../drivers/device-hub.js';
 import { createSerialGpioDevices } from '../../drivers/serial-gpio-devices.js';
-import { DisplayServer } from '../../runtime/display-server.js';
-import type { InputEvent } from '../../runtime/input.js';
+import { DisplayServer } from '../../runtime/display/server.js';
+import type { InputEvent } from '../../runtime/kernel/input.js';
 import { launchKiosk } from '../fakes/chromium.js';
 import { ScriptedScreenFeed, RecordingInputSink } from '../fakes/screen-feed.js';
 import { sampleScreens } from '../fakes/screens.js';
@@ -153,7 +153,7 @@ t.test('the simulated hardware button reaches the session through the device hub
   t.teardown(() => s.stop());
   const built = createSerialGpioDevices({ keypad: { mode: 'sim' } }, { clock: s.clock, logger, dataDir: t.testdir() });
   const hub = new DeviceHub(built.entries, s.clock, logger);
-  // The station's wiring (runtime/station.ts): hub keys and the emergency button go to the flows.
+  // The station's wiring (runtime/station/station.ts): hub keys and the emergency button go to the flows.
   hub.events.on('key', t, (key) => s.session.input({ type: 'key', key }));
   hub.events.on('emergency', t, () => s.session.input({ type: 'emergency' }));
   const started = hub.start();

@@ -8,8 +8,8 @@ import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DisplayServer } from '../../runtime/display-server.js';
-import type { Screen } from '../../runtime/screen-model.js';
+import { DisplayServer } from '../../runtime/display/server.js';
+import type { Screen } from '../../runtime/flows/screen-model.js';
 import { ScriptedScreenFeed, RecordingInputSink } from '../fakes/screen-feed.js';
 import { sampleScreens, sampleQrPayload } from '../fakes/screens.js';
 import { launchKiosk } from '../fakes/chromium.js';

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PpgSimulator } from '../../drivers/spo2/ppg-simulator.js';
+import { PpgSimulator } from '../../drivers/simulators/ppg.js';
 import { cliPath } from '../fakes/daemon.js';
 
 const station = (...args: string[]) => spawnSync(process.execPath, [cliPath, ...args], { encoding: 'utf8' });

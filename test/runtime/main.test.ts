@@ -4,8 +4,8 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { ControlClient } from '../../runtime/control-client.js';
-import { startDaemon, testConfig, cliPath } from '../fakes/daemon.js';
+import { ControlClient } from '../../runtime/control/client.js';
+import { startDaemon, testConfig, cliPath, devStationPath } from '../fakes/daemon.js';
 
 const require = createRequire(import.meta.url);
 const unix = require('unix-dgram');
@@ -102,6 +102,7 @@ t.test('the simulation as npm start runs it: status answers, the display page lo
       c.display = { enabled: true, host: '127.0.0.1', port: 0 };
       c.telemetry = { intervalS: 1 };
     }),
+    { entry: devStationPath },
   );
   t.teardown(() => daemon.child.kill('SIGKILL'));
   await daemon.ready;

@@ -8,8 +8,8 @@
 import t from 'tap';
 import mqtt from 'mqtt';
 import * as fixtures from '../../scripts/central-sim/fixtures.js';
-import { parseVietQr } from '../../runtime/vietqr.js';
-import { TOPIC_ROOT } from '../../runtime/topics.js';
+import { parseVietQr } from '../../runtime/services/vietqr.js';
+import { TOPIC_ROOT } from '../../runtime/link/topics.js';
 import { residentCccd } from '../fakes/service-station.js';
 import { centralStation } from '../fakes/central-station.js';
 import type { CentralStation } from '../fakes/central-station.js';

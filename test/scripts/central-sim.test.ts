@@ -1,6 +1,6 @@
 import t from 'tap';
 import * as fixtures from '../../scripts/central-sim/fixtures.js';
-import { validateInput } from '../../runtime/validators.js';
+import { validateInput } from '../../runtime/services/validators.js';
 import { runFleet } from '../../scripts/fleet-sim.js';
 
 t.test('bill fixtures: every provider answers by customer code; unknown codes are NOT_FOUND', async (t) => {

@@ -9,9 +9,9 @@ import {
 } from '../../scripts/fleet-report.js';
 import type { ReceivedAnalytics } from '../../scripts/fleet-report.js';
 import { simulateUsage } from '../../scripts/simulate-usage.js';
-import { loadFlowLabels } from '../../runtime/report/flow-labels.js';
-import { reportCommand } from '../../runtime/report/cli.js';
-import type { ReportModel } from '../../runtime/report/model.js';
+import { loadFlowLabels } from '../../runtime/analytics/report/flow-labels.js';
+import { reportCommand } from '../../runtime/cli/report.js';
+import type { ReportModel } from '../../runtime/analytics/report/model.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 import { startMosquitto } from '../fakes/mosquitto.js';
 import { parseXml } from '../fakes/xml-parse.js';

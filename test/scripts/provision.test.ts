@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ProvisionRefused, boardPaths, main, provision } from '../../scripts/provision.js';
 import type { ProvisionOptions } from '../../scripts/provision.js';
-import { validateConfigFile } from '../../runtime/config.js';
+import { validateConfigFile } from '../../runtime/config/config.js';
 
 const work = mkdtempSync(join(tmpdir(), 'provision-test-'));
 t.teardown(() => rmSync(work, { recursive: true, force: true }));

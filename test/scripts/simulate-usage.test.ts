@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simulateUsage, simulateUsageCommand } from '../../scripts/simulate-usage.js';
 import { planUsage } from '../../scripts/resident-behaviour.js';
-import { reportCommand } from '../../runtime/report/cli.js';
-import type { ReportModel } from '../../runtime/report/model.js';
-import type { SessionAnalyticsEvent } from '../../runtime/analytics-events.js';
+import { reportCommand } from '../../runtime/cli/report.js';
+import type { ReportModel } from '../../runtime/analytics/report/model.js';
+import type { SessionAnalyticsEvent } from '../../runtime/analytics/events.js';
 import { ManualClock } from '../fakes/manual-clock.js';
 
 const io = () => {

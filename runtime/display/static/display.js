@@ -1,4 +1,4 @@
-// The resident display page. It draws the one Screen the daemon sent (runtime/screen-model.ts) and
+// The resident display page. It draws the one Screen the daemon sent (runtime/flows/screen-model.ts) and
 // sends back keys and touches (Help too: the engine puts the explanation on the screen); it keeps
 // nothing else. Every render replaces the whole screen, and a lost connection wipes it, so what a
 // resident typed or measured never outlives the session.

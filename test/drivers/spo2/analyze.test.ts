@@ -1,7 +1,7 @@
 import t from 'tap';
 import { analyzePpg, spo2FromRatio, ratioFromSpo2 } from '../../../drivers/spo2/analyze.js';
 import { applyBandPass, bandPass, bandPassGainAt } from '../../../drivers/spo2/filters.js';
-import { PpgSimulator } from '../../../drivers/spo2/ppg-simulator.js';
+import { PpgSimulator } from '../../../drivers/simulators/ppg.js';
 import { analyzePpgCsv, parsePpgCsv } from '../../../drivers/spo2/ppg-analysis.js';
 import { ciGrid, formatReport, measureLikeStation, poorSignals, runAccuracyGrid } from '../../../scripts/spo2-accuracy.js';
 

@@ -2,7 +2,7 @@ import t from 'tap';
 import { readFileSync } from 'node:fs';
 import { analyzePpg } from '../../../drivers/spo2/analyze.js';
 import type { PpgResult } from '../../../drivers/spo2/analyze.js';
-import { PpgSimulator } from '../../../drivers/spo2/ppg-simulator.js';
+import { PpgSimulator } from '../../../drivers/simulators/ppg.js';
 import { seededSpecs, windowsOf } from './seeded-signals.js';
 
 // What the analysis gave on these windows before it was made faster (fresh arrays per window, three

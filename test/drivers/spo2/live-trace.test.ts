@@ -1,7 +1,7 @@
 import t from 'tap';
 import { BandPassStream, applyBandPass, applyBandPassPair, bandPass } from '../../../drivers/spo2/filters.js';
 import { PpgLiveTrace } from '../../../drivers/spo2/live-trace.js';
-import { PpgSimulator } from '../../../drivers/spo2/ppg-simulator.js';
+import { PpgSimulator } from '../../../drivers/simulators/ppg.js';
 
 const { red, ir } = new PpgSimulator({ heartRate: 80, spo2: 95, perfusionIndex: 1.5, noise: 10, seed: 9 }).take(1000);
 

@@ -1,4 +1,4 @@
-import type { PpgSignalSpec } from '../../../drivers/spo2/ppg-simulator.js';
+import type { PpgSignalSpec } from '../../../drivers/simulators/ppg.js';
 
 /**
  * Seeded fingers for the analysis regression test: heart rates across the search range, low and

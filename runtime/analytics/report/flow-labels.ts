@@ -1,0 +1,38 @@
+/**
+ * Vietnamese names for services and steps, taken from the flow files, so funnels read "Đo huyết áp"
+ * rather than `blood-pressure`. The report works without them (ids are shown) when the flow files
+ * are not at hand, e.g. for a copy of a data directory on a ward office PC.
+ */
+import { fileURLToPath } from 'node:url';
+import { loadFlowBundle } from '../../flows/bundle.js';
+import { resolveText } from '../../flows/engine.js';
+import type { FlowBundle } from '../../flows/types.js';
+import type { ReportLabels } from './model.js';
+
+/** Labels from a loaded bundle; templates render without resident data, so placeholders drop out. */
+export function labelsFromBundle(bundle: FlowBundle): ReportLabels {
+  const clean = (text: string) => text.replace(/\s+/g, ' ').replace(/[\s:\u00b7,-]+$/, '').trim();
+  return {
+    service: (id) => {
+      const flow = bundle.flows[id];
+      return flow ? clean(resolveText(bundle, 'vi', flow.title, {})) || undefined : undefined;
+    },
+    step: (service, step) => {
+      const title = bundle.flows[service]?.steps[step]?.title;
+      return title === undefined ? undefined : clean(resolveText(bundle, 'vi', title, {})) || undefined;
+    },
+  };
+}
+
+/**
+ * Loads labels from `dir`, or from the flow files installed beside the station (sources or dist/);
+ * undefined when none can be read.
+ */
+export async function loadFlowLabels(dir?: string): Promise<ReportLabels | undefined> {
+  const candidates = dir ? [dir] : ['../../flows', '../../../flows', '../../../../flows'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
+  for (const candidate of candidates) {
+    const loaded = await loadFlowBundle(candidate).catch(() => undefined);
+    if (loaded?.ok) return labelsFromBundle(loaded.bundle);
+  }
+  return undefined;
+}

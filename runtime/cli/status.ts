@@ -1,0 +1,71 @@
+/**
+ * `station status`: asks the daemon over the control socket and prints its state. Exits 1 when the
+ * daemon cannot be reached, so scripts and monitoring can rely on the exit code.
+ */
+import { resolve } from 'node:path';
+import { ControlClient } from '../control/client.js';
+import { loadConfig, resolveDataPath } from '../config/config.js';
+import type { StatusReport } from '../control/methods.js';
+
+export interface StatusCommandOptions {
+  configFile?: string;
+  dataDir?: string;
+  socketPath?: string;
+  json: boolean;
+}
+
+type Io = { stdout: (s: string) => void; stderr: (s: string) => void };
+
+const defaultConfig = '/etc/citizen-station/station.json';
+
+export function socketPathFor(options: Omit<StatusCommandOptions, 'json'>): string {
+  if (options.socketPath) return resolve(options.socketPath);
+  const config = loadConfig(options.configFile ?? defaultConfig);
+  return resolveDataPath(resolve(options.dataDir ?? config.dataDir), config.control.socketPath);
+}
+
+export async function statusCommand(options: StatusCommandOptions, io: Io): Promise<number> {
+  let socketPath: string;
+  try {
+    socketPath = socketPathFor(options);
+  } catch (err) {
+    io.stderr(`station status: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const client = new ControlClient(socketPath);
+  try {
+    await client.connect();
+  } catch (err) {
+    io.stderr(`station status: ${(err as Error).message}\n`);
+    return 1;
+  }
+  try {
+    const reply = await client.call('status');
+    if (!reply.ok) {
+      io.stderr(`station status: ${reply.error.code}: ${reply.error.message}\n`);
+      return 1;
+    }
+    io.stdout(options.json ? JSON.stringify(reply.data, null, 2) + '\n' : formatStatus(reply.data));
+    return 0;
+  } finally {
+    client.close();
+  }
+}
+
+/** Plain text, readable without colour, fits 80 columns. */
+export function formatStatus(s: StatusReport): string {
+  const lines = [
+    `station    ${s.stationId}  v${s.version}  pid ${s.pid}`,
+    `uptime     ${s.uptimeS} s (since ${s.startedAt})`,
+    `health     ${s.healthy ? 'OK' : 'NOT HEALTHY'}   event-loop lag ${s.eventLoopLagMs} ms`,
+    `maintenance ${s.maintenance.on ? `ON${s.maintenance.reason ? ` (${s.maintenance.reason})` : ''}` : 'off'}`,
+    `link       ${s.link.state}  ${s.link.url}${s.link.protocolVersion ? `  mqtt v${s.link.protocolVersion === 4 ? '3.1.1' : '5'}` : ''}`,
+    `outbox     ${s.outbox.depth} waiting, oldest ${s.outbox.oldestAgeS === null ? '-' : `${s.outbox.oldestAgeS} s`}, ${s.outbox.flagged} flagged, ${s.outbox.telemetryDropped} telemetry dropped`,
+  ];
+  if (s.display) lines.push(`display    ${s.display.url}`);
+  lines.push('components');
+  for (const c of s.components) {
+    lines.push(`  ${c.name.padEnd(22)} ${c.state.padEnd(12)} ${c.optional ? 'optional' : 'required'}${c.error ? `  ${c.error}` : ''}`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,228 @@
+/**
+ * Signed commands from central. A command arrives on `cmd/{name}` (or, for desired configuration,
+ * retained on `config/desired`) as `{envelope, signature}`: `envelope` is a JSON text
+ * `{stationId, cmdId, seq, issuedAt, expiresAt, keyId, name, args}` and `signature` the base64
+ * Ed25519 signature (RFC 8032) over its UTF-8 bytes, so no canonical JSON is needed.
+ *
+ * A command runs only if: the envelope is well formed, `keyId` names a configured public key, the
+ * signature verifies, it is addressed to this station, its name matches the topic, it is not
+ * expired nor issued in the future beyond the allowed skew, and its `seq` is above the last accepted
+ * one. That seq is persisted with fsync (document-store) before the handler runs, so a command
+ * never runs twice, even across a restart. Commands run one at a time; each answers on
+ * `cmd/{name}/res` (and desired config also on `config/reported`).
+ */
+import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import type { Low } from 'lowdb';
+import type { Clock } from '../kernel/clock.js';
+import type { Logger } from '../kernel/logger.js';
+import { toErrorShape } from '../kernel/errors.js';
+import { TypedEmitter } from '../kernel/typed-emitter.js';
+import type { InboundMessage, LinkAlert, LinkPort } from './mqtt-link.js';
+import type { LinkState } from '../platform/document-store.js';
+import type { CommandResultPayload, SignedCommandPayload } from './topics.js';
+
+export const COMMAND_NAMES = ['maintenance', 'rebirth', 'restart', 'config', 'flows', 'logs', 'selftest', 'analytics'] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
+export interface CommandEnvelope {
+  stationId: string;
+  cmdId: string;
+  seq: number;
+  /** Clock ms. */
+  issuedAt: number;
+  expiresAt: number;
+  keyId: string;
+  name: CommandName;
+  args: Record<string, unknown>;
+}
+
+export type RejectReason =
+  | 'malformed' | 'unknown-key' | 'bad-signature' | 'wrong-station' | 'name-mismatch' | 'unknown-command'
+  | 'expired' | 'not-yet-valid' | 'replayed';
+
+export interface CommandContext {
+  cmdId: string;
+  seq: number;
+  issuedAt: number;
+}
+
+/** Does the work; the value becomes `data` of the answer, a thrown StationError its `error`. */
+export type CommandHandler = (args: Record<string, unknown>, context: CommandContext) => Promise<unknown>;
+
+/** Raw 32-byte Ed25519 public keys are wrapped in this SPKI DER prefix (RFC 8410 §4). */
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+/** Reads an Ed25519 public key from PEM (SPKI) or base64 of the raw 32 bytes. */
+export function readPublicKey(text: string): KeyObject {
+  if (text.includes('-----BEGIN')) return createPublicKey(text);
+  const raw = Buffer.from(text.trim(), 'base64');
+  if (raw.length !== 32) throw new Error('An Ed25519 public key must be PEM or 32 bytes in base64');
+  return createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+}
+
+/** Central's side (and the simulator's): signs an envelope. */
+export function signCommand(envelope: CommandEnvelope, privateKey: KeyObject | string): SignedCommandPayload {
+  const key = typeof privateKey === 'string' ? createPrivateKey(privateKey) : privateKey;
+  const text = JSON.stringify(envelope);
+  return { envelope: text, signature: sign(null, Buffer.from(text, 'utf8'), key).toString('base64') };
+}
+
+export interface VerifyContext {
+  stationId: string;
+  keys: ReadonlyMap<string, KeyObject>;
+  now: number;
+  lastSeq: number;
+  /** The command name from the topic (`config` for config/desired). */
+  topicName: string;
+  /** Accepted clock difference for `issuedAt` in the future; default 300 000 ms. */
+  maxSkewMs?: number;
+}
+
+export type VerifyResult =
+  | { ok: true; envelope: CommandEnvelope }
+  | { ok: false; reason: RejectReason; cmdId: string | null };
+
+function wellFormed(v: unknown): v is CommandEnvelope {
+  const e = v as Record<string, unknown> | null;
+  return typeof e === 'object' && e !== null
+    && typeof e.stationId === 'string' && typeof e.cmdId === 'string' && e.cmdId.length > 0 && e.cmdId.length <= 128
+    && Number.isSafeInteger(e.seq) && (e.seq as number) > 0
+    && Number.isFinite(e.issuedAt) && Number.isFinite(e.expiresAt)
+    && typeof e.keyId === 'string' && typeof e.name === 'string'
+    && typeof e.args === 'object' && e.args !== null && !Array.isArray(e.args);
+}
+
+/** The checks, pure: nothing is executed or persisted here. */
+export function verifyCommand(payload: Buffer, ctx: VerifyContext): VerifyResult {
+  let outer: SignedCommandPayload;
+  let envelope: unknown;
+  try {
+    outer = JSON.parse(payload.toString('utf8')) as SignedCommandPayload;
+    if (typeof outer?.envelope !== 'string' || typeof outer.signature !== 'string') return { ok: false, reason: 'malformed', cmdId: null };
+    envelope = JSON.parse(outer.envelope);
+  } catch {
+    return { ok: false, reason: 'malformed', cmdId: null };
+  }
+  if (!wellFormed(envelope)) return { ok: false, reason: 'malformed', cmdId: null };
+  const cmdId = envelope.cmdId;
+  const key = ctx.keys.get(envelope.keyId);
+  if (!key) return { ok: false, reason: 'unknown-key', cmdId };
+  const signature = Buffer.from(outer.signature, 'base64');
+  let good = false;
+  try {
+    good = signature.length === 64 && verify(null, Buffer.from(outer.envelope, 'utf8'), key, signature);
+  } catch {
+    good = false;
+  }
+  if (!good) return { ok: false, reason: 'bad-signature', cmdId };
+  if (envelope.stationId !== ctx.stationId) return { ok: false, reason: 'wrong-station', cmdId };
+  if (!(COMMAND_NAMES as readonly string[]).includes(envelope.name)) return { ok: false, reason: 'unknown-command', cmdId };
+  if (envelope.name !== ctx.topicName) return { ok: false, reason: 'name-mismatch', cmdId };
+  if (ctx.now >= envelope.expiresAt) return { ok: false, reason: 'expired', cmdId };
+  if (envelope.issuedAt > ctx.now + (ctx.maxSkewMs ?? 300_000)) return { ok: false, reason: 'not-yet-valid', cmdId };
+  if (envelope.seq <= ctx.lastSeq) return { ok: false, reason: 'replayed', cmdId };
+  return { ok: true, envelope };
+}
+
+export interface CommandProcessorOptions {
+  link: LinkPort;
+  clock: Clock;
+  logger: Logger;
+  /** keyId → Ed25519 public key (PEM or base64 raw), from config `security.commandKeys`. */
+  keys: Record<string, string>;
+  /** The link-state document; `lastCommandSeq` is persisted there before a command runs. */
+  state: Low<LinkState>;
+  /** Filled by the composition root; a command without a handler is answered with CMD_REJECTED. */
+  handlers: Partial<Record<CommandName, CommandHandler>>;
+  maxSkewMs?: number;
+}
+
+export interface CommandEvents {
+  alert: LinkAlert;
+  executed: { name: CommandName; cmdId: string; seq: number; ok: boolean };
+}
+
+export class CommandProcessor {
+  readonly events = new TypedEmitter<CommandEvents>();
+  private readonly o: CommandProcessorOptions;
+  private keys = new Map<string, KeyObject>();
+  private chain: Promise<void> = Promise.resolve();
+  /** Rejections by reason since start. */
+  readonly rejected: Partial<Record<RejectReason, number>> = {};
+  executed = 0;
+
+  constructor(options: CommandProcessorOptions) {
+    this.o = options;
+  }
+
+  async start(): Promise<void> {
+    for (const [id, text] of Object.entries(this.o.keys)) this.keys.set(id, readPublicKey(text));
+    this.o.link.events.on('message', this, (m) => {
+      if (m.name === 'command' || m.name === 'configDesired') this.chain = this.chain.then(() => this.handle(m));
+    });
+  }
+
+  /** Stops taking commands and waits for the running one. */
+  async stop(): Promise<void> {
+    this.o.link.events.offOwner(this);
+    await this.chain;
+  }
+
+  /** Waits until every command received so far has been handled (tests). */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  private async handle(m: InboundMessage): Promise<void> {
+    const topicName = m.name === 'configDesired' ? 'config' : m.params.name ?? '';
+    const result = verifyCommand(m.payload, {
+      stationId: this.o.link.stationId, keys: this.keys, now: this.o.clock.now(),
+      lastSeq: this.o.state.data.lastCommandSeq, topicName, ...(this.o.maxSkewMs !== undefined ? { maxSkewMs: this.o.maxSkewMs } : {}),
+    });
+    if (!result.ok) {
+      this.rejected[result.reason] = (this.rejected[result.reason] ?? 0) + 1;
+      // The retained desired config comes back on every reconnect; seeing it again is not an attack.
+      if (m.retain && result.reason === 'replayed') return;
+      this.o.logger.warn({ reason: result.reason, topic: m.topic }, 'command rejected');
+      this.events.emit('alert', { code: 'COMMAND_REJECTED', message: `Command rejected: ${result.reason}`, at: this.o.clock.now(), details: { reason: result.reason, topic: topicName } });
+      if (/^[a-z-]{1,32}$/.test(topicName)) {
+        await this.answer(m, topicName, { id: result.cmdId ?? '', ok: false, error: { code: 'CMD_REJECTED', message: result.reason } });
+      }
+      return;
+    }
+    const env = result.envelope;
+    this.o.state.data.lastCommandSeq = env.seq;
+    try {
+      await this.o.state.write();
+    } catch (err) {
+      this.o.logger.error({ err }, 'could not persist the command sequence; command not run');
+      return;
+    }
+    const handler = this.o.handlers[env.name];
+    let answer: CommandResultPayload;
+    if (!handler) {
+      answer = { id: env.cmdId, ok: false, error: { code: 'CMD_REJECTED', message: `no handler for ${env.name}` } };
+    } else {
+      try {
+        const data = await handler(env.args, { cmdId: env.cmdId, seq: env.seq, issuedAt: env.issuedAt });
+        answer = { id: env.cmdId, ok: true, data: data ?? null };
+      } catch (err) {
+        answer = { id: env.cmdId, ok: false, error: toErrorShape(err) };
+      }
+    }
+    this.executed++;
+    this.o.logger.info({ command: env.name, cmdId: env.cmdId, seq: env.seq, ok: answer.ok }, 'command executed');
+    this.events.emit('executed', { name: env.name, cmdId: env.cmdId, seq: env.seq, ok: answer.ok });
+    await this.answer(m, env.name, answer);
+  }
+
+  private async answer(m: InboundMessage, name: string, answer: CommandResultPayload): Promise<void> {
+    try {
+      await this.o.link.publish('commandResult', { name }, answer);
+      if (m.name === 'configDesired') await this.o.link.publish('configReported', {}, answer);
+    } catch (err) {
+      this.o.logger.warn({ err: (err as Error).message, name }, 'command answer not sent (link offline)');
+    }
+  }
+}
