@@ -17,7 +17,8 @@ import { join } from 'node:path';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import { StationError } from '../kernel/errors.js';
-import type { CryptoBox } from './crypto-box.js';
+import type { RecordSealer } from './crypto-box.js';
+import { RecordShredded } from './record-key-ring.js';
 import { fsyncDir, writeFileDurable } from '../platform/document-store.js';
 
 /** Bytes before each payload: length and CRC-32. */
@@ -80,7 +81,7 @@ export interface JournalOptions {
   clock: Clock;
   logger: Logger;
   /** Seals bodies of personal records; without it personal records are refused. */
-  box?: CryptoBox | null;
+  box?: RecordSealer | null;
   /** A new segment is started once the active one reaches this size; default 4 MiB. */
   segmentBytes?: number;
   /** Appends are refused with JOURNAL_FULL beyond this many bytes on disk; default 64 MiB. */
@@ -203,7 +204,7 @@ interface Pending {
 const segmentName = (id: number) => `seg-${String(id).padStart(12, '0')}.log`;
 
 export class Journal {
-  private readonly options: Required<Omit<JournalOptions, 'box'>> & { box: CryptoBox | null };
+  private readonly options: Required<Omit<JournalOptions, 'box'>> & { box: RecordSealer | null };
   private segments = new Map<number, Segment>();
   private active: Segment | null = null;
   private fh: FileHandle | null = null;
@@ -278,6 +279,12 @@ export class Journal {
         segment.markers.push(...entry.seqs);
       } else {
         const record = this.decodeAppend(entry);
+        // Its data key was destroyed when central's receipt released it: released, not damaged.
+        if (record === 'shredded') {
+          released.add(entry.seq);
+          keep.push(frame);
+          continue;
+        }
         if (!record) {
           bad.push({ offset: frame.offset, end: frame.offset + frame.length, reason: 'authentication' });
           continue;
@@ -318,14 +325,14 @@ export class Journal {
     return buf.length;
   }
 
-  private decodeAppend(entry: AppendEntry): JournalRecord | null {
+  private decodeAppend(entry: AppendEntry): JournalRecord | 'shredded' | null {
     let body = entry.body;
     if (entry.enc !== undefined) {
       if (!this.options.box) return null;
       try {
         body = JSON.parse(this.options.box.open(Buffer.from(entry.enc, 'base64'), entry.id).toString('utf8'));
-      } catch {
-        return null;
+      } catch (err) {
+        return err instanceof RecordShredded ? 'shredded' : null;
       }
     }
     if (typeof body !== 'object' || body === null) return null;
@@ -360,6 +367,7 @@ export class Journal {
     if (personal && !this.options.box) {
       throw new StationError('JOURNAL_CORRUPT', 'No journal key is provisioned for personal records');
     }
+    if (personal) await this.options.box!.ready?.();
     const seq = this.nextSeq;
     const record: JournalRecord = {
       seq, eventId: `${this.options.idPrefix}:${seq}`, kind: input.kind, stream: input.stream ?? input.kind,
