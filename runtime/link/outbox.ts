@@ -22,6 +22,7 @@ import type { Journal, JournalRecord } from './journal.js';
 import type { LinkAlert, LinkPort, InboundMessage, LinkInfo } from './mqtt-link.js';
 import type { RecordKind, RecordOptions, RecordSink, RecordedEvent, TelemetrySink } from '../flows/ports.js';
 import type { ReceiptPayload } from './topics.js';
+import type { InboundRefusals } from './inbound-refusals.js';
 
 export interface OutboxOptions {
   journal: Journal;
@@ -51,6 +52,8 @@ export interface OutboxOptions {
   telemetryInFlight?: number;
   /** Default 1. */
   telemetryQos?: 0 | 1;
+  /** Counts refused receipts (not JSON, wrong shape); default none. */
+  refusals?: InboundRefusals;
 }
 
 export interface FlaggedRecord {
@@ -106,7 +109,7 @@ interface Sample {
 
 export class Outbox implements RecordSink, TelemetrySink {
   readonly events = new TypedEmitter<OutboxEvents>();
-  private readonly o: Required<Omit<OutboxOptions, 'journal' | 'link' | 'clock' | 'logger'>> & Pick<OutboxOptions, 'journal' | 'link' | 'clock' | 'logger'>;
+  private readonly o: Required<Omit<OutboxOptions, 'journal' | 'link' | 'clock' | 'logger' | 'refusals'>> & Pick<OutboxOptions, 'journal' | 'link' | 'clock' | 'logger' | 'refusals'>;
   private slots = new Map<number, Slot>();
   private byEventId = new Map<string, number>();
   private streams = new Map<string, StreamQueue>();
@@ -354,10 +357,13 @@ export class Outbox implements RecordSink, TelemetrySink {
     try {
       receipt = JSON.parse(m.payload.toString('utf8')) as ReceiptPayload;
     } catch {
-      this.o.logger.warn('receipt is not JSON; ignored');
+      this.o.refusals?.count('receipt', 'not-json');
       return;
     }
-    if (!Array.isArray(receipt?.eventIds)) return;
+    if (!Array.isArray(receipt?.eventIds) || !receipt.eventIds.every((id) => typeof id === 'string')) {
+      this.o.refusals?.count('receipt', 'wrong-shape');
+      return;
+    }
     const seqs: number[] = [];
     const released: string[] = [];
     for (const id of receipt.eventIds) {
