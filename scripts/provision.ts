@@ -277,7 +277,8 @@ export function provision(o: ProvisionOptions, now = Date.now()): ProvisionResul
   // The journal key seals personal records at rest: replacing it would make records still waiting in
   // the journal unreadable, so an existing one is kept even with --force.
   if (!existsSync(at(boardPaths.provisioning))) {
-    put(boardPaths.provisioning, `${JSON.stringify({ journalKey: randomBytes(32).toString('hex') }, null, 2)}\n`, 0o640);
+    // Root-only: systemd passes it to the daemon with LoadCredential= (config/systemd/citizen-station.service).
+    put(boardPaths.provisioning, `${JSON.stringify({ journalKey: randomBytes(32).toString('hex') }, null, 2)}\n`, 0o600);
   }
   if (udevText) put(boardPaths.udevRules, udevText, 0o644);
   put(boardPaths.config, `${JSON.stringify(config, null, 2)}\n`, 0o640);

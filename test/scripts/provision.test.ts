@@ -59,7 +59,7 @@ t.test('signs a station certificate with the CA and writes a config that check-c
   }
   const provisioning = JSON.parse(readFileSync(at(boardPaths.provisioning), 'utf8')) as { journalKey: string };
   t.match(provisioning.journalKey, /^[0-9a-f]{64}$/, 'a 256-bit journal key');
-  t.equal(statSync(at(boardPaths.provisioning)).mode & 0o777, 0o640);
+  t.equal(statSync(at(boardPaths.provisioning)).mode & 0o777, 0o600, 'the master key file is root-only');
   const config = readFileSync(at(boardPaths.config), 'utf8');
   t.notMatch(config, /@[A-Z_]+@/, 'no placeholder left in the config');
   t.notMatch(config, /\$schema/, 'the repository editor hint is dropped');
