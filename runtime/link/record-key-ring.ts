@@ -63,6 +63,8 @@ export class RecordKeyRing implements RecordSealer {
   private spares: string[] = [];
   /** Spares promised by `ready` to a `seal` about to run. */
   private reserved = 0;
+  /** Callers of `ready` waiting for a spare. */
+  private waiting = 0;
   private refilling: Promise<void> | null = null;
   private shreddedCount = 0;
   private unreadable = 0;
@@ -87,10 +89,20 @@ export class RecordKeyRing implements RecordSealer {
     await this.refill();
   }
 
+  /** Throws JOURNAL_FULL (transient) when no data key can be made, e.g. the data partition is full. */
   async ready(): Promise<void> {
-    while (this.spares.length - this.reserved <= 0) {
-      this.scheduleRefill();
-      await this.refilling;
+    if (this.spares.length - this.reserved <= 0) {
+      this.waiting++;
+      try {
+        while (this.refilling) await this.refilling;
+        this.scheduleRefill();
+        await this.refilling;
+      } finally {
+        this.waiting--;
+      }
+      if (this.spares.length - this.reserved <= 0) {
+        throw new StationError('JOURNAL_FULL', 'No data key could be made for a personal record; try again', { transient: true });
+      }
     }
     this.reserved++;
   }
@@ -185,7 +197,7 @@ export class RecordKeyRing implements RecordSealer {
   }
 
   private async refill(): Promise<void> {
-    while (this.spares.length < (this.o.spares ?? 4)) {
+    while (this.spares.length < (this.o.spares ?? 4) + this.reserved + this.waiting) {
       const id = randomBytes(KEY_ID_BYTES).toString('hex');
       const key = randomBytes(32);
       await writeFileDurable(join(this.o.dir, `${id}.key`), await this.o.keyStore.wrap(key, id), 0o600);

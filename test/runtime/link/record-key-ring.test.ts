@@ -88,3 +88,19 @@ t.test('records sealed with the old single journal key still open; a wrong maste
   await stranger.load();
   t.equal(stranger.stats().unreadable, 5, 'a card moved to a board with another master key: no data key unwraps');
 });
+
+t.test('many personal records at once all get a key; when no key can be written the append fails plainly', async (t) => {
+  const dataDir = await tempDir(t);
+  const master = new CryptoBox(randomBytes(32));
+  const { ring, journal } = await open(dataDir, master);
+  const all = await Promise.all(Array.from({ length: 30 }, (_, i) => journal.append({ kind: 'report', personal: true, body: { cccd: canary(i) } })));
+  t.equal(new Set(all.map((r) => r.seq)).size, 30, '30 concurrent personal records written');
+  await ring.settle();
+  const failing = new RecordKeyRing({
+    dir: join(dataDir, 'keys'), logger, spares: 1,
+    keyStore: { wrap: async () => { throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }); }, unwrap: async (w, id) => master.open(w, `data-key:${id}`) },
+  });
+  await t.rejects(failing.load(), /ENOSPC/, 'start reports a data partition that cannot take a key');
+  await t.rejects(failing.ready(), { code: 'JOURNAL_FULL', transient: true }, 'a personal append is refused, not hung');
+  await journal.close();
+});
