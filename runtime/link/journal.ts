@@ -279,20 +279,18 @@ export class Journal {
         segment.markers.push(...entry.seqs);
       } else {
         const record = this.decodeAppend(entry);
-        // Its data key was destroyed when central's receipt released it: released, not damaged.
-        if (record === 'shredded') {
-          released.add(entry.seq);
-          keep.push(frame);
-          continue;
-        }
         if (!record) {
           bad.push({ offset: frame.offset, end: frame.offset + frame.length, reason: 'authentication' });
           continue;
         }
-        this.records.set(record.seq, record);
-        this.segmentOf.set(record.seq, segment.id);
-        segment.unreleased.add(record.seq);
-        this.nextSeq = Math.max(this.nextSeq, record.seq + 1);
+        this.nextSeq = Math.max(this.nextSeq, entry.seq + 1);
+        // Its data key was destroyed when central's receipt released it: released, not damaged.
+        if (record === 'shredded') released.add(entry.seq);
+        else {
+          this.records.set(record.seq, record);
+          this.segmentOf.set(record.seq, segment.id);
+          segment.unreleased.add(record.seq);
+        }
       }
       keep.push(frame);
     }

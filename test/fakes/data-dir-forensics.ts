@@ -34,7 +34,14 @@ export async function readDataDir(dataDir: string, canaries: string[], master: C
   const dataKeys: Buffer[] = [];
   const sealed: Array<{ enc: Buffer; id: string }> = [];
   for (const file of files) {
-    const bytes = await readFile(file);
+    let bytes: Buffer;
+    try {
+      bytes = await readFile(file);
+    } catch (err) {
+      // A temporary file renamed while the station runs.
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
+      throw err;
+    }
     const text = bytes.toString('latin1');
     inClear += canaries.filter((c) => text.includes(c)).length;
     const keyId = /([0-9a-f]{32})\.key$/.exec(file)?.[1];

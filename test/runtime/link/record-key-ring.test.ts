@@ -32,6 +32,7 @@ t.test('released personal records: 0 canary values in the data directory, even w
   const records = [];
   for (const c of canaries) records.push(await journal.append({ kind: 'health-record', personal: true, body: { cccd: c, name: `Nguyễn Văn ${c}` } }));
   await journal.append({ kind: 'analytics', body: { sessions: 1 } });
+  await ring.settle();
   const before = await readDataDir(dataDir, canaries, master);
   t.equal(before.inClear, 0, 'sealed: nothing in clear before release');
   t.equal(before.withMasterKey, 20, 'the forensic read works: with the master key every unreleased canary is found');
@@ -103,4 +104,21 @@ t.test('many personal records at once all get a key; when no key can be written 
   await t.rejects(failing.load(), /ENOSPC/, 'start reports a data partition that cannot take a key');
   await t.rejects(failing.ready(), { code: 'JOURNAL_FULL', transient: true }, 'a personal append is refused, not hung');
   await journal.close();
+});
+
+t.test('sequence numbers never go back when every record on disk was shredded', async (t) => {
+  const dataDir = await tempDir(t);
+  const master = new CryptoBox(randomBytes(32));
+  const { ring, journal } = await open(dataDir, master);
+  const written = [];
+  for (let i = 0; i < 3; i++) written.push(await journal.append({ kind: 'report', personal: true, body: { cccd: canary(i) } }));
+  await journal.release(written.map((r) => r.seq));
+  await ring.shred(written.map((r) => r.eventId));
+  await journal.close();
+  await ring.settle();
+  const again = await open(dataDir, master);
+  const next = await again.journal.append({ kind: 'report', personal: true, body: { cccd: canary(9) } });
+  t.equal(next.seq, 4, 'the next record continues after the shredded ones');
+  await again.journal.close();
+  await again.ring.settle();
 });
