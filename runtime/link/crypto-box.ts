@@ -52,3 +52,11 @@ export interface RecordSealer {
   seal(plain: Buffer, aad: string): Buffer;
   open(sealed: Buffer, aad: string): Buffer;
 }
+
+/** The record's data key was destroyed: central's receipt released it. */
+export class RecordShredded extends Error {
+  constructor(readonly aad: string) {
+    super('The personal record was released and its data key destroyed');
+    this.name = 'RecordShredded';
+  }
+}

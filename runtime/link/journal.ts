@@ -17,8 +17,8 @@ import { join } from 'node:path';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import { StationError } from '../kernel/errors.js';
+import { RecordShredded } from './crypto-box.js';
 import type { RecordSealer } from './crypto-box.js';
-import { RecordShredded } from './record-key-ring.js';
 import { fsyncDir, writeFileDurable } from '../platform/document-store.js';
 
 /** Bytes before each payload: length and CRC-32. */

@@ -17,21 +17,13 @@ import { join } from 'node:path';
 import type { Logger } from '../kernel/logger.js';
 import { StationError } from '../kernel/errors.js';
 import { fsyncDir, writeFileDurable } from '../kernel/durable-file.js';
-import { CryptoBox } from './crypto-box.js';
+import { CryptoBox, RecordShredded } from './crypto-box.js';
 import type { RecordSealer } from './crypto-box.js';
 import type { KeyStore } from './key-store.js';
 
 const MAGIC = Buffer.from('CDK1', 'latin1');
 const KEY_ID_BYTES = 16;
 const keyFile = /^([0-9a-f]{32})\.key$/;
-
-/** The record's data key was destroyed: central's receipt released it. */
-export class RecordShredded extends Error {
-  constructor(readonly aad: string) {
-    super('The personal record was released and its data key destroyed');
-    this.name = 'RecordShredded';
-  }
-}
 
 export interface RecordKeyRingOptions {
   /** Directory of the wrapped data keys, created 0700; `{dataDir}/keys`. */
