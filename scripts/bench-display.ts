@@ -24,6 +24,7 @@ import { DisplayServer } from '../runtime/display/server.js';
 import type { Screen, ScreenFeed } from '../runtime/flows/screen-model.js';
 import type { InputEvent, InputSink } from '../runtime/kernel/input.js';
 import { buildVietQr } from '../runtime/services/vietqr.js';
+import { findInstallPaths } from '../runtime/platform/install-paths.js';
 
 declare const document: any;
 declare const window: any;
@@ -104,7 +105,7 @@ const mib = (v: number) => `${(v / 1024 / 1024).toFixed(2)} MiB`;
 
 async function main(): Promise<void> {
   const feed = new BenchFeed();
-  const server = new DisplayServer({ host: '127.0.0.1', port: 0, feed, input: feed, logger: pino({ level: 'warn' }) });
+  const server = new DisplayServer({ assetsDir: findInstallPaths(import.meta.url).displayAssets, host: '127.0.0.1', port: 0, feed, input: feed, logger: pino({ level: 'warn' }) });
   await server.start();
   const profile = await mkdtemp(join(tmpdir(), 'cds-bench-'));
   const context = await chromium.launchPersistentContext(profile, {
