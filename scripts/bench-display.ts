@@ -26,8 +26,9 @@ import type { InputEvent, InputSink } from '../runtime/kernel/input.js';
 import { buildVietQr } from '../runtime/services/vietqr.js';
 import { findInstallPaths } from '../runtime/platform/install-paths.js';
 
-declare const document: any;
-declare const window: any;
+// The page's globals inside page.evaluate (the DOM library is not in this project's types).
+declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 declare const performance: { now(): number };
 declare function requestAnimationFrame(fn: () => void): void;
 

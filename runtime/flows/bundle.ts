@@ -9,7 +9,7 @@ import { basename, extname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import type { Catalog, FlowBundle, FlowDefinition, Locale, Outcome, Step, Text } from './types.js';
+import type { Catalog, FlowDefinition, Locale, Step, Text } from './types.js';
 import { outcomesByKind } from './types.js';
 import { templateFilters } from './template.js';
 import type { Key } from '../kernel/input.js';
