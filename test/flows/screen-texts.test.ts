@@ -82,7 +82,7 @@ function centralFixtures(rig: FlowRig): void {
 const paidLater = (rig: () => FlowRig): PaymentRunner => ({
   pay: (request, { signal, onState }) => new Promise((resolve) => {
     const paymentId = `CDS${request.reference.replace(/[^A-Z0-9]/gi, '').slice(0, 10)}`;
-    onState({ state: 'CREATED', paymentId, qr: '000201010212', expiresAt: rig().clock.now() + request.expiresInMs });
+    onState({ state: 'CREATED', paymentId, qr: '000201010212', expiresAt: rig().clock.now() + (request.expiresInMs ?? 0) });
     const timer = rig().clock.setTimeout(() => {
       onState({ state: 'PAID', paymentId });
       resolve(undefined);
