@@ -440,6 +440,8 @@ export class Journal {
   private kick(): void {
     this.flushing ??= this.flush().finally(() => {
       this.flushing = null;
+      // Work queued between the loop's last check and this callback would otherwise wait forever.
+      if (this.queue.length > 0) this.kick();
     });
   }
 
