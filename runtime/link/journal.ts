@@ -18,116 +18,24 @@
  * once every record in it is released (markers still needed by older segments are carried forward).
  */
 import { join } from 'node:path';
-import type { Clock } from '../kernel/clock.js';
-import type { Logger } from '../kernel/logger.js';
 import { StationError } from '../kernel/errors.js';
 import { TypedEmitter } from '../kernel/typed-emitter.js';
 import type { CryptoBox } from './crypto-box.js';
 import { FRAME_HEADER_BYTES, encodeFrame, scanSegment } from './journal-format.js';
 import type { AppendEntry, ScannedFrame } from './journal-format.js';
 import { nodeJournalFs, writeFileDurableVia, writeFully } from './journal-fs.js';
+import { PressureGauge, isNoSpace } from './journal-pressure.js';
 import type { JournalFile, JournalFs } from './journal-fs.js';
+
+import type {
+  AppendInput, DiskPressure, JournalEvents, JournalOptions, JournalRecord, JournalStats, QuarantinedRegion, RecoveryReport,
+} from './journal-types.js';
 
 export { FRAME_HEADER_BYTES, encodeFrame, scanSegment } from './journal-format.js';
 export type { ScannedFrame, SegmentScan } from './journal-format.js';
-
-export interface JournalRecord {
-  seq: number;
-  /** Idempotency key `{stationId}:{bootSeq}:{seq}`, fixed when the record was written. */
-  eventId: string;
-  kind: string;
-  /** Delivery order is kept within a stream (default: the kind). */
-  stream: string;
-  /** Position in its stream, from 1, without gaps; central's cumulative receipts count by it. */
-  streamSeq: number;
-  recordedAt: number;
-  personal: boolean;
-  priority: boolean;
-  body: Record<string, unknown>;
-}
-
-export interface AppendInput {
-  kind: string;
-  stream?: string;
-  body: Record<string, unknown>;
-  personal?: boolean;
-  priority?: boolean;
-}
-
-/** A region of a segment that failed its check and was moved to `quarantine/`. */
-export interface QuarantinedRegion {
-  segment: string;
-  offset: number;
-  bytes: number;
-  reason: 'crc' | 'authentication' | 'corrupt-tail';
-  file: string;
-}
-
-export interface RecoveryReport {
-  segments: number;
-  records: number;
-  released: number;
-  /** Bytes cut from the end of the last segment of a previous run (an interrupted write). */
-  truncatedTailBytes: number;
-  quarantined: QuarantinedRegion[];
-}
-
-/**
- * How close the journal is to running out of room. `full`: the last write failed for lack of
- * space (or the journal is at its limit); `low`: less than the reserve is left, shed kinds are
- * refused; `ok` otherwise.
- */
-export interface DiskPressure {
-  state: 'ok' | 'low' | 'full';
-  /** Free bytes on the data file system at the last check; null when unknown. */
-  freeBytes: number | null;
-  /** Error code of the last failed write (ENOSPC, EIO, ESHORTWRITE); null once a write succeeds. */
-  lastError: string | null;
-  /** Writes that failed and were rolled back since open. */
-  failedWrites: number;
-  /** Records of shed kinds refused to keep room for business records, since open. */
-  shed: number;
-}
-
-export interface JournalStats {
-  segments: number;
-  bytes: number;
-  maxBytes: number;
-  unreleased: number;
-  oldestRecordedAt: number | null;
-  quarantined: number;
-  disk: DiskPressure;
-}
-
-export interface JournalEvents {
-  /** The pressure state changed (ok → low → full and back). */
-  pressure: DiskPressure;
-}
-
-export interface JournalOptions {
-  /** Directory of the segment files; created if missing. */
-  dir: string;
-  /** `{stationId}:{bootSeq}`; a record's event id is this prefix and its sequence number. */
-  idPrefix: string;
-  clock: Clock;
-  logger: Logger;
-  /** Seals bodies of personal records; without it personal records are refused. */
-  box?: CryptoBox | null;
-  /** A new segment is started once the active one reaches this size; default 4 MiB. */
-  segmentBytes?: number;
-  /** Appends are refused with JOURNAL_FULL beyond this many bytes on disk; default 64 MiB. */
-  maxBytes?: number;
-  /** Largest single record; default 1 MiB. */
-  maxRecordBytes?: number;
-  /** File I/O; default node:fs (tests inject failing and crashing file systems). */
-  fs?: JournalFs;
-  /** Kinds refused first when room runs short; default analytics and telemetry. */
-  shedKinds?: readonly string[];
-  /** Room kept for business records, in the journal and on the disk; default 1 MiB. */
-  reserveBytes?: number;
-  /** How often free disk space is read again; default 5 000 ms. */
-  diskCheckMs?: number;
-}
+export type {
+  AppendInput, DiskPressure, JournalEvents, JournalOptions, JournalRecord, JournalStats, QuarantinedRegion, RecoveryReport,
+} from './journal-types.js';
 
 interface Segment {
   id: number;
@@ -144,7 +52,6 @@ type Pending =
   | { t: 'r'; seqs: number[]; estimate: number; resolve: (r: null) => void; reject: (err: unknown) => void };
 
 const segmentName = (id: number) => `seg-${String(id).padStart(12, '0')}.log`;
-const NO_SPACE = new Set(['ENOSPC', 'EDQUOT']);
 
 export class Journal {
   readonly events = new TypedEmitter<JournalEvents>();
@@ -167,8 +74,7 @@ export class Journal {
   private rotateWhenDrained = false;
   /** Set when a failed write could not be cut back yet: no new bytes go to the segment until it is. */
   private rollbackPending = false;
-  private disk: DiskPressure = { state: 'ok', freeBytes: null, lastError: null, failedWrites: 0, shed: 0 };
-  private diskCheckedAt = -Infinity;
+  private readonly gauge: PressureGauge;
 
   constructor(options: JournalOptions) {
     this.options = {
@@ -186,6 +92,8 @@ export class Journal {
     // Space comes back a segment at a time, so a segment must be a small part of the whole.
     this.options.segmentBytes = Math.min(this.options.segmentBytes, Math.floor(this.options.maxBytes / 4));
     this.options.reserveBytes = Math.min(this.options.reserveBytes, Math.floor(this.options.maxBytes / 4));
+    const { dir, clock, logger, reserveBytes, maxBytes, diskCheckMs } = this.options;
+    this.gauge = new PressureGauge({ fs: this.fs, dir, clock, logger, events: this.events, reserveBytes, maxBytes, checkMs: diskCheckMs }, () => this.bytes);
   }
 
   /** Recovers the segments on disk and starts a new active segment. */
@@ -209,8 +117,11 @@ export class Journal {
     }
     report.records = this.records.size;
     this.quarantinedCount = report.quarantined.length;
-    await this.refreshDisk(true);
-    await this.startSegment(Buffer.alloc(0));
+    await this.gauge.refresh(true);
+    // A full disk must not keep the station from starting: the first write tries again.
+    await this.startSegment(Buffer.alloc(0)).catch((err: unknown) => {
+      this.options.logger.error({ err }, 'journal could not start a new segment; the first record will try again');
+    });
     this.state = 'open';
     await this.compact();
     if (report.quarantined.length > 0) {
@@ -350,11 +261,12 @@ export class Journal {
     const estimate = probe.length + 16;
     const shed = this.options.shedKinds.includes(input.kind);
     const limit = this.options.maxBytes - (shed ? this.options.reserveBytes : 0);
-    const diskShort = shed && this.disk.state !== 'ok';
+    const disk = this.gauge.now;
+    const diskShort = shed && disk.state !== 'ok';
     if (this.bytes + this.queuedBytes + estimate > limit || diskShort) {
-      if (shed) this.disk.shed++;
+      if (shed) disk.shed++;
       throw new StationError('JOURNAL_FULL', undefined, {
-        transient: true, details: { bytes: this.bytes, maxBytes: this.options.maxBytes, shed, disk: this.disk.state },
+        transient: true, details: { bytes: this.bytes, maxBytes: this.options.maxBytes, shed, disk: disk.state },
       });
     }
     return new Promise<JournalRecord>((resolve, reject) => {
@@ -381,7 +293,7 @@ export class Journal {
 
   /** Whether a record of about `bytes` would fit (the payment flow asks before taking money). */
   hasRoomFor(bytes: number): boolean {
-    return this.bytes + this.queuedBytes + bytes + FRAME_HEADER_BYTES <= this.options.maxBytes && this.disk.state !== 'full';
+    return this.bytes + this.queuedBytes + bytes + FRAME_HEADER_BYTES <= this.options.maxBytes && this.gauge.now.state !== 'full';
   }
 
   /**
@@ -396,9 +308,9 @@ export class Journal {
       this.records.delete(s);
       this.segments.get(this.segmentOf.get(s) ?? -1)?.unreleased.delete(s);
     }
-    this.active!.markers.push(...live);
     // When everything in a sizeable active segment is released, start a new one so it can be deleted.
-    if (this.active!.unreleased.size === 0 && (this.active!.bytes >= this.options.segmentBytes / 4 || this.bytes > this.options.maxBytes / 2)) {
+    const active = this.active;
+    if (active && active.unreleased.size === 0 && (active.bytes >= this.options.segmentBytes / 4 || this.bytes > this.options.maxBytes / 2)) {
       this.rotateWhenDrained = true;
     }
     await this.writeMarker(live);
@@ -428,13 +340,13 @@ export class Journal {
     for (const r of this.records.values()) if (oldest === null || r.recordedAt < oldest) oldest = r.recordedAt;
     return {
       segments: this.segments.size, bytes: this.bytes, maxBytes: this.options.maxBytes,
-      unreleased: this.records.size, oldestRecordedAt: oldest, quarantined: this.quarantinedCount, disk: { ...this.disk },
+      unreleased: this.records.size, oldestRecordedAt: oldest, quarantined: this.quarantinedCount, disk: this.pressure(),
     };
   }
 
   /** The disk pressure state now (status, birth, telemetry, the technician's screen). */
   pressure(): DiskPressure {
-    return { ...this.disk };
+    return { ...this.gauge.now };
   }
 
   private kick(): void {
@@ -450,8 +362,8 @@ export class Journal {
       const batch = this.queue;
       this.queue = [];
       for (const p of batch) this.queuedBytes -= p.estimate;
-      const segmentAtStart = this.active!;
-      const goodOffset = segmentAtStart.bytes;
+      const segmentAtStart = this.active;
+      const goodOffset = segmentAtStart?.bytes ?? 0;
       const streamSeqs = new Map(this.nextStreamSeq);
       const frames: Buffer[] = [];
       const made: Array<JournalRecord | null> = [];
@@ -476,9 +388,8 @@ export class Journal {
         }
         const data = Buffer.concat(frames);
         if (this.rollbackPending) await this.rollBack(goodOffset);
-        const rotate = segmentAtStart.bytes + data.length > this.options.segmentBytes
-          && segmentAtStart.unreleased.size + segmentAtStart.markers.length > 0;
-        if (rotate) {
+        if (!segmentAtStart || (segmentAtStart.bytes + data.length > this.options.segmentBytes
+          && segmentAtStart.unreleased.size + segmentAtStart.markers.length > 0)) {
           await this.startSegment(data, this.nextStreamSeq);
         } else {
           inPlace = true;
@@ -493,6 +404,7 @@ export class Journal {
       }
       this.nextSeq = seq;
       this.nextStreamSeq = streamSeqs;
+      await this.gauge.wrote();
       const segment = this.active!;
       batch.forEach((p, i) => {
         const record = made[i];
@@ -502,10 +414,10 @@ export class Journal {
           segment.unreleased.add(record.seq);
           p.resolve(record);
         } else if (p.t === 'r') {
+          segment.markers.push(...p.seqs);
           p.resolve(null);
         }
       });
-      this.wroteOk();
       await this.afterCommit();
     }
   }
@@ -514,11 +426,11 @@ export class Journal {
   private async afterCommit(): Promise<void> {
     if (this.rotateWhenDrained) {
       this.rotateWhenDrained = false;
-      if (this.active!.unreleased.size === 0) {
+      if (this.active?.unreleased.size === 0) {
         await this.startSegment(Buffer.alloc(0)).catch((err: unknown) => this.options.logger.warn({ err }, 'starting a new journal segment failed'));
       }
     }
-    await this.refreshDisk(false);
+    await this.gauge.refresh(false);
   }
 
   /** Cuts the active segment back to `offset` (its last synced length) and syncs that. */
@@ -530,50 +442,19 @@ export class Journal {
 
   private async failed(batch: Pending[], err: unknown, goodOffset: number | null): Promise<void> {
     const code = String((err as { code?: unknown }).code ?? 'EIO');
-    const noSpace = NO_SPACE.has(code);
+    const noSpace = isNoSpace(code);
     if (goodOffset !== null) {
       this.rollbackPending = true;
       await this.rollBack(goodOffset).catch((cause: unknown) => {
         this.options.logger.error({ err: cause }, 'journal could not cut back a failed write; retried before the next one');
       });
     }
-    this.disk.failedWrites++;
-    this.disk.lastError = code;
     this.options.logger.error({ code, records: batch.length, rolledBackTo: goodOffset }, 'journal write failed; nothing of it was kept');
     const error = noSpace
       ? new StationError('JOURNAL_FULL', 'The storage is full: the record was not kept', { transient: true, cause: err, details: { disk: 'full' } })
       : new StationError('JOURNAL_WRITE_FAILED', undefined, { transient: true, cause: err, details: { code } });
-    this.setPressure(noSpace ? 'full' : this.disk.state);
+    await this.gauge.failed(code);
     for (const p of batch) p.reject(error);
-    await this.refreshDisk(true);
-  }
-
-  private wroteOk(): void {
-    if (this.disk.lastError === null && this.disk.state !== 'full') return;
-    this.disk.lastError = null;
-    this.setPressure(this.pressureFromRoom());
-  }
-
-  private pressureFromRoom(): DiskPressure['state'] {
-    const { reserveBytes, maxBytes } = this.options;
-    const free = this.disk.freeBytes;
-    if (this.bytes + reserveBytes > maxBytes || (free !== null && free < reserveBytes)) return 'low';
-    return 'ok';
-  }
-
-  private async refreshDisk(force: boolean): Promise<void> {
-    const now = this.options.clock.now();
-    if (!force && now - this.diskCheckedAt < this.options.diskCheckMs) return;
-    this.diskCheckedAt = now;
-    this.disk.freeBytes = await this.fs.freeBytes(this.options.dir).catch(() => null);
-    if (this.disk.lastError === null || !NO_SPACE.has(this.disk.lastError)) this.setPressure(this.pressureFromRoom());
-  }
-
-  private setPressure(state: DiskPressure['state']): void {
-    if (state === this.disk.state) return;
-    this.disk.state = state;
-    this.options.logger.warn({ disk: state, freeBytes: this.disk.freeBytes }, 'journal disk pressure changed');
-    this.events.emit('pressure', { ...this.disk });
   }
 
   /** Deletes segments whose records are all released, carrying still-needed release markers forward. */
@@ -584,10 +465,7 @@ export class Journal {
         const owner = this.segmentOf.get(s);
         return owner !== undefined && owner !== segment.id && this.segments.has(owner);
       });
-      if (carry.length > 0) {
-        this.active!.markers.push(...carry);
-        await this.writeMarker(carry);
-      }
+      if (carry.length > 0) await this.writeMarker(carry);
       if (!this.segments.has(segment.id)) continue;
       this.segments.delete(segment.id);
       for (const [seq, owner] of this.segmentOf) if (owner === segment.id) this.segmentOf.delete(seq);
