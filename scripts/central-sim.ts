@@ -78,7 +78,7 @@ export interface StationTally {
   received: number;
   unique: number;
   duplicates: number;
-  /** New event ids whose seq was below one already seen on the same stream. */
+  /** New event ids that arrived after a higher seq of the same stream (central puts them back in order). */
   outOfOrder: number;
   minSeq: number;
   maxSeq: number;
@@ -102,14 +102,14 @@ export class CentralSim {
   private tallies = new Map<string, StationTally>();
   private paymentsFirstSeen = new Map<string, number>();
   /** Per station and stream: every stream seq up to `through` is held; `above` are held beyond it. */
-  private streamsHeld = new Map<string, { through: number; above: Set<number> }>();
+  private streamsHeld = new Map<string, { through: number; above: Map<number, EventPayload> }>();
   private receiptsDue = new Map<string, { stationId: string; stream: string }>();
   private signingKey: string | null = null;
   /** Signed receipts sent, per station (tests and benchmarks read it). */
   readonly receiptsSent = new Map<string, number>();
   private commandSeq: number;
   private replies = new Map<string, PendingReply>();
-  /** Every event payload received, in arrival order (tests inspect it). */
+  /** Every event payload received, each stream in stream seq order (as central processes them; tests inspect it). */
   readonly events: Array<{ stationId: string; event: EventPayload }> = [];
   /** Every RPC request received, in arrival order (tests check what the flows sent). */
   readonly requests: Array<{ stationId: string; service: string; params: Record<string, unknown> }> = [];
@@ -245,13 +245,15 @@ export class CentralSim {
       const key = `${stationId}\u0000${event.stream}`;
       if ((this.streamSeq.get(key) ?? 0) > event.seq) t.outOfOrder++;
       this.streamSeq.set(key, Math.max(this.streamSeq.get(key) ?? 0, event.seq));
-      this.events.push({ stationId, event });
+      // A station from before stream numbering: taken as it comes.
+      if (!(Number.isSafeInteger(event.streamSeq) && event.streamSeq > 0)) this.events.push({ stationId, event });
       const paymentId = (event.data as { paymentId?: unknown }).paymentId;
       if (event.kind === 'payment' && typeof paymentId === 'string' && !this.paymentsFirstSeen.has(paymentId)) {
         this.paymentsFirstSeen.set(paymentId, this.clock.now());
       }
     }
-    if (Number.isSafeInteger(event.streamSeq) && event.streamSeq > 0) this.hold(stationId, event.stream, event.streamSeq);
+    const ordered = Number.isSafeInteger(event.streamSeq) && event.streamSeq > 0;
+    if (ordered) this.hold(stationId, event);
     if (this.misbehaviour.dropReceipts) return;
     const key = `${stationId}\u0000${event.stream}`;
     if (this.receiptsDue.size === 0) setImmediate(() => this.sendReceipts());
@@ -262,13 +264,18 @@ export class CentralSim {
    * Central's side of ordered delivery: a stream's records are held by stream seq. The first seq
    * heard of a stream is where this (memoryless) simulator starts counting.
    */
-  private hold(stationId: string, stream: string, ss: number): void {
-    const key = `${stationId}\u0000${stream}`;
+  private hold(stationId: string, event: EventPayload): void {
+    const key = `${stationId}\u0000${event.stream}`;
+    const ss = event.streamSeq;
     let held = this.streamsHeld.get(key);
-    if (!held) this.streamsHeld.set(key, (held = { through: ss - 1, above: new Set() }));
-    if (ss <= held.through) return;
-    held.above.add(ss);
-    while (held.above.delete(held.through + 1)) held.through++;
+    if (!held) this.streamsHeld.set(key, (held = { through: ss - 1, above: new Map() }));
+    if (ss <= held.through || held.above.has(ss)) return;
+    held.above.set(ss, event);
+    for (let next = held.above.get(held.through + 1); next; next = held.above.get(held.through + 1)) {
+      held.above.delete(held.through + 1);
+      held.through++;
+      this.events.push({ stationId, event: next });
+    }
   }
 
   /** One signed receipt per stream that got events in this burst, once the messages already read are handled. */
@@ -277,7 +284,8 @@ export class CentralSim {
     for (const [key, { stationId, stream }] of this.receiptsDue) {
       const held = this.streamsHeld.get(key);
       if (!held) continue;
-      const highest = Math.max(held.through, ...held.above);
+      let highest = held.through;
+      for (const ss of held.above.keys()) highest = Math.max(highest, ss);
       const missing: number[] = [];
       for (let ss = held.through + 1; ss < highest && missing.length <= 1000; ss++) if (!held.above.has(ss)) missing.push(ss);
       const through = missing.length > 1000 ? held.through : highest;
