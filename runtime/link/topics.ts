@@ -47,6 +47,8 @@ export interface BirthPayload {
   devices: Array<{ id: string; kind: string; mode: 'real' | 'sim'; state: string }>;
   flows: Array<{ id: string; version: string }>;
   capabilities: string[];
+  /** Journal storage pressure (journal-pressure.ts): `low` sheds analytics, `full` refuses new records. */
+  disk?: 'ok' | 'low' | 'full';
 }
 
 export interface TelemetryPayload {
