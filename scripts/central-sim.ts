@@ -16,7 +16,8 @@
  * CLI: `node dist/scripts/central-sim.js --broker URL [--station ID] [--protocol 4|5]
  *       [--payment-delay-ms N] [--ca F --cert F --key F]`
  */
-import { randomUUID } from 'node:crypto';
+import { createPrivateKey, randomUUID } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -104,7 +105,7 @@ export class CentralSim {
   /** Per station and stream: every stream seq up to `through` is held; `above` are held beyond it. */
   private streamsHeld = new Map<string, { through: number; above: Map<number, EventPayload> }>();
   private receiptsDue = new Map<string, { stationId: string; stream: string }>();
-  private signingKey: string | null = null;
+  private signingKey: KeyObject | null = null;
   /** Signed receipts sent, per station (tests and benchmarks read it). */
   readonly receiptsSent = new Map<string, number>();
   private commandSeq: number;
@@ -300,8 +301,8 @@ export class CentralSim {
     this.receiptsDue.clear();
   }
 
-  private key(): string {
-    this.signingKey ??= this.o.commandKeyPem ?? readFileSync(join(devKeyDir(), 'central-dev.ed25519.key.pem'), 'utf8');
+  private key(): KeyObject {
+    this.signingKey ??= createPrivateKey(this.o.commandKeyPem ?? readFileSync(join(devKeyDir(), 'central-dev.ed25519.key.pem'), 'utf8'));
     return this.signingKey;
   }
 
