@@ -47,8 +47,8 @@ export class CryptoBox {
 
 /** What the journal needs to seal personal bodies: the single-key box above, or the per-record key ring. */
 export interface RecordSealer {
-  /** Resolves once `seal` can run at once (the key ring holds a spare data key for this caller). */
-  ready?(): Promise<void>;
+  /** Makes sure `seal` can run at once (the key ring holds a spare data key for this caller); a promise only when it must wait. */
+  ready?(): Promise<void> | undefined;
   seal(plain: Buffer, aad: string): Buffer;
   open(sealed: Buffer, aad: string): Buffer;
 }

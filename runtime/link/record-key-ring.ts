@@ -81,20 +81,26 @@ export class RecordKeyRing implements RecordSealer {
     await this.refill();
   }
 
+  ready(): Promise<void> | undefined {
+    if (this.spares.length - this.reserved > 0) {
+      this.reserved++;
+      return undefined;
+    }
+    return this.waitForSpare();
+  }
+
   /** Throws JOURNAL_FULL (transient) when no data key can be made, e.g. the data partition is full. */
-  async ready(): Promise<void> {
+  private async waitForSpare(): Promise<void> {
+    this.waiting++;
+    try {
+      while (this.refilling) await this.refilling;
+      this.scheduleRefill();
+      await this.refilling;
+    } finally {
+      this.waiting--;
+    }
     if (this.spares.length - this.reserved <= 0) {
-      this.waiting++;
-      try {
-        while (this.refilling) await this.refilling;
-        this.scheduleRefill();
-        await this.refilling;
-      } finally {
-        this.waiting--;
-      }
-      if (this.spares.length - this.reserved <= 0) {
-        throw new StationError('JOURNAL_FULL', 'No data key could be made for a personal record; try again', { transient: true });
-      }
+      throw new StationError('JOURNAL_FULL', 'No data key could be made for a personal record; try again', { transient: true });
     }
     this.reserved++;
   }

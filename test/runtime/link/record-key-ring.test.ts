@@ -102,7 +102,7 @@ t.test('many personal records at once all get a key; when no key can be written 
     keyStore: { wrap: async () => { throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' }); }, unwrap: async (w, id) => master.open(w, `data-key:${id}`) },
   });
   await t.rejects(failing.load(), /ENOSPC/, 'start reports a data partition that cannot take a key');
-  await t.rejects(failing.ready(), { code: 'JOURNAL_FULL', transient: true }, 'a personal append is refused, not hung');
+  await t.rejects(async () => failing.ready(), { code: 'JOURNAL_FULL', transient: true }, 'a personal append is refused, not hung');
   await journal.close();
 });
 

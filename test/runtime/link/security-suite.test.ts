@@ -13,6 +13,8 @@ import { ManualClock } from '../../fakes/manual-clock.js';
 import { silentLogger, tempDir, until } from '../../fakes/link-test-kit.js';
 import { startMosquitto } from '../../fakes/mosquitto.js';
 import { readDataDir } from '../../fakes/data-dir-forensics.js';
+import { signReceipt } from '../../../runtime/link/receipts.js';
+import { generateKeyPairSync } from 'node:crypto';
 
 const logger = silentLogger();
 const A = 'hcm-bt-a01';
@@ -97,12 +99,17 @@ t.test('one certificate, one station: attacks with a real station certificate on
   const before = b.status().depth;
   await sim.publishRaw(B, 'receipt', '{"eventIds": "all"}');
   await sim.publishRaw(B, 'receipt', 'not json');
+  // A receipt that would release the whole stream, signed by a key central never registered.
+  const stranger = generateKeyPairSync('ed25519').privateKey;
+  const now = clock.now();
+  const forgedReceipt = { stationId: B, keyId: DEV_KEY_ID, stream: 'feedback', through: 1_000_000, missing: [], issuedAt: now, expiresAt: now + 60_000 };
+  await sim.publishRaw(B, 'receipt', JSON.stringify(signReceipt(forgedReceipt, stranger)));
   await sim.publishRaw(B, 'config/desired', JSON.stringify({ envelope: JSON.stringify({ name: 'config', args: { telemetry: { intervalS: 1 } } }), signature: '' }), { retain: true });
   await sim.publishRaw(B, 'config/desired', JSON.stringify({ telemetry: { intervalS: 1 } }), { retain: true });
-  await until(clock, () => (b.status().refused.byTopic.configDesired?.malformed ?? 0) >= 2 && (b.status().refused.byTopic.receipt ? Object.values(b.status().refused.byTopic.receipt!).reduce((x, y) => x + y) : 0) >= 2, 'refusals counted', 0);
-  t.equal(b.status().depth, before, 'malformed receipts released nothing');
+  await until(clock, () => (b.status().refused.byTopic.configDesired?.malformed ?? 0) >= 2 && (b.status().refused.byTopic.receipt ? Object.values(b.status().refused.byTopic.receipt!).reduce((x, y) => x + y) : 0) >= 3, 'refusals counted', 0);
+  t.equal(b.status().depth, before, 'malformed and forged receipts released nothing');
   t.same(ran, ['restart'], 'unsigned desired config never ran');
-  t.same(b.status().refused.byTopic.receipt, { 'wrong-shape': 1, 'not-json': 1 }, 'each refused receipt counted by reason');
+  t.same(b.status().refused.byTopic.receipt, { malformed: 2, 'bad-signature': 1 }, 'each refused receipt counted by reason');
   t.comment(`figure refusals at B: ${JSON.stringify(b.status().refused)}`);
   sim.misbehave({});
 
