@@ -2,7 +2,8 @@
  * The composition root. The only module that reads the environment, installs signal handlers,
  * chooses real or simulated hardware per device, and exits the process.
  */
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { systemClock } from './kernel/clock.js';
@@ -32,10 +33,18 @@ export interface DaemonOptions {
   dataDir?: string;
   /** Overrides `mqtt.url` and turns the embedded broker off. */
   brokerUrl?: string;
+  /**
+   * systemd's `$CREDENTIALS_DIRECTORY`: a `provisioning.json` there (LoadCredential=, see
+   * config/systemd/citizen-station.service) replaces `security.provisioningFile`, so the master key
+   * file on disk can stay root-only.
+   */
+  credentialsDirectory?: string;
 }
 
 function applyOverrides(config: StationConfig, options: DaemonOptions): StationConfig {
   const next: StationConfig = { ...config, dataDir: resolve(options.dataDir ?? config.dataDir) };
+  const credential = options.credentialsDirectory ? join(options.credentialsDirectory, 'provisioning.json') : undefined;
+  if (credential && existsSync(credential)) next.security = { ...config.security, provisioningFile: credential };
   if (options.brokerUrl) {
     next.mqtt = { ...config.mqtt, url: options.brokerUrl, embeddedBroker: { ...config.mqtt.embeddedBroker, enabled: false } };
   }
@@ -67,7 +76,7 @@ export async function runDaemonCommand(args: string[], io: { stderr: (s: string)
     io.stderr('station start: --config FILE is required\n');
     return 2;
   }
-  return runDaemon({ configFile: values.config, dataDir: values.data, brokerUrl: values.broker }, info);
+  return runDaemon({ configFile: values.config, dataDir: values.data, brokerUrl: values.broker, credentialsDirectory: process.env.CREDENTIALS_DIRECTORY }, info);
 }
 
 /** Runs the daemon until SIGTERM/SIGINT; resolves with the exit code. */

@@ -84,6 +84,8 @@ export interface StationTally {
   minSeq: number;
   maxSeq: number;
   status: string | null;
+  /** Every status message in arrival order, with its session numbers (bootSeq, bdSeq). */
+  statuses: Array<{ state: string; bootSeq?: number; bdSeq?: number }>;
   birth: unknown;
 }
 
@@ -130,7 +132,7 @@ export class CentralSim {
   tally(stationId: string): StationTally {
     let t = this.tallies.get(stationId);
     if (!t) {
-      t = { received: 0, unique: 0, duplicates: 0, outOfOrder: 0, minSeq: Infinity, maxSeq: 0, status: null, birth: null };
+      t = { received: 0, unique: 0, duplicates: 0, outOfOrder: 0, minSeq: Infinity, maxSeq: 0, status: null, statuses: [], birth: null };
       this.tallies.set(stationId, t);
     }
     return t;
@@ -208,6 +210,11 @@ export class CentralSim {
     return answer;
   }
 
+  /** Publishes anything on a station's topic as central (security tests: unsigned or malformed messages). */
+  async publishRaw(stationId: string, path: string, body: string | Buffer, options: { retain?: boolean } = {}): Promise<void> {
+    await this.client!.publishAsync(`${TOPIC_ROOT}/${stationId}/${path}`, body, { qos: 1, retain: options.retain === true });
+  }
+
   private publish(topic: string, body: string | Buffer, properties?: IPublishPacket['properties']): void {
     const v5 = (this.o.protocolVersion ?? 5) === 5;
     this.client?.publish(topic, body, { qos: 1, ...(v5 && properties ? { properties } : {}) }, (err) => {
@@ -222,7 +229,11 @@ export class CentralSim {
     try {
       if (rest[0] === 'event') this.onEvent(stationId, payload);
       else if (rest[0] === 'rpc' && rest[2] === 'req') this.onRpc(stationId, rest[1]!, payload, packet);
-      else if (rest[0] === 'status') this.tally(stationId).status = payload.length ? (JSON.parse(payload.toString()) as { state: string }).state : null;
+      else if (rest[0] === 'status') {
+        const status = payload.length ? (JSON.parse(payload.toString()) as { state: string; bootSeq?: number; bdSeq?: number }) : null;
+        this.tally(stationId).status = status?.state ?? null;
+        if (status) this.tally(stationId).statuses.push({ state: status.state, bootSeq: status.bootSeq, bdSeq: status.bdSeq });
+      }
       else if (rest[0] === 'birth') this.tally(stationId).birth = payload.length ? JSON.parse(payload.toString()) : null;
       else if ((rest[0] === 'cmd' && rest[2] === 'res') || rest[0] === 'config') this.onCommandResult(payload);
     } catch (err) {

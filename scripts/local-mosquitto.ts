@@ -10,6 +10,8 @@ import { connect, createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export const MOSQUITTO_BIN = '/usr/sbin/mosquitto';
 
@@ -22,6 +24,11 @@ export interface MosquittoOptions {
   acl?: string;
   /** Extra mosquitto.conf lines. */
   extra?: string[];
+  /**
+   * Run the configuration we ship (config/mosquitto/mosquitto.conf and acl.template) with only its
+   * paths, port and logging replaced, so a test attacks exactly what central deploys. Implies TLS.
+   */
+  shipped?: boolean;
 }
 
 export interface ClientCert {
@@ -37,6 +44,33 @@ export async function freePort(): Promise<number> {
   const { port } = server.address() as AddressInfo;
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
+}
+
+/** The repository's config/mosquitto/{name}, from scripts/ (sources) or dist/scripts/ (compiled). */
+export function shippedMosquittoFile(name: string): string {
+  for (const up of ['..', '../..']) {
+    const candidate = fileURLToPath(new URL(`${up}/config/mosquitto/${name}`, import.meta.url));
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error(`config/mosquitto/${name} not found beside ${fileURLToPath(import.meta.url)}`);
+}
+
+/** The shipped mosquitto.conf with this test broker's port, certificate paths, ACL and log. */
+export function renderShippedConfig(text: string, dir: string, port: number): string[] {
+  const replaced: Record<string, string> = {
+    listener: `listener ${port} 127.0.0.1`,
+    cafile: `cafile ${join(dir, 'ca.crt')}`,
+    certfile: `certfile ${join(dir, 'server.crt')}`,
+    keyfile: `keyfile ${join(dir, 'server.key')}`,
+    acl_file: `acl_file ${join(dir, 'acl')}`,
+    // The broker drops to the mosquitto user, which cannot write the test folder; nothing here needs a restart.
+    persistence: 'persistence false',
+    persistence_location: `persistence_location ${dir}/`,
+    log_dest: 'log_dest stdout',
+  };
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'))
+    .map((l) => replaced[l.split(/\s+/)[0]!] ?? l);
+  return [...lines, 'log_type information'];
 }
 
 function openssl(args: string[], cwd: string): void {
@@ -58,7 +92,7 @@ export class Mosquitto {
   }
 
   get url(): string {
-    return `${this.options.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${this.port}`;
+    return `${this.options.tls || this.options.shipped ? 'mqtts' : 'mqtt'}://127.0.0.1:${this.port}`;
   }
 
   /** PEM file paths for a client issued at start (TLS only). */
@@ -83,7 +117,7 @@ export class Mosquitto {
       'max_queued_messages 200000',
       'max_inflight_messages 0',
     ];
-    if (this.options.tls) {
+    if (this.options.tls || this.options.shipped) {
       const d = this.dir;
       openssl(['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=cds-test-ca'], d);
       const issue = (name: string, ext?: string) => {
@@ -94,14 +128,19 @@ export class Mosquitto {
       await writeFile(join(d, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n');
       issue('server', 'server.ext');
       for (const c of this.options.clients ?? []) issue(c);
-      lines.push(
-        `cafile ${join(d, 'ca.crt')}`, `certfile ${join(d, 'server.crt')}`, `keyfile ${join(d, 'server.key')}`,
-        'require_certificate true', 'use_identity_as_username true',
-      );
+      if (this.options.shipped) {
+        lines.splice(0, lines.length, ...renderShippedConfig(await readFile(shippedMosquittoFile('mosquitto.conf'), 'utf8'), d, this.port));
+        await writeFile(join(this.dir, 'acl'), this.options.acl ?? await readFile(shippedMosquittoFile('acl.template'), 'utf8'));
+      } else {
+        lines.push(
+          `cafile ${join(d, 'ca.crt')}`, `certfile ${join(d, 'server.crt')}`, `keyfile ${join(d, 'server.key')}`,
+          'require_certificate true', 'use_identity_as_username true',
+        );
+      }
     } else {
       lines.push('allow_anonymous true');
     }
-    if (this.options.acl !== undefined) {
+    if (this.options.acl !== undefined && !this.options.shipped) {
       await writeFile(join(this.dir, 'acl'), this.options.acl);
       lines.push(`acl_file ${join(this.dir, 'acl')}`);
     }

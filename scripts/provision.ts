@@ -19,6 +19,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatProblems, validateConfigFile } from '../runtime/config/config.js';
+import { CENTRAL_IDENTITY, stationIdProblem } from '../runtime/link/station-identity.js';
+import { centralMain, centralUsage } from './provision-central.js';
 
 export interface ProvisionOptions {
   stationId: string;
@@ -81,7 +83,6 @@ export const boardPaths = {
   udevRules: '/etc/udev/rules.d/99-citizen-station.rules',
 } as const;
 
-const stationIdPattern = /^[a-z0-9][a-z0-9-]{2,63}$/;
 /** Ids that ship in the repository's configs: a provisioned station must never reuse them. */
 const developmentIds = new Set(['hcm-station-00']);
 const placeholderPattern = /@[A-Z0-9_]+@/g;
@@ -97,8 +98,9 @@ function besideStation(relative: string): string {
 
 function checkIdentityInputs(o: ProvisionOptions): string[] {
   const reasons: string[] = [];
-  if (!stationIdPattern.test(o.stationId)) {
-    reasons.push(`--station-id "${o.stationId}": expected 3-64 lowercase letters, digits and dashes`);
+  const idProblem = stationIdProblem(o.stationId);
+  if (idProblem) {
+    reasons.push(`--station-id ${idProblem}${o.stationId === CENTRAL_IDENTITY ? '; central\'s own certificate comes from `provision central`' : ''}`);
   } else if (developmentIds.has(o.stationId) || o.stationId.startsWith('sim-') || /example|changeme|test/.test(o.stationId)) {
     reasons.push(`--station-id "${o.stationId}" is a development or placeholder id; give this station its own id`);
   }
@@ -275,7 +277,8 @@ export function provision(o: ProvisionOptions, now = Date.now()): ProvisionResul
   // The journal key seals personal records at rest: replacing it would make records still waiting in
   // the journal unreadable, so an existing one is kept even with --force.
   if (!existsSync(at(boardPaths.provisioning))) {
-    put(boardPaths.provisioning, `${JSON.stringify({ journalKey: randomBytes(32).toString('hex') }, null, 2)}\n`, 0o640);
+    // Root-only: systemd passes it to the daemon with LoadCredential= (config/systemd/citizen-station.service).
+    put(boardPaths.provisioning, `${JSON.stringify({ journalKey: randomBytes(32).toString('hex') }, null, 2)}\n`, 0o600);
   }
   if (udevText) put(boardPaths.udevRules, udevText, 0o644);
   put(boardPaths.config, `${JSON.stringify(config, null, 2)}\n`, 0o640);
@@ -293,10 +296,12 @@ const usage = `usage: provision --station-id ID --broker mqtts://HOST:PORT --ca-
          (--ca-key FILE | --cert FILE --key FILE) --command-key FILE --command-key-id ID
          [--name TEXT] [--building TEXT] [--floor TEXT] [--address TEXT] [--ward TEXT]
          (--bp-serial S --scale-serial S --scanner-serial S --printer-serial S --height-port ID_PATH | --skip-udev)
-         [--root DIR] [--template FILE] [--force]`;
+         [--root DIR] [--template FILE] [--force]
+       ${centralUsage}`;
 
 /** Command-line entry: prints the files written and the public key to register at central. */
 export function main(argv: string[]): number {
+  if (argv[0] === 'central') return centralMain(argv.slice(1));
   let values: Record<string, string | boolean | undefined>;
   try {
     values = parseArgs({

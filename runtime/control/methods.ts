@@ -17,6 +17,8 @@ export interface LinkReport {
   /** Clock ms of the last state change. */
   since?: number;
   lastError?: string;
+  /** Inbound messages the station refused since start: the total and counts by topic and reason. */
+  refused?: { total: number; byTopic: Record<string, Record<string, number>> };
 }
 
 export interface OutboxReport {

@@ -21,6 +21,12 @@ import type { OutboxOptions, OutboxStatus } from './outbox.js';
 import { RpcClient } from './rpc.js';
 import { CommandProcessor } from './commands.js';
 import type { CommandHandler, CommandName } from './commands.js';
+import { SeenCommands } from './command-ids.js';
+import { InboundRefusals } from './inbound-refusals.js';
+import type { RefusalReport } from './inbound-refusals.js';
+import { RecordKeyRing } from './record-key-ring.js';
+import type { KeyRingStats } from './record-key-ring.js';
+import type { KeyStore } from './key-store.js';
 import type { RecordKind, RecordOptions, RecordSink, RecordedEvent, RpcClient as RpcPort, RpcOptions, RpcService, TelemetrySink } from '../flows/ports.js';
 
 export interface CentralLinkOptions {
@@ -33,6 +39,12 @@ export interface CentralLinkOptions {
   journal?: { maxBytes?: number; segmentBytes?: number };
   /** Seals personal records (from the provisioning file); null refuses personal records. */
   box: CryptoBox | null;
+  /**
+   * Holds the master key that wraps a data key per personal record (`{dataDir}/keys`), destroyed
+   * when central's receipt releases the record; `box` then only opens records sealed before.
+   * Default none: personal records are sealed with `box` alone.
+   */
+  keyStore?: KeyStore | null;
   outbox?: Omit<OutboxOptions, 'journal' | 'link' | 'clock' | 'logger'>;
   /** keyId → Ed25519 public key (PEM or base64 raw). */
   commandKeys: Record<string, string>;
@@ -51,6 +63,9 @@ export interface CentralLinkStatus extends OutboxStatus {
   journal: ReturnType<Journal['stats']>;
   recovery: RecoveryReport | null;
   commands: { executed: number; rejected: Record<string, number> };
+  /** Inbound messages refused, by topic and reason. */
+  refused: RefusalReport;
+  keyRing: KeyRingStats | null;
 }
 
 export class CentralLink implements RecordSink, TelemetrySink, RpcPort {
@@ -62,10 +77,15 @@ export class CentralLink implements RecordSink, TelemetrySink, RpcPort {
   outbox: Outbox | null = null;
   rpc: RpcClient | null = null;
   commands: CommandProcessor | null = null;
+  keyRing: RecordKeyRing | null = null;
+  /** Destruction of released records' data keys, one at a time. */
+  private shredding: Promise<void> = Promise.resolve();
   private recovery: RecoveryReport | null = null;
+  readonly refusals: InboundRefusals;
 
   constructor(options: CentralLinkOptions) {
     this.o = options;
+    this.refusals = new InboundRefusals({ clock: options.clock, logger: options.logger.child({ component: 'inbound' }) });
   }
 
   get stationId(): string {
@@ -82,16 +102,33 @@ export class CentralLink implements RecordSink, TelemetrySink, RpcPort {
     await mkdir(o.dataDir, { recursive: true });
     this.counters = await openLinkState(o.dataDir, log('link-state'));
     const bootSeq = this.counters.data.bootSeq;
+    if (o.keyStore) {
+      this.keyRing = new RecordKeyRing({ dir: join(o.dataDir, 'keys'), keyStore: o.keyStore, logger: log('key-ring'), legacy: o.box });
+      await this.keyRing.load();
+    }
     this.journal = new Journal({
-      dir: join(o.dataDir, 'journal'), idPrefix: `${o.stationId}:${bootSeq}`, clock: o.clock, logger: log('journal'), box: o.box, ...o.journal,
+      dir: join(o.dataDir, 'journal'), idPrefix: `${o.stationId}:${bootSeq}`, clock: o.clock, logger: log('journal'), box: this.keyRing ?? o.box, ...o.journal,
     });
     this.recovery = await this.journal.open();
-    this.link = new MqttLink({ ...o.mqtt, stationId: o.stationId, bootSeq, clock: o.clock, logger: log('mqtt-link') });
-    this.outbox = new Outbox({ receiptKeys: o.commandKeys, ...o.outbox, journal: this.journal, link: this.link, clock: o.clock, logger: log('outbox') });
-    this.rpc = new RpcClient({ link: this.link, clock: o.clock, logger: log('rpc'), ...(o.rpcTimeoutMs ? { defaultTimeoutMs: o.rpcTimeoutMs } : {}) });
+    await this.keyRing?.retainOnly(this.journal.unreleased().map((r) => r.eventId));
+    const seen = new SeenCommands({ dir: o.dataDir, logger: log('commands') });
+    await seen.open();
+    const refusals = this.refusals;
+    this.link = new MqttLink({ ...o.mqtt, stationId: o.stationId, bootSeq, clock: o.clock, logger: log('mqtt-link'), refusals });
+    this.outbox = new Outbox({ receiptKeys: o.commandKeys, ...o.outbox, journal: this.journal, link: this.link, clock: o.clock, logger: log('outbox'), refusals });
+    this.rpc = new RpcClient({ link: this.link, clock: o.clock, logger: log('rpc'), refusals, ...(o.rpcTimeoutMs ? { defaultTimeoutMs: o.rpcTimeoutMs } : {}) });
     this.commands = new CommandProcessor({
-      link: this.link, clock: o.clock, logger: log('commands'), keys: o.commandKeys, state: this.counters, handlers: o.commandHandlers,
+      link: this.link, clock: o.clock, logger: log('commands'), keys: o.commandKeys, seen, handlers: o.commandHandlers, refusals,
     });
+    const ring = this.keyRing;
+    if (ring) {
+      // After the journal wrote the release marker: a crash before the keys are gone is caught by retainOnly at the next start.
+      this.outbox.events.on('released', this, ({ eventIds }) => {
+        this.shredding = this.shredding.then(() => ring.shred(eventIds)).catch((err: unknown) => {
+          log('key-ring').error({ err: (err as Error).message }, 'could not destroy the data keys of released records; retried at the next start');
+        });
+      });
+    }
     const forward = (a: LinkAlert) => this.events.emit('alert', a);
     this.link.events.on('alert', this, forward);
     this.outbox.events.on('alert', this, forward);
@@ -120,6 +157,8 @@ export class CentralLink implements RecordSink, TelemetrySink, RpcPort {
     await this.rpc?.stop();
     await this.outbox?.stop();
     await this.link?.stop();
+    await this.shredding;
+    await this.keyRing?.settle();
     await this.journal?.close();
     this.link?.events.offOwner(this);
     this.outbox?.events.offOwner(this);
@@ -144,11 +183,17 @@ export class CentralLink implements RecordSink, TelemetrySink, RpcPort {
     return this.journal?.hasRoomFor(bytes) ?? false;
   }
 
+  /** Waits until the data keys of every record released so far are destroyed (tests). */
+  shredded(): Promise<void> {
+    return this.shredding;
+  }
+
   /** Link state, outbox depth and oldest age, flagged records, telemetry counters, command counters. */
   status(): CentralLinkStatus {
     return {
       ...this.outbox!.status(), bootSeq: this.bootSeq, journal: this.journal!.stats(), recovery: this.recovery,
       commands: { executed: this.commands!.executed, rejected: { ...this.commands!.rejected } },
+      refused: this.refusals.report(), keyRing: this.keyRing?.stats() ?? null,
     };
   }
 }

@@ -6,20 +6,22 @@
  *
  * A command runs only if: the envelope is well formed, `keyId` names a configured public key, the
  * signature verifies, it is addressed to this station, its name matches the topic, it is not
- * expired nor issued in the future beyond the allowed skew, and its `seq` is above the last accepted
- * one. That seq is persisted with fsync (document-store) before the handler runs, so a command
- * never runs twice, even across a restart. Commands run one at a time; each answers on
- * `cmd/{name}/res` (and desired config also on `config/reported`).
+ * expired nor issued in the future beyond the allowed skew, and its `cmdId` was never accepted
+ * before. The id is persisted with fsync (command-ids.ts) before the handler runs and kept until the
+ * command expires, so a valid command runs exactly once even when it arrives late or out of order,
+ * twice, or after a restart; `seq` is informational. Commands run one at a time; each answers on
+ * `cmd/{name}/res` (and desired config also on `config/reported`). Every refusal is counted by
+ * topic and reason (inbound-refusals.ts).
  */
 import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import type { Low } from 'lowdb';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import { toErrorShape } from '../kernel/errors.js';
 import { TypedEmitter } from '../kernel/typed-emitter.js';
 import type { InboundMessage, LinkAlert, LinkPort } from './mqtt-link.js';
-import type { LinkState } from '../platform/document-store.js';
+import type { SeenCommands } from './command-ids.js';
+import { InboundRefusals } from './inbound-refusals.js';
 import type { CommandResultPayload, SignedCommandPayload } from './topics.js';
 
 export const COMMAND_NAMES = ['maintenance', 'rebirth', 'restart', 'config', 'flows', 'logs', 'selftest', 'analytics'] as const;
@@ -39,7 +41,7 @@ export interface CommandEnvelope {
 
 export type RejectReason =
   | 'malformed' | 'unknown-key' | 'bad-signature' | 'wrong-station' | 'name-mismatch' | 'unknown-command'
-  | 'expired' | 'not-yet-valid' | 'replayed';
+  | 'expired' | 'not-yet-valid' | 'replayed' | 'expiry-too-far' | 'replay-store-full' | 'not-persisted';
 
 export interface CommandContext {
   cmdId: string;
@@ -72,7 +74,6 @@ export interface VerifyContext {
   stationId: string;
   keys: ReadonlyMap<string, KeyObject>;
   now: number;
-  lastSeq: number;
   /** The command name from the topic (`config` for config/desired). */
   topicName: string;
   /** Accepted clock difference for `issuedAt` in the future; default 300 000 ms. */
@@ -121,7 +122,6 @@ export function verifyCommand(payload: Buffer, ctx: VerifyContext): VerifyResult
   if (envelope.name !== ctx.topicName) return { ok: false, reason: 'name-mismatch', cmdId };
   if (ctx.now >= envelope.expiresAt) return { ok: false, reason: 'expired', cmdId };
   if (envelope.issuedAt > ctx.now + (ctx.maxSkewMs ?? 300_000)) return { ok: false, reason: 'not-yet-valid', cmdId };
-  if (envelope.seq <= ctx.lastSeq) return { ok: false, reason: 'replayed', cmdId };
   return { ok: true, envelope };
 }
 
@@ -131,8 +131,10 @@ export interface CommandProcessorOptions {
   logger: Logger;
   /** keyId → Ed25519 public key (PEM or base64 raw), from config `security.commandKeys`. */
   keys: Record<string, string>;
-  /** The link-state document; `lastCommandSeq` is persisted there before a command runs. */
-  state: Low<LinkState>;
+  /** Accepted command ids, persisted before a command runs (opened by the caller). */
+  seen: SeenCommands;
+  /** Counts and logs refused commands; default one of its own. */
+  refusals?: InboundRefusals;
   /** Filled by the composition root; a command without a handler is answered with CMD_REJECTED. */
   handlers: Partial<Record<CommandName, CommandHandler>>;
   maxSkewMs?: number;
@@ -146,6 +148,7 @@ export interface CommandEvents {
 export class CommandProcessor {
   readonly events = new TypedEmitter<CommandEvents>();
   private readonly o: CommandProcessorOptions;
+  private readonly refusals: InboundRefusals;
   private keys = new Map<string, KeyObject>();
   private chain: Promise<void> = Promise.resolve();
   /** Rejections by reason since start. */
@@ -154,6 +157,7 @@ export class CommandProcessor {
 
   constructor(options: CommandProcessorOptions) {
     this.o = options;
+    this.refusals = options.refusals ?? new InboundRefusals({ clock: options.clock, logger: options.logger });
   }
 
   async start(): Promise<void> {
@@ -178,26 +182,20 @@ export class CommandProcessor {
     const topicName = m.name === 'configDesired' ? 'config' : m.params.name ?? '';
     const result = verifyCommand(m.payload, {
       stationId: this.o.link.stationId, keys: this.keys, now: this.o.clock.now(),
-      lastSeq: this.o.state.data.lastCommandSeq, topicName, ...(this.o.maxSkewMs !== undefined ? { maxSkewMs: this.o.maxSkewMs } : {}),
+      topicName, ...(this.o.maxSkewMs !== undefined ? { maxSkewMs: this.o.maxSkewMs } : {}),
     });
-    if (!result.ok) {
-      this.rejected[result.reason] = (this.rejected[result.reason] ?? 0) + 1;
-      // The retained desired config comes back on every reconnect; seeing it again is not an attack.
-      if (m.retain && result.reason === 'replayed') return;
-      this.o.logger.warn({ reason: result.reason, topic: m.topic }, 'command rejected');
-      this.events.emit('alert', { code: 'COMMAND_REJECTED', message: `Command rejected: ${result.reason}`, at: this.o.clock.now(), details: { reason: result.reason, topic: topicName } });
-      if (/^[a-z-]{1,32}$/.test(topicName)) {
-        await this.answer(m, topicName, { id: result.cmdId ?? '', ok: false, error: { code: 'CMD_REJECTED', message: result.reason } });
-      }
-      return;
-    }
+    if (!result.ok) return this.refuse(m, topicName, result.reason, result.cmdId);
     const env = result.envelope;
-    this.o.state.data.lastCommandSeq = env.seq;
+    let remembered: Awaited<ReturnType<SeenCommands['remember']>>;
     try {
-      await this.o.state.write();
+      remembered = await this.o.seen.remember(env.cmdId, env.expiresAt, this.o.clock.now());
     } catch (err) {
-      this.o.logger.error({ err }, 'could not persist the command sequence; command not run');
-      return;
+      this.o.logger.error({ err }, 'could not persist the command id; command not run');
+      return this.refuse(m, topicName, 'not-persisted', env.cmdId);
+    }
+    if (remembered !== 'ok') {
+      const reason = remembered === 'seen' ? 'replayed' : remembered === 'full' ? 'replay-store-full' : 'expiry-too-far';
+      return this.refuse(m, topicName, reason, env.cmdId);
     }
     const handler = this.o.handlers[env.name];
     let answer: CommandResultPayload;
@@ -215,6 +213,17 @@ export class CommandProcessor {
     this.o.logger.info({ command: env.name, cmdId: env.cmdId, seq: env.seq, ok: answer.ok }, 'command executed');
     this.events.emit('executed', { name: env.name, cmdId: env.cmdId, seq: env.seq, ok: answer.ok });
     await this.answer(m, env.name, answer);
+  }
+
+  private async refuse(m: InboundMessage, topicName: string, reason: RejectReason, cmdId: string | null): Promise<void> {
+    this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
+    this.refusals.count(m.name, reason, { command: /^[a-z-]{1,32}$/.test(topicName) ? topicName : 'other' });
+    // The retained desired config comes back on every reconnect; seeing it again is not an attack.
+    if (m.retain && reason === 'replayed') return;
+    this.events.emit('alert', { code: 'COMMAND_REJECTED', message: `Command rejected: ${reason}`, at: this.o.clock.now(), details: { reason, topic: topicName } });
+    if (/^[a-z-]{1,32}$/.test(topicName)) {
+      await this.answer(m, topicName, { id: cmdId ?? '', ok: false, error: { code: 'CMD_REJECTED', message: reason } });
+    }
   }
 
   private async answer(m: InboundMessage, name: string, answer: CommandResultPayload): Promise<void> {

@@ -44,3 +44,19 @@ export class CryptoBox {
     }
   }
 }
+
+/** What the journal needs to seal personal bodies: the single-key box above, or the per-record key ring. */
+export interface RecordSealer {
+  /** Makes sure `seal` can run at once (the key ring holds a spare data key for this caller); a promise only when it must wait. */
+  ready?(): Promise<void> | undefined;
+  seal(plain: Buffer, aad: string): Buffer;
+  open(sealed: Buffer, aad: string): Buffer;
+}
+
+/** The record's data key was destroyed: central's receipt released it. */
+export class RecordShredded extends Error {
+  constructor(readonly aad: string) {
+    super('The personal record was released and its data key destroyed');
+    this.name = 'RecordShredded';
+  }
+}

@@ -4,7 +4,7 @@
  */
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
-import type { CryptoBox } from './crypto-box.js';
+import type { RecordSealer } from './crypto-box.js';
 import type { JournalFs } from './journal-fs.js';
 
 export interface JournalRecord {
@@ -88,7 +88,7 @@ export interface JournalOptions {
   clock: Clock;
   logger: Logger;
   /** Seals bodies of personal records; without it personal records are refused. */
-  box?: CryptoBox | null;
+  box?: RecordSealer | null;
   /** A new segment is started once the active one reaches this size; default 4 MiB. */
   segmentBytes?: number;
   /** Appends are refused with JOURNAL_FULL beyond this many bytes on disk; default 64 MiB. */

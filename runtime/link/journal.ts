@@ -20,7 +20,8 @@
 import { join } from 'node:path';
 import { StationError } from '../kernel/errors.js';
 import { TypedEmitter } from '../kernel/typed-emitter.js';
-import type { CryptoBox } from './crypto-box.js';
+import { RecordShredded } from './crypto-box.js';
+import type { RecordSealer } from './crypto-box.js';
 import { FRAME_HEADER_BYTES, encodeFrame, scanSegment } from './journal-format.js';
 import type { AppendEntry, ScannedFrame } from './journal-format.js';
 import { nodeJournalFs, writeFileDurableVia, writeFully } from './journal-fs.js';
@@ -55,7 +56,7 @@ const segmentName = (id: number) => `seg-${String(id).padStart(12, '0')}.log`;
 
 export class Journal {
   readonly events = new TypedEmitter<JournalEvents>();
-  private readonly options: Required<Omit<JournalOptions, 'box'>> & { box: CryptoBox | null };
+  private readonly options: Required<Omit<JournalOptions, 'box'>> & { box: RecordSealer | null };
   private readonly fs: JournalFs;
   private segments = new Map<number, Segment>();
   private active: Segment | null = null;
@@ -154,11 +155,16 @@ export class Journal {
           bad.push({ offset: frame.offset, end: frame.offset + frame.length, reason: 'authentication' });
           continue;
         }
-        this.records.set(record.seq, record);
-        this.segmentOf.set(record.seq, segment.id);
-        segment.unreleased.add(record.seq);
-        this.nextSeq = Math.max(this.nextSeq, record.seq + 1);
-        this.nextStreamSeq.set(record.stream, Math.max(this.nextStreamSeq.get(record.stream) ?? 1, record.streamSeq + 1));
+        // A shredded record's data key was destroyed when central's receipt released it: released, not damaged.
+        const streamSeq = record === 'shredded' ? entry.ss ?? this.nextStreamSeq.get(entry.stream) ?? 1 : record.streamSeq;
+        if (record === 'shredded') released.add(entry.seq);
+        else {
+          this.records.set(record.seq, record);
+          this.segmentOf.set(record.seq, segment.id);
+          segment.unreleased.add(record.seq);
+        }
+        this.nextSeq = Math.max(this.nextSeq, entry.seq + 1);
+        this.nextStreamSeq.set(entry.stream, Math.max(this.nextStreamSeq.get(entry.stream) ?? 1, streamSeq + 1));
       }
       keep.push(frame);
     }
@@ -192,14 +198,14 @@ export class Journal {
     return buf.length;
   }
 
-  private decodeAppend(entry: AppendEntry): JournalRecord | null {
+  private decodeAppend(entry: AppendEntry): JournalRecord | 'shredded' | null {
     let body = entry.body;
     if (entry.enc !== undefined) {
       if (!this.options.box) return null;
       try {
         body = JSON.parse(this.options.box.open(Buffer.from(entry.enc, 'base64'), entry.id).toString('utf8'));
-      } catch {
-        return null;
+      } catch (err) {
+        return err instanceof RecordShredded ? 'shredded' : null;
       }
     }
     if (typeof body !== 'object' || body === null) return null;
@@ -251,6 +257,12 @@ export class Journal {
     const personal = input.personal === true;
     if (personal && !this.options.box) {
       throw new StationError('JOURNAL_CORRUPT', 'No journal key is provisioned for personal records');
+    }
+    // The key ring holds a data key for this record before it is queued (no wait when one is spare).
+    const keyReady = personal ? this.options.box!.ready?.() : undefined;
+    if (keyReady) {
+      await keyReady;
+      if (this.state !== 'open') throw new StationError('JOURNAL_CLOSED');
     }
     const stream = input.stream ?? input.kind;
     const probe = this.encodeAppend(input, this.nextSeq + this.queue.length, 1, this.options.clock.now(), true);

@@ -5,6 +5,10 @@
  *
  * - Last will: retained `status` offline. After each connect: subscriptions, retained `birth`,
  *   retained `status` online with the boot counter.
+ * - Session numbering as Sparkplug B's bdSeq (Sparkplug 3.0 §6.4.6): every connection attempt
+ *   takes the next `bdSeq`, carried by that connection's last will, birth and status, so central
+ *   ignores an `offline` whose (bootSeq, bdSeq) is older than the last `online` it saw: a stale
+ *   will, or one published by a broker after a takeover attempt.
  * - `clean: false` with a session expiry (v5 §3.1.2.11.2) so QoS 1 messages for the station wait
  *   at the broker across short outages.
  * - Reconnects are scheduled here, on the injected clock, with exponential backoff and jitter
@@ -17,7 +21,8 @@ import type { Logger } from '../kernel/logger.js';
 import { StationError } from '../kernel/errors.js';
 import { connectMqtt } from './mqtt-connect.js';
 import { TypedEmitter } from '../kernel/typed-emitter.js';
-import { SUBSCRIBED, filterFor, matchTopic, topicFor, topics } from './topics.js';
+import { SUBSCRIBED, TOPIC_ROOT, filterFor, matchTopic, topicFor, topics } from './topics.js';
+import type { InboundRefusals } from './inbound-refusals.js';
 import type { BirthPayload, TopicName, TopicPayloads } from './topics.js';
 
 export type LinkState = 'offline' | 'connecting' | 'connected';
@@ -100,13 +105,15 @@ export interface MqttLinkOptions {
   /** Longest reconnect delay; default 60 000 ms. */
   reconnectMaxMs?: number;
   /** Builds the retained birth message after each connect. */
-  birth: () => Omit<BirthPayload, 'bootSeq' | 'at'>;
+  birth: () => Omit<BirthPayload, 'bootSeq' | 'bdSeq' | 'at'>;
   /** What the retained `status` says after each connect; default `online` (`maintenance` while a technician works). */
   statusState?: () => 'online' | 'maintenance';
   clock: Clock;
   logger: Logger;
   /** Random source for jitter (tests pass a fixed one); default Math.random. */
   random?: () => number;
+  /** Counts inbound messages outside the contract; default none (not counted). */
+  refusals?: InboundRefusals;
 }
 
 /** mqtt.js's keepalive timer driven by the injected clock (mqtt.js `timerVariant`). */
@@ -141,6 +148,8 @@ export class MqttLink implements LinkPort {
   private lastError: string | null = null;
   private reconnectTimer: TimerHandle | undefined;
   private stopping = false;
+  /** The current connection attempt's number within this boot (Sparkplug bdSeq). */
+  private bdSeq = 0;
   /** Rejecters of publishes waiting for their PUBACK on the current connection. */
   private awaitingAck = new Set<(err: StationError) => void>();
 
@@ -178,12 +187,7 @@ export class MqttLink implements LinkPort {
       // sends a few messages a minute.
       writeCache: false,
       timerVariant: clockInterval(o.clock),
-      will: {
-        topic: topicFor(o.stationId, 'status'),
-        payload: Buffer.from(JSON.stringify({ state: 'offline', bootSeq: o.bootSeq, at: o.clock.now() })),
-        qos: 1,
-        retain: true,
-      },
+      will: { topic: topicFor(o.stationId, 'status'), payload: Buffer.alloc(0), qos: 1, retain: true },
       ...(v5 ? { properties: { sessionExpiryInterval: o.sessionExpirySec ?? 86_400 } } : {}),
     };
     const client = await connectMqtt(o.url, options, tls);
@@ -205,7 +209,20 @@ export class MqttLink implements LinkPort {
     });
     client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
     this.setState('connecting');
+    this.nextSession(client);
     client.connect();
+  }
+
+  /** Numbers the next connection attempt; its will says offline for that number. */
+  private nextSession(client: MqttClient): void {
+    const o = this.options;
+    this.bdSeq++;
+    client.options.will!.payload = Buffer.from(JSON.stringify({ state: 'offline', bootSeq: o.bootSeq, bdSeq: this.bdSeq, at: o.clock.now() }));
+  }
+
+  /** The connection counter now in use (status, tests). */
+  get session(): number {
+    return this.bdSeq;
   }
 
   private setState(state: LinkState): void {
@@ -225,6 +242,7 @@ export class MqttLink implements LinkPort {
     const o = this.options;
     this.attempt = 0;
     this.lastError = null;
+    const bdSeq = this.bdSeq;
     try {
       const granted = await client.subscribeAsync(
         SUBSCRIBED.map((name) => filterFor(o.stationId, name)),
@@ -237,8 +255,8 @@ export class MqttLink implements LinkPort {
         if (g.qos >= 0x80) this.alert('SUBSCRIBE_REFUSED', `The broker refused the subscription ${g.topic}`, { reasonCode: g.qos });
       }
       const at = o.clock.now();
-      await client.publishAsync(topicFor(o.stationId, 'birth'), JSON.stringify({ ...o.birth(), bootSeq: o.bootSeq, at }), { qos: 1, retain: true });
-      await client.publishAsync(topicFor(o.stationId, 'status'), JSON.stringify({ state: o.statusState?.() ?? 'online', bootSeq: o.bootSeq, at }), { qos: 1, retain: true });
+      await client.publishAsync(topicFor(o.stationId, 'birth'), JSON.stringify({ ...o.birth(), bootSeq: o.bootSeq, bdSeq, at }), { qos: 1, retain: true });
+      await client.publishAsync(topicFor(o.stationId, 'status'), JSON.stringify({ state: o.statusState?.() ?? 'online', bootSeq: o.bootSeq, bdSeq, at }), { qos: 1, retain: true });
     } catch (err) {
       o.logger.warn({ err: (err as Error).message }, 'post-connect announcements failed');
       return;
@@ -266,16 +284,24 @@ export class MqttLink implements LinkPort {
     this.attempt++;
     this.reconnectTimer = o.clock.setTimeout(() => {
       this.reconnectTimer = undefined;
-      if (!this.stopping && this.client === client) client.reconnect();
+      if (this.stopping || this.client !== client) return;
+      this.nextSession(client);
+      client.reconnect();
     }, delay);
   }
 
   private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
     const match = matchTopic(this.stationId, topic);
-    if (!match || topics[match.name].dir !== 'in') return;
+    if (!match || topics[match.name].dir !== 'in') {
+      const own = `${TOPIC_ROOT}/${this.stationId}/`;
+      this.options.refusals?.count(match?.name ?? 'unknown', match ? 'outbound-topic' : 'not-in-contract', {
+        topic: topic.startsWith(own) ? topic.slice(own.length, own.length + 64) : 'another station',
+      });
+      return;
+    }
     // Retained commands would replay on every reconnect; only desired config is meant to be retained.
     if (packet.retain && match.name === 'command') {
-      this.options.logger.warn({ topic }, 'retained command ignored');
+      this.options.refusals?.count('command', 'retained');
       return;
     }
     const props = packet.properties ?? {};
@@ -326,7 +352,7 @@ export class MqttLink implements LinkPort {
     const goodbye = (async () => {
       if (client.connected) {
         await client.publishAsync(topicFor(this.stationId, 'status'),
-          JSON.stringify({ state: 'offline', bootSeq: this.options.bootSeq, at: this.options.clock.now() }), { qos: 1, retain: true });
+          JSON.stringify({ state: 'offline', bootSeq: this.options.bootSeq, bdSeq: this.bdSeq, at: this.options.clock.now() }), { qos: 1, retain: true });
       }
       // Forced: a graceful end waits for every packet mqtt.js still holds from an earlier
       // connection, which may never be acknowledged. Offline is already published (and is the will).

@@ -25,6 +25,7 @@ import type { RecordKind, RecordOptions, RecordSink, RecordedEvent, TelemetrySin
 import { readPublicKey } from './commands.js';
 import { verifyReceipt } from './receipts.js';
 import type { ReceiptEnvelope, ReceiptRefusal } from './receipts.js';
+import type { InboundRefusals } from './inbound-refusals.js';
 
 export interface OutboxOptions {
   journal: Journal;
@@ -56,6 +57,8 @@ export interface OutboxOptions {
   telemetryInFlight?: number;
   /** Default 1. */
   telemetryQos?: 0 | 1;
+  /** Counts refused receipts (not JSON, wrong shape); default none. */
+  refusals?: InboundRefusals;
 }
 
 export interface FlaggedRecord {
@@ -120,7 +123,7 @@ interface Sample {
 
 export class Outbox implements RecordSink, TelemetrySink {
   readonly events = new TypedEmitter<OutboxEvents>();
-  private readonly o: Required<Omit<OutboxOptions, 'journal' | 'link' | 'clock' | 'logger'>> & Pick<OutboxOptions, 'journal' | 'link' | 'clock' | 'logger'>;
+  private readonly o: Required<Omit<OutboxOptions, 'journal' | 'link' | 'clock' | 'logger' | 'refusals'>> & Pick<OutboxOptions, 'journal' | 'link' | 'clock' | 'logger' | 'refusals'>;
   private slots = new Map<number, Slot>();
   private byEventId = new Map<string, number>();
   private streams = new Map<string, StreamQueue>();
@@ -402,6 +405,7 @@ export class Outbox implements RecordSink, TelemetrySink {
     const check = verifyReceipt(m.payload, { stationId: this.o.link.stationId, keys: this.receiptKeys, now: this.o.clock.now() });
     if (!check.ok) {
       this.receiptsRefused[check.reason] = (this.receiptsRefused[check.reason] ?? 0) + 1;
+      this.o.refusals?.count('receipt', check.reason);
       this.alert('RECEIPT_REFUSED', `A receipt was refused (${check.reason}); nothing released`, { reason: check.reason, refused: this.receiptsRefused[check.reason] });
       return;
     }

@@ -1,11 +1,13 @@
 /**
  * The station's provisioning file: secrets written once by scripts/provision (or, in simulation,
- * generated on first start), read at every start. Today it holds the journal key that seals
- * personal records at rest (AES-256-GCM).
+ * generated on first start), read at every start. It holds the master key (`journalKey`) that
+ * wraps the per-record data keys (key-store.ts, record-key-ring.ts) and opens records sealed before
+ * those existed. It must live outside the data directory: a copy of the data partition alone must
+ * not open anything.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, relative, resolve, isAbsolute } from 'node:path';
 import { CryptoBox } from './crypto-box.js';
 import { StationError } from '../kernel/errors.js';
 import { writeFileDurable } from '../platform/document-store.js';
@@ -19,7 +21,11 @@ export interface Provisioning {
  * Reads the provisioning file; when it is missing and `generate` is set, writes one with a fresh
  * key (durably, mode 0600) so a restart finds the same key.
  */
-export async function loadJournalBox(file: string, generate: boolean): Promise<CryptoBox> {
+export async function loadJournalBox(file: string, generate: boolean, dataDir?: string): Promise<CryptoBox> {
+  const inside = dataDir !== undefined ? relative(resolve(dataDir), resolve(file)) : '..';
+  if (!generate && !inside.startsWith('..') && !isAbsolute(inside)) {
+    throw new StationError('CONFIG_INVALID', `provisioning file ${file} is inside the data directory ${dataDir}: keep the master key outside it (security.provisioningFile, default /etc/citizen-station/provisioning.json)`);
+  }
   let text: string;
   try {
     text = await readFile(file, 'utf8');

@@ -13,6 +13,7 @@ import type { InboundMessage, LinkPort } from './mqtt-link.js';
 import type { RpcClient as RpcClientPort, RpcOptions, RpcService } from '../flows/ports.js';
 import { topicFor } from './topics.js';
 import type { RpcResponsePayload } from './topics.js';
+import type { InboundRefusals } from './inbound-refusals.js';
 
 export interface RpcClientOptions {
   link: LinkPort;
@@ -22,6 +23,8 @@ export interface RpcClientOptions {
   defaultTimeoutMs?: number;
   /** Correlation ids; default crypto.randomUUID. */
   newId?: () => string;
+  /** Counts answers that are refused (not JSON, not an envelope, nobody waiting); default none. */
+  refusals?: InboundRefusals;
 }
 
 interface Pending {
@@ -103,17 +106,19 @@ export class RpcClient implements RpcClientPort {
 
   private onMessage(m: InboundMessage): void {
     if (m.name !== 'rpcResponse') return;
+    const refuse = (reason: string) => this.o.refusals?.count('rpcResponse', reason, { service: m.params.service });
     let body: RpcResponsePayload;
     try {
       body = JSON.parse(m.payload.toString('utf8')) as RpcResponsePayload;
     } catch {
-      this.o.logger.warn({ service: m.params.service }, 'RPC answer is not JSON; ignored');
-      return;
+      return refuse('not-json');
     }
-    const id = m.properties.correlationData?.toString('utf8') ?? (typeof body?.id === 'string' ? body.id : undefined);
-    if (id === undefined) return;
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) return refuse('not-an-envelope');
+    const id = m.properties.correlationData?.toString('utf8') ?? (typeof body.id === 'string' ? body.id : undefined);
+    if (id === undefined) return refuse('no-correlation-id');
     const p = this.pending.get(id);
-    if (!p) return;
+    // Late (after its timeout) or never asked for.
+    if (!p) return refuse('no-pending-request');
     if (body.ok === true && 'data' in body) {
       this.settle(id, (q) => q.resolve(body.data));
     } else if (body.ok === false && typeof body.error?.code === 'string') {
@@ -122,7 +127,7 @@ export class RpcClient implements RpcClientPort {
         transient: unavailable, details: { service: p.service, centralCode: body.error.code },
       })));
     } else {
-      this.o.logger.warn({ service: p.service }, 'RPC answer is not an envelope; ignored');
+      refuse('not-an-envelope');
     }
   }
 }

@@ -37,11 +37,15 @@ export interface StatusPayload {
   state: 'online' | 'offline' | 'maintenance';
   /** The boot-session counter, persisted across restarts. */
   bootSeq: number;
+  /** The connection counter within the boot (Sparkplug bdSeq): will, birth and status of one connection share it. */
+  bdSeq: number;
   at: number;
 }
 
 export interface BirthPayload {
   bootSeq: number;
+  /** As in {@link StatusPayload}. */
+  bdSeq: number;
   at: number;
   versions: Record<string, string>;
   devices: Array<{ id: string; kind: string; mode: 'real' | 'sim'; state: string }>;

@@ -15,6 +15,8 @@ export interface StationHealthSample {
   rssMb: number;
   eventLoopLagMs: number;
   outboxDepth: number;
+  /** Inbound messages refused since start (runtime/link/inbound-refusals.ts). */
+  refusedInbound?: number;
   uptimeS: number;
 }
 
@@ -30,6 +32,8 @@ export interface StationHealthOptions {
   thermalZoneFile?: string;
   lagMs: () => number;
   outboxDepth: () => number;
+  /** Default: not reported. */
+  refusedInbound?: () => number;
   rssBytes?: () => number;
 }
 
@@ -78,6 +82,7 @@ export class StationHealthReporter {
       rssMb: Math.round((o.rssBytes ?? (() => process.memoryUsage.rss()))() / 1048576),
       eventLoopLagMs: o.lagMs(),
       outboxDepth: o.outboxDepth(),
+      ...(o.refusedInbound ? { refusedInbound: o.refusedInbound() } : {}),
       uptimeS: Math.round((o.clock.now() - this.startedAt) / 1000),
     };
   }

@@ -29,7 +29,7 @@ export class BirthAnnouncer {
   }
 
   /** The retained birth: versions, each device and its health, the flow versions, capabilities. */
-  birth(): Omit<BirthPayload, 'bootSeq' | 'at'> {
+  birth(): Omit<BirthPayload, 'bootSeq' | 'bdSeq' | 'at'> {
     const { parts, version } = this.options;
     return {
       versions: { station: version, node: process.versions.node },
@@ -52,9 +52,10 @@ export class BirthAnnouncer {
     if (!mqtt || mqtt.info().state !== 'connected') return;
     const at = clock.now();
     const bootSeq = parts.link!.bootSeq;
+    const bdSeq = mqtt.session;
     this.announcedHealth = this.deviceHealth();
-    await mqtt.publish('birth', {}, { ...this.birth(), bootSeq, at });
-    await mqtt.publish('status', {}, { state: this.statusState(), bootSeq, at });
+    await mqtt.publish('birth', {}, { ...this.birth(), bootSeq, bdSeq, at });
+    await mqtt.publish('status', {}, { state: this.statusState(), bootSeq, bdSeq, at });
   }
 
   /** Announces, and logs why central has not heard it yet when that fails: it hears it on reconnect. */

@@ -87,9 +87,11 @@ export function centralLinkComponent(ctx: StationContext): Component {
   return {
     name: 'central-link',
     start: async () => {
-      const [{ CentralLink }, { loadJournalBox }] = await Promise.all([import('../link/central-link.js'), import('../link/provisioning.js')]);
-      const box = await loadJournalBox(resolveDataPath(dataDir, config.security.provisioningFile), config.security.generateProvisioning);
-      const link = new CentralLink(centralLinkOptions(ctx, box));
+      const [{ CentralLink }, { loadJournalBox }, { FileKeyStore }] = await Promise.all([
+        import('../link/central-link.js'), import('../link/provisioning.js'), import('../link/key-store.js'),
+      ]);
+      const box = await loadJournalBox(resolveDataPath(dataDir, config.security.provisioningFile), config.security.generateProvisioning, dataDir);
+      const link = new CentralLink({ ...centralLinkOptions(ctx, box), keyStore: new FileKeyStore(box) });
       parts.link = link;
       link.events.on('alert', link, (a: LinkAlert) => ctx.alerts.raise({ code: a.code, message: a.message, at: a.at, severity: 'warning' }));
       link.events.on('state', link, (s) => {

@@ -137,6 +137,7 @@ export function createStation(deps: StationDeps): Station {
     sink: { telemetry: (device, payload) => parts.link?.telemetry(device, payload) },
     lagMs: () => ctx.loop.lagMs,
     outboxDepth: () => parts.link?.status().depth ?? 0,
+    refusedInbound: () => parts.link?.refusals.report().total ?? 0,
   });
   lifecycle.add(health, { after: ['central-link'] });
 

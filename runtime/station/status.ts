@@ -10,13 +10,14 @@ export function brokerUrl(ctx: Pick<StationContext, 'parts' | 'config'>): string
 export function linkReport(ctx: StationContext): LinkReport {
   const link = ctx.parts.link;
   if (!link?.link) return { state: 'stopped', url: brokerUrl(ctx) };
-  const info = link.status().link;
+  const { link: info, refused } = link.status();
   return {
     state: info.state,
     url: info.url,
     protocolVersion: info.protocolVersion,
     ...(info.connectedSince !== null ? { since: info.connectedSince } : {}),
     ...(info.lastError ? { lastError: info.lastError } : {}),
+    refused,
   };
 }
 

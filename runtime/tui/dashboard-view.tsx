@@ -36,6 +36,7 @@ export function DashboardView({ status, devices, rows }: DashboardProps) {
         {clip(`  ${link.url}${link.since ? `  since ${timeOfDay(link.since)}` : ''}`, 60)}
       </Text>
       {link.lastError ? <Text>{clip(`${' '.repeat(10)}last error: ${link.lastError}`, 78)}</Text> : null}
+      {link.refused && link.refused.total > 0 ? <Text>{clip(`${' '.repeat(10)}refused ${link.refused.total} inbound: ${Object.entries(link.refused.byTopic).map(([topic, reasons]) => `${topic} ${Object.entries(reasons).map(([r, n]) => `${r} ${n}`).join(', ')}`).join('; ')}`, 78)}</Text> : null}
       <Text>
         {padEnd('Outbox', 10)}
         {`${outbox.depth} waiting, oldest ${formatDuration(outbox.oldestAgeS)}, `}

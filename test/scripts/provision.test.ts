@@ -59,7 +59,7 @@ t.test('signs a station certificate with the CA and writes a config that check-c
   }
   const provisioning = JSON.parse(readFileSync(at(boardPaths.provisioning), 'utf8')) as { journalKey: string };
   t.match(provisioning.journalKey, /^[0-9a-f]{64}$/, 'a 256-bit journal key');
-  t.equal(statSync(at(boardPaths.provisioning)).mode & 0o777, 0o640);
+  t.equal(statSync(at(boardPaths.provisioning)).mode & 0o777, 0o600, 'the master key file is root-only');
   const config = readFileSync(at(boardPaths.config), 'utf8');
   t.notMatch(config, /@[A-Z_]+@/, 'no placeholder left in the config');
   t.notMatch(config, /\$schema/, 'the repository editor hint is dropped');
@@ -196,4 +196,41 @@ t.test('the command line provisions a station and prints the key to register', a
   });
   t.equal(check.status, 0, `station check-config: ${check.stderr}`);
   t.match(check.stdout, /station\.json: valid/);
+});
+
+t.test('reserved and malformed station ids are refused with the reason; central is issued only by its own command', async (t) => {
+  const refused: string[] = [];
+  const ids = ['central', 'admin', 'broker', 'mosquitto', 'central-2', 'admin-hcm', 'root', '#', '+', 'hcm/+', 'hcm-#', '$SYS', 'HCM-BT-01', 'ce', 'hcm.bt.01', 'a'.repeat(65), '-hcm', 'centrаl'];
+  for (const stationId of ids) {
+    try {
+      provision(options({ stationId }));
+    } catch (err) {
+      t.type(err, ProvisionRefused);
+      const reason = (err as ProvisionRefused).reasons[0]!;
+      t.match(reason, /^--station-id "/, `${JSON.stringify(stationId)}: ${reason}`);
+      refused.push(stationId);
+    }
+  }
+  t.same(refused, ids, 'every one refused');
+  t.match(String((() => { try { provision(options({ stationId: 'central' })); } catch (e) { return (e as Error).message; } })()), /reserved \(central\).*provision central/);
+  t.comment(`figure: reserved-name provisioning: ${refused.length}/${ids.length} refused`);
+
+  const out = join(work, 'central-identity');
+  const { issueCentralIdentity } = await import('../../scripts/provision-central.js');
+  issueCentralIdentity({ caCert, caKey, out });
+  t.throws(() => issueCentralIdentity({ caCert, caKey, out }), /already has an identity/, 'never replaced without --force');
+  const cert = new X509Certificate(readFileSync(join(out, 'central.pem')));
+  t.match(cert.subject, /CN=central/);
+  t.same(cert.keyUsage, ['1.3.6.1.5.5.7.3.2'], 'clientAuth only');
+  t.ok(cert.verify(new X509Certificate(readFileSync(caCert)).publicKey));
+  t.equal(statSync(join(out, 'central.key')).mode & 0o777, 0o600);
+});
+
+t.test('the ACL template trusts no name a station could be given', async (t) => {
+  const { stationIdProblem } = await import('../../runtime/link/station-identity.js');
+  const acl = readFileSync(fileURLToPath(new URL('../../config/mosquitto/acl.template', import.meta.url)), 'utf8');
+  const users = [...acl.matchAll(/^user\s+(\S+)/gm)].map((m) => m[1]!);
+  t.ok(users.length > 0, 'the template names central');
+  for (const u of users) t.match(stationIdProblem(u) ?? '', /reserved/, `ACL user ${u} can never be a station id`);
+  t.notMatch(acl, /^pattern\s+(read|write|readwrite)\s+cds\/v1\/(#|\+)/m, 'no pattern reaches across stations');
 });

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { CommandProcessor, COMMAND_NAMES, readPublicKey, signCommand, verifyCommand } from '../../../runtime/link/commands.js';
 import type { CommandEnvelope, RejectReason } from '../../../runtime/link/commands.js';
-import { openLinkState } from '../../../runtime/platform/document-store.js';
+import { SeenCommands } from '../../../runtime/link/command-ids.js';
 import { FakeLink } from '../../fakes/fake-link.js';
 import { ManualClock } from '../../fakes/manual-clock.js';
 import { silentLogger, tempDir } from '../../fakes/link-test-kit.js';
@@ -23,13 +23,18 @@ function envelope(clock: ManualClock, seq: number, over: Partial<CommandEnvelope
   };
 }
 
-async function processor(t: Tap, dir: string, clock: ManualClock, link: FakeLink, runs: Array<{ seq: number; persisted: number }>) {
-  const state = await openLinkState(dir, logger);
+async function openSeen(dir: string): Promise<SeenCommands> {
+  const seen = new SeenCommands({ dir, logger });
+  await seen.open();
+  return seen;
+}
+
+async function processor(t: Tap, dir: string, clock: ManualClock, link: FakeLink, runs: Array<{ seq: number; persisted: boolean }>) {
   const p = new CommandProcessor({
-    link, clock, logger, state, keys: { 'central-1': pem(central.publicKey) },
-    handlers: Object.fromEntries(COMMAND_NAMES.map((n) => [n, async (_args: Record<string, unknown>, ctx: { seq: number }) => {
-      const onDisk = JSON.parse(await readFile(join(dir, 'link-state.json'), 'utf8')) as { lastCommandSeq: number };
-      runs.push({ seq: ctx.seq, persisted: onDisk.lastCommandSeq });
+    link, clock, logger, seen: await openSeen(dir), keys: { 'central-1': pem(central.publicKey) },
+    handlers: Object.fromEntries(COMMAND_NAMES.map((n) => [n, async (_args: Record<string, unknown>, ctx: { seq: number; cmdId: string }) => {
+      const onDisk = JSON.parse(await readFile(join(dir, 'command-ids.json'), 'utf8')) as { seen: Record<string, number> };
+      runs.push({ seq: ctx.seq, persisted: ctx.cmdId in onDisk.seen });
       return { done: n };
     }])),
   });
@@ -45,7 +50,7 @@ t.test('keys load from PEM or raw base64; a signed envelope verifies', async (t)
   const clock = new ManualClock();
   const signed = signCommand(envelope(clock, 1), central.privateKey);
   const res = verifyCommand(Buffer.from(JSON.stringify(signed)), {
-    stationId: 'HCM-BT-001', keys: new Map([['central-1', fromRaw]]), now: clock.now(), lastSeq: 0, topicName: 'maintenance',
+    stationId: 'HCM-BT-001', keys: new Map([['central-1', fromRaw]]), now: clock.now(), topicName: 'maintenance',
   });
   t.equal(res.ok, true);
 });
@@ -56,14 +61,14 @@ t.test('10,000 invalid envelopes: none executed; valid ones run exactly once, al
   const clock = new ManualClock();
   const link = new FakeLink();
   link.setState('connected');
-  const runs: Array<{ seq: number; persisted: number }> = [];
+  const runs: Array<{ seq: number; persisted: boolean }> = [];
   let p = await processor(t, dir, clock, link, runs);
 
   const valid = [1, 2, 3].map((seq) => signCommand(envelope(clock, seq), central.privateKey));
   for (const v of valid) link.deliver('command', { name: 'maintenance' }, v);
   await p.idle();
   t.same(runs.map((r) => r.seq), [1, 2, 3]);
-  t.ok(runs.every((r) => r.persisted === r.seq), 'each seq was on disk before its command ran');
+  t.ok(runs.every((r) => r.persisted), 'each command id was on disk before its command ran');
   t.same(link.published.filter((m) => m.name === 'commandResult').map((m) => m.payload), [
     { id: 'c-1', ok: true, data: { done: 'maintenance' } }, { id: 'c-2', ok: true, data: { done: 'maintenance' } }, { id: 'c-3', ok: true, data: { done: 'maintenance' } },
   ], 'answers on cmd/maintenance/res');
@@ -113,7 +118,7 @@ t.test('desired config arrives retained on config/desired and is reported on con
   const clock = new ManualClock();
   const link = new FakeLink();
   link.setState('connected');
-  const runs: Array<{ seq: number; persisted: number }> = [];
+  const runs: Array<{ seq: number; persisted: boolean }> = [];
   const p = await processor(t, dir, clock, link, runs);
   const desired = signCommand(envelope(clock, 9, { name: 'config', args: { telemetry: { intervalS: 30 } } }), central.privateKey);
   link.deliver('configDesired', {}, desired, { retain: true });
@@ -130,9 +135,8 @@ t.test('a command that throws answers with its error code; a missing handler is 
   const clock = new ManualClock();
   const link = new FakeLink();
   link.setState('connected');
-  const state = await openLinkState(dir, logger);
   const p = new CommandProcessor({
-    link, clock, logger, state, keys: { 'central-1': pem(central.publicKey) },
+    link, clock, logger, seen: await openSeen(dir), keys: { 'central-1': pem(central.publicKey) },
     handlers: { selftest: async () => { throw Object.assign(new Error('printer'), {}); } },
   });
   await p.start();
@@ -144,4 +148,45 @@ t.test('a command that throws answers with its error code; a missing handler is 
     { id: 'c-2', ok: false, error: { code: 'CMD_REJECTED' } },
   ]);
   await p.stop();
+});
+
+t.test('a late valid command runs exactly once, in any order, also across a restart; ids are forgotten only after expiry', async (t) => {
+  const dir = await tempDir(t);
+  const clock = new ManualClock();
+  const link = new FakeLink();
+  link.setState('connected');
+  const runs: Array<{ seq: number; persisted: boolean }> = [];
+  let p = await processor(t, dir, clock, link, runs);
+  // Central sent 5, 6, 7; the broker delivers 7 first, then the late 5 and 6, then all three again.
+  const sent = [5, 6, 7].map((seq) => signCommand(envelope(clock, seq), central.privateKey));
+  for (const c of [sent[2]!, sent[0]!, sent[1]!, ...sent]) link.deliver('command', { name: 'maintenance' }, c);
+  const proto = signCommand(envelope(clock, 8, { cmdId: '__proto__' }), central.privateKey);
+  link.deliver('command', { name: 'maintenance' }, proto);
+  link.deliver('command', { name: 'maintenance' }, proto);
+  await p.idle();
+  t.same(runs.map((r) => r.seq), [7, 5, 6, 8], 'late commands with a lower seq still run, each once');
+  t.equal(p.rejected.replayed, 4, 'the second copies are refused as replays');
+  t.ok(runs.every((r) => r.persisted), 'each id was on disk before its command ran');
+
+  await p.stop();
+  p = await processor(t, dir, clock, link, runs);
+  for (const c of [...sent, proto]) link.deliver('command', { name: 'maintenance' }, c);
+  await p.idle();
+  t.equal(runs.length, 4, 'after a restart none of them runs again');
+  t.equal(p.rejected.replayed, 4);
+
+  const tooFar = signCommand(envelope(clock, 9, { expiresAt: clock.now() + 2 * 86_400_000 }), central.privateKey);
+  link.deliver('command', { name: 'maintenance' }, tooFar);
+  await p.idle();
+  t.equal(p.rejected['expiry-too-far'], 1, 'a command valid for longer than the replay window is refused');
+
+  await clock.advance(60_001);
+  link.deliver('command', { name: 'maintenance' }, signCommand(envelope(clock, 10), central.privateKey));
+  await p.idle();
+  const onDisk = JSON.parse(await readFile(join(dir, 'command-ids.json'), 'utf8')) as { seen: Record<string, number> };
+  t.same(Object.keys(onDisk.seen), ['c-10'], 'expired ids are dropped: the set stays as small as one expiry window');
+  link.deliver('command', { name: 'maintenance' }, sent[0]!);
+  await p.idle();
+  t.equal(p.rejected.expired, 1, 'a forgotten id cannot be replayed: its command has expired');
+  t.equal(runs.length, 5);
 });

@@ -26,3 +26,11 @@ t.test('a real station without provisioning, or with a broken file, refuses to s
   writeFileSync(join(dir, 'short.json'), '{"journalKey":"abcd"}');
   await t.rejects(loadJournalBox(join(dir, 'short.json'), false), { message: /32 bytes/ });
 });
+
+t.test('a real station refuses a master key kept inside its data directory', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'prov-'));
+  writeFileSync(join(dir, 'provisioning.json'), JSON.stringify({ journalKey: 'ab'.repeat(32) }));
+  await t.rejects(loadJournalBox(join(dir, 'provisioning.json'), false, dir), { code: 'CONFIG_INVALID', message: /inside the data directory/ });
+  t.ok(await loadJournalBox(join(dir, 'provisioning.json'), false, join(dir, 'data')), 'beside it is fine');
+  t.ok(await loadJournalBox(join(dir, 'provisioning.json'), true, dir), 'simulation may keep everything in one folder');
+});
