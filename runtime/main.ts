@@ -7,7 +7,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { systemClock } from './kernel/clock.js';
-import { loadConfig, type StationConfig } from './config/config.js';
+import type { StationConfig } from './config/config.js';
+import { loadLayeredConfig, type LayeredConfig } from './config/layers.js';
 import { redactedPaths } from './kernel/logger.js';
 import { LogBuffer } from './platform/log-buffer.js';
 import { createStation, type CentralSimStarter } from './station/station.js';
@@ -48,7 +49,7 @@ export function readVersion(): string {
 }
 
 function applyOverrides(config: StationConfig, options: DaemonOptions): StationConfig {
-  const next: StationConfig = { ...config, dataDir: resolve(options.dataDir ?? config.dataDir) };
+  const next: StationConfig = { ...config };
   if (options.brokerUrl) {
     next.mqtt = { ...config.mqtt, url: options.brokerUrl, embeddedBroker: { ...config.mqtt.embeddedBroker, enabled: false } };
   }
@@ -86,8 +87,12 @@ export async function runDaemonCommand(args: string[], io: { stderr: (s: string)
 /** Runs the daemon until SIGTERM/SIGINT; resolves with the exit code. */
 export async function runDaemon(options: DaemonOptions, info: StartInfo = {}): Promise<number> {
   let config: StationConfig;
+  let layered: LayeredConfig;
   try {
-    config = applyOverrides(loadConfig(options.configFile), options);
+    // The factory file (read-only on the board) under the site, desired and technician layers kept
+    // on the data partition (runtime/config/layers.ts).
+    layered = loadLayeredConfig({ factoryFile: options.configFile, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
+    config = applyOverrides(layered.config, options);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     return 1;
@@ -104,6 +109,7 @@ export async function runDaemon(options: DaemonOptions, info: StartInfo = {}): P
   const station = createStation({
     config,
     configFile: resolve(options.configFile),
+    layered,
     clock: systemClock,
     logger,
     logBuffer,

@@ -130,7 +130,22 @@ export interface ControlMethods {
   status: { params: Record<string, never>; result: StatusReport };
   devices: { params: Record<string, never>; result: DeviceStatus[] };
   outbox: { params: Record<string, never>; result: OutboxReport };
-  'config.get': { params: Record<string, never>; result: { file: string; config: unknown } };
+  /**
+   * The running configuration, the layers it was merged from (factory, site, desired, technician;
+   * runtime/config/layers.ts), which layer (or `default`) set each value by JSON pointer, the desired
+   * version in effect, and the refused inbound messages by `topic reason`.
+   */
+  'config.get': {
+    params: Record<string, never>;
+    result: {
+      file: string;
+      config: unknown;
+      layers: { name: string; file: string; present: boolean; fromVersion?: number }[];
+      origins: Record<string, string>;
+      reported: { version: number; restartRequired: string[]; at: number };
+      refusals: Record<string, number>;
+    };
+  };
   'config.validate': { params: { config: unknown }; result: { valid: boolean; problems: ConfigProblem[] } };
   /** Validates, writes the config file durably and applies what can be applied live; lists the JSON pointers that need a restart. */
   'config.apply': { params: { config: unknown; operator?: string }; result: { applied: boolean; restartRequired: string[]; live: string[] } };

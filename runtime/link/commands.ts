@@ -9,9 +9,10 @@
  * expired nor issued in the future beyond the allowed skew, and its `seq` is above the last accepted
  * one. That seq is persisted with fsync (document-store) before the handler runs, so a command
  * never runs twice, even across a restart. Commands run one at a time; each answers on
- * `cmd/{name}/res` (and desired config also on `config/reported`).
+ * `cmd/{name}/res`; desired config is reported on `config/reported` by its handler once applied
+ * (runtime/config/desired-config.ts).
  */
-import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { Low } from 'lowdb';
 import type { Clock } from '../kernel/clock.js';
@@ -151,6 +152,8 @@ export class CommandProcessor {
   /** Rejections by reason since start. */
   readonly rejected: Partial<Record<RejectReason, number>> = {};
   executed = 0;
+  /** Digests of retained payloads refused and answered since start. */
+  private readonly refusedRetained = new Set<string>();
 
   constructor(options: CommandProcessorOptions) {
     this.o = options;
@@ -184,6 +187,13 @@ export class CommandProcessor {
       this.rejected[result.reason] = (this.rejected[result.reason] ?? 0) + 1;
       // The retained desired config comes back on every reconnect; seeing it again is not an attack.
       if (m.retain && result.reason === 'replayed') return;
+      // Any other retained refusal (expired, bad signature…) also comes back on every reconnect:
+      // answered once per start, counted each time.
+      if (m.retain) {
+        const digest = createHash('sha256').update(m.payload).digest('hex');
+        if (this.refusedRetained.has(digest)) return;
+        this.refusedRetained.add(digest);
+      }
       this.o.logger.warn({ reason: result.reason, topic: m.topic }, 'command rejected');
       this.events.emit('alert', { code: 'COMMAND_REJECTED', message: `Command rejected: ${result.reason}`, at: this.o.clock.now(), details: { reason: result.reason, topic: topicName } });
       if (/^[a-z-]{1,32}$/.test(topicName)) {
@@ -219,8 +229,9 @@ export class CommandProcessor {
 
   private async answer(m: InboundMessage, name: string, answer: CommandResultPayload): Promise<void> {
     try {
+      // `config/reported` says what the station runs, so only the config handler publishes it, once
+      // a desired document is applied; a refusal is answered here alone.
       await this.o.link.publish('commandResult', { name }, answer);
-      if (m.name === 'configDesired') await this.o.link.publish('configReported', {}, answer);
     } catch (err) {
       this.o.logger.warn({ err: (err as Error).message, name }, 'command answer not sent (link offline)');
     }

@@ -21,6 +21,7 @@ import type { FlowService } from '../flows/service.js';
 import type { DisplayServer } from '../display/server.js';
 import type { StationMaintenance } from './maintenance.js';
 import type { BirthAnnouncer } from './birth.js';
+import type { StationConfigChanges } from './config-change.js';
 
 /** The components built during start; each is undefined until its start ran. */
 export class StartedParts {
@@ -55,8 +56,12 @@ export class StationAlerts {
 
 export interface StationContext {
   config: StationConfig;
-  /** The file the config came from, for `config.get` and `config.apply`. */
+  /** The factory file the config came from. */
   configFile: string;
+  /** The config layers, and the technician's and central's changes to them. */
+  configChanges: StationConfigChanges;
+  /** Refused inbound messages by `topic reason`, for the technician (`config.get`) and central. */
+  refusals: Record<string, number>;
   clock: Clock;
   logger: Logger;
   /** A child logger for one component. */
