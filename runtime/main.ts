@@ -2,7 +2,7 @@
  * The composition root. The only module that reads the environment, installs signal handlers,
  * chooses real or simulated hardware per device, and exits the process.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -11,6 +11,7 @@ import type { StationConfig } from './config/config.js';
 import { loadLayeredConfig, type LayeredConfig } from './config/layers.js';
 import { redactedPaths } from './kernel/logger.js';
 import { LogBuffer } from './platform/log-buffer.js';
+import { TimeTrust } from './platform/time-trust.js';
 import { createStation, type CentralSimStarter } from './station/station.js';
 import { SystemdNotifier, unixDatagramSender } from './platform/sd-notify.js';
 import { isStationError } from './kernel/errors.js';
@@ -47,6 +48,26 @@ export function readVersion(): string {
   }
   return '0.0.0';
 }
+
+/**
+ * When this build was made (`dist/build-info.json`, written by scripts/build.mjs): the wall clock is
+ * implausible before it. Without the file (a source checkout) the clock is not judged.
+ */
+export function readBuildDate(): number {
+  for (const rel of ['../build-info.json', '../dist/build-info.json']) {
+    try {
+      const info = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { builtAt?: string };
+      const at = Date.parse(info.builtAt ?? '');
+      if (Number.isFinite(at)) return at;
+    } catch {
+      // try the next location
+    }
+  }
+  return 0;
+}
+
+/** systemd-timesyncd creates this file once it has synchronised the clock (systemd-timesyncd.service(8)). */
+const timesyncFlag = '/run/systemd/timesync/synchronized';
 
 function applyOverrides(config: StationConfig, options: DaemonOptions): StationConfig {
   const next: StationConfig = { ...config };
@@ -115,6 +136,7 @@ export async function runDaemon(options: DaemonOptions, info: StartInfo = {}): P
     logBuffer,
     version: readVersion(),
     transports: await realTransports(config),
+    timeTrust: new TimeTrust({ clock: systemClock, notBefore: readBuildDate(), synchronized: () => existsSync(timesyncFlag) }),
     // A simulated scale or height rod has been streaming since some unknown moment, as on a real stand.
     simStreamPhase: Math.random,
     requestRestart: () => void shutdown('restart command').then(() => resolveExit(exitForRestart)),

@@ -48,6 +48,8 @@ export interface StatusReport {
   sessionsToday?: number;
   /** Open problems for the technician, newest first (link refusals, journal nearly full, device lost). */
   alerts?: StationAlert[];
+  /** Whether the wall clock is plausible (runtime/platform/time-trust.ts); commands wait until it is. */
+  time?: { trusted: boolean; reason?: string; notBefore: string; synchronized: boolean | null };
 }
 
 export interface StationAlert {

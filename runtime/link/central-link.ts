@@ -36,6 +36,8 @@ export interface CentralLinkOptions {
   outbox?: Omit<OutboxOptions, 'journal' | 'link' | 'clock' | 'logger'>;
   /** keyId → Ed25519 public key (PEM or base64 raw). */
   commandKeys: Record<string, string>;
+  /** False while the wall clock is implausible: no command's expiry can be checked then. */
+  clockTrusted?: () => boolean;
   commandHandlers: Partial<Record<CommandName, CommandHandler>>;
   /** Default RPC timeout; default 10 000 ms. */
   rpcTimeoutMs?: number;
@@ -91,6 +93,7 @@ export class CentralLink implements RecordSink, TelemetrySink, RpcPort {
     this.rpc = new RpcClient({ link: this.link, clock: o.clock, logger: log('rpc'), ...(o.rpcTimeoutMs ? { defaultTimeoutMs: o.rpcTimeoutMs } : {}) });
     this.commands = new CommandProcessor({
       link: this.link, clock: o.clock, logger: log('commands'), keys: o.commandKeys, state: this.counters, handlers: o.commandHandlers,
+      ...(o.clockTrusted ? { clockTrusted: o.clockTrusted } : {}),
     });
     const forward = (a: LinkAlert) => this.events.emit('alert', a);
     this.link.events.on('alert', this, forward);

@@ -40,7 +40,7 @@ export interface CommandEnvelope {
 
 export type RejectReason =
   | 'malformed' | 'unknown-key' | 'bad-signature' | 'wrong-station' | 'name-mismatch' | 'unknown-command'
-  | 'expired' | 'not-yet-valid' | 'replayed';
+  | 'expired' | 'not-yet-valid' | 'replayed' | 'clock-untrusted';
 
 export interface CommandContext {
   cmdId: string;
@@ -78,6 +78,8 @@ export interface VerifyContext {
   topicName: string;
   /** Accepted clock difference for `issuedAt` in the future; default 300 000 ms. */
   maxSkewMs?: number;
+  /** False while the clock is implausible (runtime/platform/time-trust.ts): expiry cannot be checked. */
+  clockTrusted?: boolean;
 }
 
 export type VerifyResult =
@@ -120,6 +122,7 @@ export function verifyCommand(payload: Buffer, ctx: VerifyContext): VerifyResult
   if (envelope.stationId !== ctx.stationId) return { ok: false, reason: 'wrong-station', cmdId };
   if (!(COMMAND_NAMES as readonly string[]).includes(envelope.name)) return { ok: false, reason: 'unknown-command', cmdId };
   if (envelope.name !== ctx.topicName) return { ok: false, reason: 'name-mismatch', cmdId };
+  if (ctx.clockTrusted === false) return { ok: false, reason: 'clock-untrusted', cmdId };
   if (ctx.now >= envelope.expiresAt) return { ok: false, reason: 'expired', cmdId };
   if (envelope.issuedAt > ctx.now + (ctx.maxSkewMs ?? 300_000)) return { ok: false, reason: 'not-yet-valid', cmdId };
   if (envelope.seq <= ctx.lastSeq) return { ok: false, reason: 'replayed', cmdId };
@@ -137,6 +140,8 @@ export interface CommandProcessorOptions {
   /** Filled by the composition root; a command without a handler is answered with CMD_REJECTED. */
   handlers: Partial<Record<CommandName, CommandHandler>>;
   maxSkewMs?: number;
+  /** False while the wall clock is implausible; such commands are refused, not run late or early. */
+  clockTrusted?: () => boolean;
 }
 
 export interface CommandEvents {
@@ -182,6 +187,7 @@ export class CommandProcessor {
     const result = verifyCommand(m.payload, {
       stationId: this.o.link.stationId, keys: this.keys, now: this.o.clock.now(),
       lastSeq: this.o.state.data.lastCommandSeq, topicName, ...(this.o.maxSkewMs !== undefined ? { maxSkewMs: this.o.maxSkewMs } : {}),
+      ...(this.o.clockTrusted ? { clockTrusted: this.o.clockTrusted() } : {}),
     });
     if (!result.ok) {
       this.rejected[result.reason] = (this.rejected[result.reason] ?? 0) + 1;

@@ -5,9 +5,8 @@
  * before this release was built is certainly wrong; with it, an expiry cannot be checked, a
  * certificate looks not yet valid, and a record or receipt would carry a date years off.
  *
- * Until the clock is plausible the station says so (status, TUI), refuses what depends on the date
- * (command expiry), and stamps what it must record with the monotonic time and the boot sequence
- * instead of a date, so central can place it once the clock is set.
+ * Until the clock is plausible the station says so (status, TUI) and refuses what depends on the
+ * date: a signed command's expiry cannot be checked, so no command runs.
  */
 import type { Clock } from '../kernel/clock.js';
 
@@ -15,8 +14,6 @@ export interface TimeTrustOptions {
   clock: Clock;
   /** Clock ms before which the wall clock is implausible: when this release was built. */
   notBefore: number;
-  /** Milliseconds of a clock that never jumps (process.hrtime / performance.now in the composition root). */
-  monotonicMs: () => number;
   /** True once the system's time service says it synchronised (systemd-timesyncd's flag file). */
   synchronized?: () => boolean;
 }
@@ -27,13 +24,6 @@ export interface TimeStatus {
   reason?: string;
   notBefore: string;
   synchronized: boolean | null;
-}
-
-/** A moment recorded while the clock is not trusted: ordered within one boot, dated later. */
-export interface UntrustedStamp {
-  at: null;
-  monotonicMs: number;
-  bootSeq: number;
 }
 
 export class TimeTrust {
@@ -57,8 +47,4 @@ export class TimeTrust {
     };
   }
 
-  /** The date to record, or the monotonic time and boot sequence while the clock is not trusted. */
-  stamp(bootSeq: number): { at: number } | UntrustedStamp {
-    return this.trusted() ? { at: this.o.clock.now() } : { at: null, monotonicMs: Math.round(this.o.monotonicMs()), bootSeq };
-  }
 }

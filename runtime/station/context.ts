@@ -22,6 +22,7 @@ import type { DisplayServer } from '../display/server.js';
 import type { StationMaintenance } from './maintenance.js';
 import type { BirthAnnouncer } from './birth.js';
 import type { StationConfigChanges } from './config-change.js';
+import type { TimeTrust } from '../platform/time-trust.js';
 
 /** The components built during start; each is undefined until its start ran. */
 export class StartedParts {
@@ -77,6 +78,8 @@ export interface StationContext {
   announcer: BirthAnnouncer;
   analytics: StationAnalytics;
   loop: EventLoopMonitor;
+  /** Whether the wall clock is plausible; none: always taken as plausible (tests, development). */
+  timeTrust?: TimeTrust;
   /** Central's `restart` command: the composition root stops the station and exits for systemd to start it again. */
   requestRestart?: () => void;
 }

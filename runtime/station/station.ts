@@ -40,6 +40,7 @@ import { StationMaintenance } from './maintenance.js';
 import { stationHealthy, stationStatus } from './status.js';
 import { StationConfigChanges, factoryOnly } from './config-change.js';
 import type { LayeredConfig } from '../config/layers.js';
+import type { TimeTrust } from '../platform/time-trust.js';
 
 export type { CentralSimStarter } from './link-components.js';
 
@@ -59,6 +60,8 @@ export interface StationDeps {
   simStreamPhase?: () => number;
   /** Needed only when `centralSim.enabled`. */
   startCentralSim?: CentralSimStarter;
+  /** Whether the wall clock is plausible (a board without a clock chip before time sync). */
+  timeTrust?: TimeTrust;
   /** Central's `restart` command: the composition root stops the station and exits for systemd to start it again. */
   requestRestart?: () => void;
 }
@@ -104,6 +107,7 @@ export function createStation(deps: StationDeps): Station {
     startedAt: clock.now(), lifecycle, parts, alerts: new StationAlerts(), maintenance, announcer, analytics,
     loop: new EventLoopMonitor(clock),
     ...(deps.requestRestart ? { requestRestart: deps.requestRestart } : {}),
+    ...(deps.timeTrust ? { timeTrust: deps.timeTrust } : {}),
   };
   // A technician's test of the physical button captures its next press instead of raising the alert.
   const emergencyTest = new EmergencyButtonTest({
