@@ -62,6 +62,7 @@ export function formatStatus(s: StatusReport): string {
     `link       ${s.link.state}  ${s.link.url}${s.link.protocolVersion ? `  mqtt v${s.link.protocolVersion === 4 ? '3.1.1' : '5'}` : ''}`,
     `outbox     ${s.outbox.depth} waiting, oldest ${s.outbox.oldestAgeS === null ? '-' : `${s.outbox.oldestAgeS} s`}, ${s.outbox.flagged} flagged, ${s.outbox.telemetryDropped} telemetry dropped`,
   ];
+  if (s.time) lines.push(`clock      ${s.time.trusted ? `trusted${s.time.synchronized ? ' (synchronised)' : ''}` : `NOT TRUSTED: ${s.time.reason ?? 'before the build date'}`}`);
   if (s.display) lines.push(`display    ${s.display.url}`);
   lines.push('components');
   for (const c of s.components) {
