@@ -4,7 +4,8 @@
  */
 import { resolve } from 'node:path';
 import { ControlClient } from '../control/client.js';
-import { loadConfig, resolveDataPath } from '../config/config.js';
+import { resolveDataPath } from '../config/config.js';
+import { loadLayeredConfig } from '../config/layers.js';
 import type { StatusReport } from '../control/methods.js';
 
 export interface StatusCommandOptions {
@@ -20,8 +21,9 @@ const defaultConfig = '/etc/citizen-station/station.json';
 
 export function socketPathFor(options: Omit<StatusCommandOptions, 'json'>): string {
   if (options.socketPath) return resolve(options.socketPath);
-  const config = loadConfig(options.configFile ?? defaultConfig);
-  return resolveDataPath(resolve(options.dataDir ?? config.dataDir), config.control.socketPath);
+  // The layers too: a technician or central may have moved the socket (runtime/config/layers.ts).
+  const { config } = loadLayeredConfig({ factoryFile: options.configFile ?? defaultConfig, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
+  return resolveDataPath(config.dataDir, config.control.socketPath);
 }
 
 export async function statusCommand(options: StatusCommandOptions, io: Io): Promise<number> {
