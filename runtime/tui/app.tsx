@@ -27,7 +27,7 @@ export const views = [
   { id: 'tests', title: 'Tests', keys: 'Up/Down choose  Enter run  c cancel button test' },
   { id: 'journal', title: 'Journal', keys: 'f filter  r retry flagged  e export redacted' },
   { id: 'logs', title: 'Logs', keys: 'l level  c component  space pause  arrows scroll' },
-  { id: 'config', title: 'Config', keys: 'e edit  v validate  a apply  x discard  g reload' },
+  { id: 'config', title: 'Config', keys: 'e edit  v validate  a apply  x discard  o origins  g reload' },
   { id: 'maintenance', title: 'Maint', keys: 'm maintenance on/off' },
   { id: 'shell', title: 'Board', keys: 'Up/Down choose  Enter run  Esc close' },
   { id: 'usage', title: 'Usage', keys: 't today/week' },

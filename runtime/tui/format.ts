@@ -138,6 +138,15 @@ export function setAtPointer(document: unknown, pointer: string, valueText: stri
   return copy;
 }
 
+/** The value at a JSON pointer, or undefined. */
+export function valueAtPointer(document: unknown, pointer: string): unknown {
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined), document);
+}
+
 /** JSON pointers whose values differ between two documents (leaves only). */
 export function changedPaths(before: unknown, after: unknown, base = ''): string[] {
   const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
