@@ -36,7 +36,7 @@ export interface StageReport {
   offered: number;
   committed: number;
   rolledBack: number;
-  /** Stations that had committed the release and central sent back when the stage halted. */
+  /** Stations that had committed the release (in this or an earlier stage) and central sent back when the stage halted. */
   revertedByCentral: number;
 }
 
@@ -96,13 +96,14 @@ export async function simulateRollout(options: RolloutOptions): Promise<RolloutR
       const checked = await checkRelease(bundle, keys);
       if (!checked.ok) throw new Error(checked.message);
       let offeredSoFar = 0;
+      // Every station of this release's earlier stages too: a halt sends them all back.
+      const committed: typeof fleet = [];
       report.outcome[version] = { halted: false, atStage: stages.length };
       for (const [index, share] of stages.entries()) {
         const upTo = Math.round(share * fleet.length);
         const batch = order.slice(offeredSoFar, upTo);
         offeredSoFar = upTo;
         const stage: StageReport = { release: version, stage: index + 1, offered: batch.length, committed: 0, rolledBack: 0, revertedByCentral: 0 };
-        const committed: typeof batch = [];
         for (const s of batch) {
           previousOf.set(s.id, (await currentRelease(s.dir))!);
           await installRelease(bundle, s.dir, checked.manifest);
