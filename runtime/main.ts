@@ -3,7 +3,7 @@
  * chooses real or simulated hardware per device, and exits the process.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { systemClock } from './kernel/clock.js';
@@ -12,6 +12,7 @@ import { loadLayeredConfig, type LayeredConfig } from './config/layers.js';
 import { redactedPaths } from './kernel/logger.js';
 import { LogBuffer } from './platform/log-buffer.js';
 import { TimeTrust } from './platform/time-trust.js';
+import { findInstallPaths } from './platform/install-paths.js';
 import { createStation, type CentralSimStarter } from './station/station.js';
 import { SystemdNotifier, unixDatagramSender } from './platform/sd-notify.js';
 import { isStationError } from './kernel/errors.js';
@@ -36,34 +37,18 @@ export interface DaemonOptions {
   brokerUrl?: string;
 }
 
-/** The package version, read from package.json beside the sources or beside dist/. */
-export function readVersion(): string {
-  for (const rel of ['../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'citizen-station' && pkg.version) return pkg.version;
-    } catch {
-      // try the next location
-    }
-  }
-  return '0.0.0';
-}
-
 /**
  * When this build was made (`dist/build-info.json`, written by scripts/build.mjs): the wall clock is
  * implausible before it. Without the file (a source checkout) the clock is not judged.
  */
-export function readBuildDate(): number {
-  for (const rel of ['../build-info.json', '../dist/build-info.json']) {
-    try {
-      const info = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { builtAt?: string };
-      const at = Date.parse(info.builtAt ?? '');
-      if (Number.isFinite(at)) return at;
-    } catch {
-      // try the next location
-    }
+export function readBuildDate(root: string): number {
+  try {
+    const info = JSON.parse(readFileSync(join(root, 'dist', 'build-info.json'), 'utf8')) as { builtAt?: string };
+    const at = Date.parse(info.builtAt ?? '');
+    return Number.isFinite(at) ? at : 0;
+  } catch {
+    return 0;
   }
-  return 0;
 }
 
 /** systemd-timesyncd creates this file once it has synchronised the clock (systemd-timesyncd.service(8)). */
@@ -119,6 +104,8 @@ export async function runDaemon(options: DaemonOptions, info: StartInfo = {}): P
     return 1;
   }
 
+  // Where this installation is, found once here from this module's own place (sources, dist/ or the bundle).
+  const paths = findInstallPaths(import.meta.url);
   const logBuffer = new LogBuffer(config.logging.bufferLines);
   const logger = pino(
     { level: config.logging.level, base: undefined, redact: { paths: redactedPaths, censor: '[redacted]' }, timestamp: pino.stdTimeFunctions.isoTime },
@@ -134,9 +121,10 @@ export async function runDaemon(options: DaemonOptions, info: StartInfo = {}): P
     clock: systemClock,
     logger,
     logBuffer,
-    version: readVersion(),
+    version: paths.version,
+    paths,
     transports: await realTransports(config),
-    timeTrust: new TimeTrust({ clock: systemClock, notBefore: readBuildDate(), synchronized: () => existsSync(timesyncFlag) }),
+    timeTrust: new TimeTrust({ clock: systemClock, notBefore: readBuildDate(paths.root), synchronized: () => existsSync(timesyncFlag) }),
     // A simulated scale or height rod has been streaming since some unknown moment, as on a real stand.
     simStreamPhase: Math.random,
     requestRestart: () => void shutdown('restart command').then(() => resolveExit(exitForRestart)),

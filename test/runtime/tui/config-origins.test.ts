@@ -1,6 +1,6 @@
 import t from 'tap';
 import { fitsTerminal, renderTui } from '../../fakes/tui-app.js';
-import { DiagnosticShell } from '../../../runtime/technician/diagnostic-shell.js';
+import { DiagnosticShell } from '../../../runtime/tui/diagnostic-shell.js';
 import { startFakeDaemon } from '../../fakes/technician-daemon.js';
 
 t.test('o lists each value with the layer that set it, and back to the JSON', async (t) => {

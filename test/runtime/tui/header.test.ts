@@ -2,7 +2,7 @@ import t from 'tap';
 import { createElement } from 'react';
 import { render } from 'ink-testing-library';
 import { App } from '../../../runtime/tui/app.js';
-import { DiagnosticShell } from '../../../runtime/technician/diagnostic-shell.js';
+import { DiagnosticShell } from '../../../runtime/tui/diagnostic-shell.js';
 import { startFakeDaemon } from '../../fakes/technician-daemon.js';
 import { fitsTerminal, plainFrame, settle } from '../../fakes/tui-app.js';
 

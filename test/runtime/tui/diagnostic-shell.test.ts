@@ -1,5 +1,5 @@
 import t from 'tap';
-import { DiagnosticShell, PaneText, boardCommands, type PtyProcess, type PtySpawn } from '../../../runtime/technician/diagnostic-shell.js';
+import { DiagnosticShell, PaneText, boardCommands, type PtyProcess, type PtySpawn } from '../../../runtime/tui/diagnostic-shell.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
