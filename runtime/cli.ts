@@ -12,6 +12,7 @@ commands:
   status [--config FILE] [--data DIR] [--socket PATH] [--json]
                                                     show the running daemon's state
   check-config FILE                                 validate a configuration file
+  config show [--config FILE] [--data DIR] [--json] the merged configuration, each value with its layer
   vietqr --bank BIN --account NO [--amount N] [--bill REF] [--terminal ID] [--purpose TEXT]
                                                     print a VietQR payload
   cccd "<qr text>"                                  parse and cross-check a CCCD QR line
@@ -52,6 +53,14 @@ async function main(argv: string[], io: Io): Promise<number> {
       }
       io.stderr(formatProblems(file, result.problems).join('\n') + '\n');
       return 1;
+    }
+    case 'config': {
+      if (rest[0] !== 'show') {
+        io.stderr('station config: the only subcommand is show\n');
+        return 2;
+      }
+      const { configShowCommand } = await import('./cli/config-show.js');
+      return configShowCommand(rest.slice(1), io);
     }
     case 'vietqr': {
       const { vietqrCommand } = await import('./cli/vietqr.js');

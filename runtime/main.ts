@@ -2,14 +2,16 @@
  * The composition root. The only module that reads the environment, installs signal handlers,
  * chooses real or simulated hardware per device, and exits the process.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { systemClock } from './kernel/clock.js';
-import { loadConfig, type StationConfig } from './config/config.js';
+import type { StationConfig } from './config/config.js';
+import { loadLayeredConfig, type LayeredConfig } from './config/layers.js';
 import { redactedPaths } from './kernel/logger.js';
 import { LogBuffer } from './platform/log-buffer.js';
+import { TimeTrust } from './platform/time-trust.js';
 import { findInstallPaths } from './platform/install-paths.js';
 import { createStation, type CentralSimStarter } from './station/station.js';
 import { SystemdNotifier, unixDatagramSender } from './platform/sd-notify.js';
@@ -41,8 +43,25 @@ export interface DaemonOptions {
   credentialsDirectory?: string;
 }
 
+/**
+ * When this build was made (`dist/build-info.json`, written by scripts/build.mjs): the wall clock is
+ * implausible before it. Without the file (a source checkout) the clock is not judged.
+ */
+export function readBuildDate(root: string): number {
+  try {
+    const info = JSON.parse(readFileSync(join(root, 'dist', 'build-info.json'), 'utf8')) as { builtAt?: string };
+    const at = Date.parse(info.builtAt ?? '');
+    return Number.isFinite(at) ? at : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** systemd-timesyncd creates this file once it has synchronised the clock (systemd-timesyncd.service(8)). */
+const timesyncFlag = '/run/systemd/timesync/synchronized';
+
 function applyOverrides(config: StationConfig, options: DaemonOptions): StationConfig {
-  const next: StationConfig = { ...config, dataDir: resolve(options.dataDir ?? config.dataDir) };
+  const next: StationConfig = { ...config };
   const credential = options.credentialsDirectory ? join(options.credentialsDirectory, 'provisioning.json') : undefined;
   if (credential && existsSync(credential)) next.security = { ...config.security, provisioningFile: credential };
   if (options.brokerUrl) {
@@ -82,8 +101,12 @@ export async function runDaemonCommand(args: string[], io: { stderr: (s: string)
 /** Runs the daemon until SIGTERM/SIGINT; resolves with the exit code. */
 export async function runDaemon(options: DaemonOptions, info: StartInfo = {}): Promise<number> {
   let config: StationConfig;
+  let layered: LayeredConfig;
   try {
-    config = applyOverrides(loadConfig(options.configFile), options);
+    // The factory file (read-only on the board) under the site, desired and technician layers kept
+    // on the data partition (runtime/config/layers.ts).
+    layered = loadLayeredConfig({ factoryFile: options.configFile, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
+    config = applyOverrides(layered.config, options);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n`);
     return 1;
@@ -102,12 +125,14 @@ export async function runDaemon(options: DaemonOptions, info: StartInfo = {}): P
   const station = createStation({
     config,
     configFile: resolve(options.configFile),
+    layered,
     clock: systemClock,
     logger,
     logBuffer,
     version: paths.version,
     paths,
     transports: await realTransports(config),
+    timeTrust: new TimeTrust({ clock: systemClock, notBefore: readBuildDate(paths.root), synchronized: () => existsSync(timesyncFlag) }),
     // A simulated scale or height rod has been streaming since some unknown moment, as on a real stand.
     simStreamPhase: Math.random,
     requestRestart: () => void shutdown('restart command').then(() => resolveExit(exitForRestart)),

@@ -11,6 +11,10 @@ for (const dir of ['runtime/display/static', 'runtime/flows/i18n']) {
   if (existsSync(dir)) cpSync(dir, `dist/${dir}`, { recursive: true, filter: (src) => !src.endsWith('.ts') });
 }
 chmodSync('dist/runtime/cli.js', 0o755);
+// When this build was made: a board without a clock chip that says earlier has not synced its time
+// yet (runtime/platform/time-trust.ts). SOURCE_DATE_EPOCH keeps reproducible builds reproducible.
+const builtAt = process.env.SOURCE_DATE_EPOCH ? Number(process.env.SOURCE_DATE_EPOCH) * 1000 : Date.now();
+writeFileSync('dist/build-info.json', JSON.stringify({ builtAt: new Date(builtAt).toISOString() }) + '\n');
 
 // The config validator generated ahead of time with ajv's standalone code (runtime/config/config.ts).
 const require = createRequire(import.meta.url);

@@ -4,7 +4,8 @@
  */
 import { resolve } from 'node:path';
 import { ControlClient } from '../control/client.js';
-import { loadConfig, resolveDataPath } from '../config/config.js';
+import { resolveDataPath } from '../config/config.js';
+import { loadLayeredConfig } from '../config/layers.js';
 import type { StatusReport } from '../control/methods.js';
 
 export interface StatusCommandOptions {
@@ -20,8 +21,9 @@ const defaultConfig = '/etc/citizen-station/station.json';
 
 export function socketPathFor(options: Omit<StatusCommandOptions, 'json'>): string {
   if (options.socketPath) return resolve(options.socketPath);
-  const config = loadConfig(options.configFile ?? defaultConfig);
-  return resolveDataPath(resolve(options.dataDir ?? config.dataDir), config.control.socketPath);
+  // The layers too: a technician or central may have moved the socket (runtime/config/layers.ts).
+  const { config } = loadLayeredConfig({ factoryFile: options.configFile ?? defaultConfig, ...(options.dataDir ? { dataDir: options.dataDir } : {}) });
+  return resolveDataPath(config.dataDir, config.control.socketPath);
 }
 
 export async function statusCommand(options: StatusCommandOptions, io: Io): Promise<number> {
@@ -62,6 +64,7 @@ export function formatStatus(s: StatusReport): string {
     `link       ${s.link.state}  ${s.link.url}${s.link.protocolVersion ? `  mqtt v${s.link.protocolVersion === 4 ? '3.1.1' : '5'}` : ''}`,
     `outbox     ${s.outbox.depth} waiting, oldest ${s.outbox.oldestAgeS === null ? '-' : `${s.outbox.oldestAgeS} s`}, ${s.outbox.flagged} flagged, ${s.outbox.telemetryDropped} telemetry dropped`,
   ];
+  if (s.time) lines.push(`clock      ${s.time.trusted ? `trusted${s.time.synchronized ? ' (synchronised)' : ''}` : `NOT TRUSTED: ${s.time.reason ?? 'before the build date'}`}`);
   if (s.display) lines.push(`display    ${s.display.url}`);
   lines.push('components');
   for (const c of s.components) {

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { DeviceConfigBase, DeviceName } from '../../drivers/types.js';
 import { StationError } from '../kernel/errors.js';
+import { migrateConfig } from './migrations.js';
 import configSchema from '../../config/schema.json' with { type: 'json' };
 
 const require = createRequire(import.meta.url);
@@ -17,7 +18,7 @@ export type { DeviceConfigBase, SerialPortConfig } from '../../drivers/types.js'
 
 /** The validated configuration, with defaults filled in. */
 export interface StationConfig {
-  version: 1;
+  version: 2;
   station: {
     id: string;
     name: string;
@@ -104,13 +105,16 @@ function compileValidator(): ValidateFunction {
   return new AjvCtor(ajvOptions).compile(loadSchema());
 }
 
-/** Validates a parsed document and fills defaults in place. */
+/** Migrates a parsed document of an older format version, validates it and fills defaults; the input is not changed. */
 export function validateConfig(document: unknown): ConfigResult {
-  return validateOwned(structuredClone(document));
+  return validateOwned(document);
 }
 
-/** Validates a document nobody else holds: the validator fills defaults into it in place. */
-function validateOwned(document: unknown): ConfigResult {
+/** Migrates (into a copy) and validates: the validator fills defaults into the copy in place. */
+function validateOwned(original: unknown): ConfigResult {
+  const migrated = migrateConfig(original);
+  if (!migrated.ok) return migrated;
+  const document = migrated.document;
   const validate = validator();
   if (validate(document)) return { ok: true, config: document as StationConfig };
   return { ok: false, problems: describeErrors(validate.errors ?? []) };

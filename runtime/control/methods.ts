@@ -50,6 +50,8 @@ export interface StatusReport {
   sessionsToday?: number;
   /** Open problems for the technician, newest first (link refusals, journal nearly full, device lost). */
   alerts?: StationAlert[];
+  /** Whether the wall clock is plausible (runtime/platform/time-trust.ts); commands wait until it is. */
+  time?: { trusted: boolean; reason?: string; notBefore: string; synchronized: boolean | null };
 }
 
 export interface StationAlert {
@@ -132,7 +134,22 @@ export interface ControlMethods {
   status: { params: Record<string, never>; result: StatusReport };
   devices: { params: Record<string, never>; result: DeviceStatus[] };
   outbox: { params: Record<string, never>; result: OutboxReport };
-  'config.get': { params: Record<string, never>; result: { file: string; config: unknown } };
+  /**
+   * The running configuration, the layers it was merged from (factory, site, desired, technician;
+   * runtime/config/layers.ts), which layer (or `default`) set each value by JSON pointer, the desired
+   * version in effect, and the refused inbound messages by `topic reason`.
+   */
+  'config.get': {
+    params: Record<string, never>;
+    result: {
+      file: string;
+      config: unknown;
+      layers: { name: string; file: string; present: boolean; fromVersion?: number }[];
+      origins: Record<string, string>;
+      reported: { version: number; restartRequired: string[]; at: number };
+      refusals: Record<string, number>;
+    };
+  };
   'config.validate': { params: { config: unknown }; result: { valid: boolean; problems: ConfigProblem[] } };
   /** Validates, writes the config file durably and applies what can be applied live; lists the JSON pointers that need a restart. */
   'config.apply': { params: { config: unknown; operator?: string }; result: { applied: boolean; restartRequired: string[]; live: string[] } };

@@ -5,6 +5,8 @@
 export const ErrorCodes = {
   CONFIG_INVALID: 'The configuration file does not match the schema',
   CONFIG_UNREADABLE: 'The configuration file cannot be read or parsed',
+  CONFIG_STALE: 'The desired configuration is not newer than the one in effect',
+  UPDATE_REFUSED: 'The software release was refused or cannot be installed',
   CONTROL_BAD_REQUEST: 'The control request is not a JSON object with id, method and params',
   CONTROL_UNKNOWN_METHOD: 'The control method does not exist',
   CONTROL_BAD_PARAMS: 'The control method parameters are invalid',

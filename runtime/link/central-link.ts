@@ -48,6 +48,8 @@ export interface CentralLinkOptions {
   outbox?: Omit<OutboxOptions, 'journal' | 'link' | 'clock' | 'logger'>;
   /** keyId → Ed25519 public key (PEM or base64 raw). */
   commandKeys: Record<string, string>;
+  /** False while the wall clock is implausible: no command's expiry can be checked then. */
+  clockTrusted?: () => boolean;
   commandHandlers: Partial<Record<CommandName, CommandHandler>>;
   /** Default RPC timeout; default 10 000 ms. */
   rpcTimeoutMs?: number;
@@ -119,6 +121,7 @@ export class CentralLink implements RecordSink, TelemetrySink, RpcPort {
     this.rpc = new RpcClient({ link: this.link, clock: o.clock, logger: log('rpc'), refusals, ...(o.rpcTimeoutMs ? { defaultTimeoutMs: o.rpcTimeoutMs } : {}) });
     this.commands = new CommandProcessor({
       link: this.link, clock: o.clock, logger: log('commands'), keys: o.commandKeys, seen, handlers: o.commandHandlers, refusals,
+      ...(o.clockTrusted ? { clockTrusted: o.clockTrusted } : {}),
     });
     const ring = this.keyRing;
     if (ring) {

@@ -9,11 +9,13 @@
  * expired nor issued in the future beyond the allowed skew, and its `cmdId` was never accepted
  * before. The id is persisted with fsync (command-ids.ts) before the handler runs and kept until the
  * command expires, so a valid command runs exactly once even when it arrives late or out of order,
- * twice, or after a restart; `seq` is informational. Commands run one at a time; each answers on
- * `cmd/{name}/res` (and desired config also on `config/reported`). Every refusal is counted by
- * topic and reason (inbound-refusals.ts).
+ * twice, or after a restart; `seq` is informational. Nothing runs while the station's clock is not
+ * trusted (runtime/platform/time-trust.ts). Commands run one at a time; each answers on
+ * `cmd/{name}/res`; desired config is reported on `config/reported` by its handler once applied
+ * (runtime/config/desired-config.ts). Every refusal is counted by topic and reason
+ * (inbound-refusals.ts); a retained refused document is answered once per start.
  */
-import { createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign, verify } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
@@ -41,7 +43,7 @@ export interface CommandEnvelope {
 
 export type RejectReason =
   | 'malformed' | 'unknown-key' | 'bad-signature' | 'wrong-station' | 'name-mismatch' | 'unknown-command'
-  | 'expired' | 'not-yet-valid' | 'replayed' | 'expiry-too-far' | 'replay-store-full' | 'not-persisted';
+  | 'expired' | 'not-yet-valid' | 'replayed' | 'expiry-too-far' | 'replay-store-full' | 'not-persisted' | 'clock-untrusted';
 
 export interface CommandContext {
   cmdId: string;
@@ -78,6 +80,8 @@ export interface VerifyContext {
   topicName: string;
   /** Accepted clock difference for `issuedAt` in the future; default 300 000 ms. */
   maxSkewMs?: number;
+  /** False while the clock is implausible (runtime/platform/time-trust.ts): expiry cannot be checked. */
+  clockTrusted?: boolean;
 }
 
 export type VerifyResult =
@@ -120,6 +124,7 @@ export function verifyCommand(payload: Buffer, ctx: VerifyContext): VerifyResult
   if (envelope.stationId !== ctx.stationId) return { ok: false, reason: 'wrong-station', cmdId };
   if (!(COMMAND_NAMES as readonly string[]).includes(envelope.name)) return { ok: false, reason: 'unknown-command', cmdId };
   if (envelope.name !== ctx.topicName) return { ok: false, reason: 'name-mismatch', cmdId };
+  if (ctx.clockTrusted === false) return { ok: false, reason: 'clock-untrusted', cmdId };
   if (ctx.now >= envelope.expiresAt) return { ok: false, reason: 'expired', cmdId };
   if (envelope.issuedAt > ctx.now + (ctx.maxSkewMs ?? 300_000)) return { ok: false, reason: 'not-yet-valid', cmdId };
   return { ok: true, envelope };
@@ -138,6 +143,8 @@ export interface CommandProcessorOptions {
   /** Filled by the composition root; a command without a handler is answered with CMD_REJECTED. */
   handlers: Partial<Record<CommandName, CommandHandler>>;
   maxSkewMs?: number;
+  /** False while the wall clock is implausible; such commands are refused, not run late or early. */
+  clockTrusted?: () => boolean;
 }
 
 export interface CommandEvents {
@@ -154,6 +161,8 @@ export class CommandProcessor {
   /** Rejections by reason since start. */
   readonly rejected: Partial<Record<RejectReason, number>> = {};
   executed = 0;
+  /** Digests of retained payloads refused and answered since start. */
+  private readonly refusedRetained = new Set<string>();
 
   constructor(options: CommandProcessorOptions) {
     this.o = options;
@@ -183,6 +192,7 @@ export class CommandProcessor {
     const result = verifyCommand(m.payload, {
       stationId: this.o.link.stationId, keys: this.keys, now: this.o.clock.now(),
       topicName, ...(this.o.maxSkewMs !== undefined ? { maxSkewMs: this.o.maxSkewMs } : {}),
+      ...(this.o.clockTrusted ? { clockTrusted: this.o.clockTrusted() } : {}),
     });
     if (!result.ok) return this.refuse(m, topicName, result.reason, result.cmdId);
     const env = result.envelope;
@@ -220,6 +230,13 @@ export class CommandProcessor {
     this.refusals.count(m.name, reason, { command: /^[a-z-]{1,32}$/.test(topicName) ? topicName : 'other' });
     // The retained desired config comes back on every reconnect; seeing it again is not an attack.
     if (m.retain && reason === 'replayed') return;
+    // Any other retained refusal (expired, bad signature…) also comes back on every reconnect:
+    // answered once per start, counted each time.
+    if (m.retain) {
+      const digest = createHash('sha256').update(m.payload).digest('hex');
+      if (this.refusedRetained.has(digest)) return;
+      this.refusedRetained.add(digest);
+    }
     this.events.emit('alert', { code: 'COMMAND_REJECTED', message: `Command rejected: ${reason}`, at: this.o.clock.now(), details: { reason, topic: topicName } });
     if (/^[a-z-]{1,32}$/.test(topicName)) {
       await this.answer(m, topicName, { id: cmdId ?? '', ok: false, error: { code: 'CMD_REJECTED', message: reason } });
@@ -228,8 +245,9 @@ export class CommandProcessor {
 
   private async answer(m: InboundMessage, name: string, answer: CommandResultPayload): Promise<void> {
     try {
+      // `config/reported` says what the station runs, so only the config handler publishes it, once
+      // a desired document is applied; a refusal is answered here alone.
       await this.o.link.publish('commandResult', { name }, answer);
-      if (m.name === 'configDesired') await this.o.link.publish('configReported', {}, answer);
     } catch (err) {
       this.o.logger.warn({ err: (err as Error).message, name }, 'command answer not sent (link offline)');
     }

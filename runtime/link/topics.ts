@@ -109,6 +109,19 @@ export interface CommandResultPayload {
   error?: ErrorShape | { code: string; message: string };
 }
 
+/**
+ * The retained `config/reported` document, a device shadow's `reported` state: the version of
+ * central's desired document in effect and that document; it changes only when one was applied.
+ */
+export interface ConfigReportedPayload {
+  version: number;
+  desired: Record<string, unknown>;
+  /** Keys of the desired document that wait for a restart. */
+  restartRequired: string[];
+  /** Clock ms of the change. */
+  at: number;
+}
+
 export interface TopicPayloads {
   status: StatusPayload;
   birth: BirthPayload;
@@ -120,7 +133,7 @@ export interface TopicPayloads {
   command: SignedCommandPayload;
   commandResult: CommandResultPayload;
   configDesired: SignedCommandPayload;
-  configReported: CommandResultPayload;
+  configReported: ConfigReportedPayload;
 }
 
 /** The full topic for a station, filling `{param}` segments. */

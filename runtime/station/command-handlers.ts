@@ -2,7 +2,6 @@
 import { StationError } from '../kernel/errors.js';
 import type { CommandHandler, CommandName } from '../link/commands.js';
 import type { StationContext } from './context.js';
-import { applyConfigChange } from './config-change.js';
 import { stationHealthy } from './status.js';
 
 export function centralCommandHandlers(ctx: StationContext): Partial<Record<CommandName, CommandHandler>> {
@@ -28,7 +27,7 @@ export function centralCommandHandlers(ctx: StationContext): Partial<Record<Comm
       ctx.clock.setTimeout(() => ctx.requestRestart?.(), 500);
       return { restarting: true };
     },
-    config: async (args) => applyConfigChange(ctx, args.config),
+    config: async (args) => ctx.configChanges.desired.handle(args),
     flows: async (args) => {
       const files = args.files;
       if (!Array.isArray(files) || !files.every((f) => typeof f?.name === 'string' && typeof f?.text === 'string')) {

@@ -22,6 +22,8 @@ import type { FlowService } from '../flows/service.js';
 import type { DisplayServer } from '../display/server.js';
 import type { StationMaintenance } from './maintenance.js';
 import type { BirthAnnouncer } from './birth.js';
+import type { StationConfigChanges } from './config-change.js';
+import type { TimeTrust } from '../platform/time-trust.js';
 
 /** The components built during start; each is undefined until its start ran. */
 export class StartedParts {
@@ -56,8 +58,12 @@ export class StationAlerts {
 
 export interface StationContext {
   config: StationConfig;
-  /** The file the config came from, for `config.get` and `config.apply`. */
+  /** The factory file the config came from. */
   configFile: string;
+  /** The config layers, and the technician's and central's changes to them. */
+  configChanges: StationConfigChanges;
+  /** Refused inbound messages by `topic reason`, for the technician (`config.get`) and central. */
+  refusals: Record<string, number>;
   clock: Clock;
   logger: Logger;
   /** A child logger for one component. */
@@ -74,6 +80,8 @@ export interface StationContext {
   announcer: BirthAnnouncer;
   analytics: StationAnalytics;
   loop: EventLoopMonitor;
+  /** Whether the wall clock is plausible; none: always taken as plausible (tests, development). */
+  timeTrust?: TimeTrust;
   /** Central's `restart` command: the composition root stops the station and exits for systemd to start it again. */
   requestRestart?: () => void;
 }

@@ -11,7 +11,6 @@ import { isLogLevel } from '../platform/log-buffer.js';
 import { deviceNames } from '../../drivers/types.js';
 import { audited, type AuditDetail, type AuditTrail } from '../technician/audit-trail.js';
 import type { StationContext } from './context.js';
-import { applyConfigChange } from './config-change.js';
 import { outboxReport, stationStatus } from './status.js';
 
 export function registerControlHandlers(control: ControlSocket, ctx: StationContext, trail: AuditTrail): void {
@@ -19,7 +18,10 @@ export function registerControlHandlers(control: ControlSocket, ctx: StationCont
   control.handle('status', () => stationStatus(ctx));
   control.handle('devices', () => parts.hub?.statuses() ?? deviceNames.filter((n) => config.devices[n]).map((name) => ({ name, mode: config.devices[name]!.mode, health: 'starting' as const, since: ctx.startedAt })));
   control.handle('outbox', () => outboxReport(ctx));
-  control.handle('config.get', () => ({ file: ctx.configFile, config }));
+  control.handle('config.get', () => {
+    const { layers, origins } = ctx.configChanges.view();
+    return { file: ctx.configFile, config, layers, origins, reported: ctx.configChanges.desired.current(), refusals: { ...ctx.refusals } };
+  });
   control.handle('config.validate', (params) => {
     if (!params || !('config' in params)) throw new StationError('CONTROL_BAD_PARAMS', 'params.config is required');
     const result = validateConfig(params.config);
@@ -38,7 +40,7 @@ export function registerControlHandlers(control: ControlSocket, ctx: StationCont
     'config.apply',
     audited(trail, 'config.apply', async (params: ParamsOf<'config.apply'>) => {
       if (!params || !('config' in params)) throw new StationError('CONTROL_BAD_PARAMS', 'params.config is required');
-      const result = await applyConfigChange(ctx, params.config);
+      const result = await ctx.configChanges.technician(params.config);
       return { applied: result.applied, restartRequired: result.restartRequired, live: result.live };
     }, (_p, r): AuditDetail => (r ? { applied: r.applied, restartRequired: r.restartRequired.length } : {})),
   );

@@ -78,6 +78,7 @@ function centralLinkOptions(ctx: StationContext, box: CentralLinkOptions['box'])
       telemetryTtlMs: config.journal.telemetryTtlS * 1000,
     },
     commandKeys: config.security.commandKeys,
+    ...(ctx.timeTrust ? { clockTrusted: () => ctx.timeTrust!.trusted() } : {}),
     commandHandlers: centralCommandHandlers(ctx),
   };
 }

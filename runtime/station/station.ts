@@ -39,13 +39,18 @@ import { displayComponent, flowSessionComponent, voiceComponent } from './flow-c
 import { centralLinkComponent, centralSimComponent, embeddedBrokerComponent, paymentsComponent, type CentralSimStarter } from './link-components.js';
 import { StationMaintenance } from './maintenance.js';
 import { stationHealthy, stationStatus } from './status.js';
+import { StationConfigChanges, factoryOnly } from './config-change.js';
+import type { LayeredConfig } from '../config/layers.js';
+import type { TimeTrust } from '../platform/time-trust.js';
 
 export type { CentralSimStarter } from './link-components.js';
 
 export interface StationDeps {
   config: StationConfig;
-  /** The file the config came from, for `config.get`. */
+  /** The factory file the config came from, for `config.get`. */
   configFile: string;
+  /** The layers `config` was merged from (runtime/config/layers.ts); default: the factory file alone. */
+  layered?: LayeredConfig;
   clock: Clock;
   logger: Logger;
   logBuffer: LogBuffer;
@@ -58,6 +63,8 @@ export interface StationDeps {
   simStreamPhase?: () => number;
   /** Needed only when `centralSim.enabled`. */
   startCentralSim?: CentralSimStarter;
+  /** Whether the wall clock is plausible (a board without a clock chip before time sync). */
+  timeTrust?: TimeTrust;
   /** Central's `restart` command: the composition root stops the station and exits for systemd to start it again. */
   requestRestart?: () => void;
 }
@@ -91,11 +98,19 @@ export function createStation(deps: StationDeps): Station {
   const announcer = new BirthAnnouncer({ clock, logger, version: deps.version, parts, maintenance });
   const records = { record: (...args: Parameters<CentralLink['record']>) => parts.centralLink().record(...args) };
   const analytics = new StationAnalytics({ clock, logger: log('analytics'), records, dataDir, stationId: config.station.id, ...analyticsTuning(config.analytics as AnalyticsConfig | undefined) });
+  // Refusals are counted here until the link's refusal counter takes them.
+  const refusals: Record<string, number> = {};
+  const refused = (topic: string, reason: string) => {
+    const key = `${topic} ${reason}`;
+    refusals[key] = (refusals[key] ?? 0) + 1;
+  };
+  const configChanges = new StationConfigChanges({ config, layered: deps.layered ?? factoryOnly(config, deps.configFile), clock, logger, parts, refused });
   const ctx: StationContext = {
-    config, configFile: deps.configFile, clock, logger, log, logBuffer: deps.logBuffer, version: deps.version, paths: deps.paths, dataDir,
+    config, configFile: deps.configFile, configChanges, refusals, clock, logger, log, logBuffer: deps.logBuffer, version: deps.version, paths: deps.paths, dataDir,
     startedAt: clock.now(), lifecycle, parts, alerts: new StationAlerts(), maintenance, announcer, analytics,
     loop: new EventLoopMonitor(clock),
     ...(deps.requestRestart ? { requestRestart: deps.requestRestart } : {}),
+    ...(deps.timeTrust ? { timeTrust: deps.timeTrust } : {}),
   };
   // A technician's test of the physical button captures its next press instead of raising the alert.
   const emergencyTest = new EmergencyButtonTest({

@@ -66,5 +66,6 @@ export function stationStatus(ctx: StationContext): StatusReport {
     ...(parts.display ? { display: { url: parts.display.url } } : {}),
     ...(sessionsToday !== undefined ? { sessionsToday } : {}),
     alerts: [...ctx.alerts.list],
+    ...(ctx.timeTrust ? { time: ctx.timeTrust.status() } : {}),
   };
 }

@@ -8,7 +8,7 @@ import type { DeviceStatus } from '../control/methods.js';
 import type { StatusReport } from '../control/methods.js';
 import type { Clock } from '../kernel/clock.js';
 import type { DiagnosticShell } from './diagnostic-shell.js';
-import { clip, timeOfDay } from './format.js';
+import { clip, timeOfDay, timeZoneLabel } from './format.js';
 import { splitKeys } from './keys.js';
 import type { StationClient, TypedKey, ViewContext } from './station-client.js';
 import { DashboardView } from './dashboard-view.js';
@@ -27,7 +27,7 @@ export const views = [
   { id: 'tests', title: 'Tests', keys: 'Up/Down choose  Enter run  c cancel button test' },
   { id: 'journal', title: 'Journal', keys: 'f filter  r retry flagged  e export redacted' },
   { id: 'logs', title: 'Logs', keys: 'l level  c component  space pause  arrows scroll' },
-  { id: 'config', title: 'Config', keys: 'e edit  v validate  a apply  x discard  g reload' },
+  { id: 'config', title: 'Config', keys: 'e edit  v validate  a apply  x discard  o origins  g reload' },
   { id: 'maintenance', title: 'Maint', keys: 'm maintenance on/off' },
   { id: 'shell', title: 'Board', keys: 'Up/Down choose  Enter run  Esc close' },
   { id: 'usage', title: 'Usage', keys: 't today/week' },
@@ -144,9 +144,13 @@ export function App({ client, clock, operator, shell, pollMs = 2000, initialView
 
   const current = views.find((v) => v.id === view)!;
   const linkState = status?.link.state.toUpperCase() ?? '?';
-  const header = reachable
-    ? `citizen-station  DAEMON UNREACHABLE: ${reachable}`
-    : `citizen-station ${status?.stationId ?? '...'} v${status?.version ?? '?'}  ${status?.maintenance.on ? 'MAINTENANCE' : 'IN SERVICE'}  link ${linkState}  tech ${operator}`;
+  const left = reachable
+    ? `DAEMON UNREACHABLE: ${reachable}`
+    : `${status?.stationId ?? '...'} v${status?.version ?? '?'}  ${status?.maintenance.on ? 'MAINTENANCE' : 'IN SERVICE'}  link ${linkState}`;
+  // The technician's name and the one clock of the UI (every time shown is in this zone) are never
+  // cut; the left part gives way.
+  const right = `tech ${operator}  ${timeOfDay(clock.now())} ${timeZoneLabel}`;
+  const header = `${clip(left, Math.max(0, 80 - right.length - 2)).padEnd(80 - right.length - 2)}  ${right}`;
 
   return (
     <Box flexDirection="column" width={80}>

@@ -1,11 +1,12 @@
 /**
  * The running configuration: read it, change one value, validate the change on the daemon, apply it,
- * and be told whether the station must restart for it to take effect.
+ * and be told whether the station must restart for it to take effect. `o` lists every value with the
+ * layer that set it (factory, site, desired, technician or default; runtime/config/layers.ts).
  */
 import { useEffect, useState } from 'react';
 import { Box, Text } from 'ink';
 import type { ConfigProblem } from '../control/methods.js';
-import { changedPaths, clip, setAtPointer } from './format.js';
+import { changedPaths, clip, setAtPointer, valueAtPointer } from './format.js';
 import { LineInput } from './line-input.js';
 import { useKeys } from './keys.js';
 import type { ViewContext } from './station-client.js';
@@ -21,6 +22,8 @@ type Step = 'view' | 'path' | 'value';
 export function ConfigView({ ctx, active, rows }: { ctx: ViewContext; active: boolean; rows: number }) {
   const [file, setFile] = useState('');
   const [config, setConfig] = useState<unknown>(undefined);
+  const [origins, setOrigins] = useState<Record<string, string>>({});
+  const [byLayer, setByLayer] = useState(false);
   const [draft, setDraft] = useState<unknown>(undefined);
   const [problems, setProblems] = useState<ConfigProblem[] | undefined>(undefined);
   const [step, setStep] = useState<Step>('view');
@@ -35,6 +38,7 @@ export function ConfigView({ ctx, active, rows }: { ctx: ViewContext; active: bo
     if (res.ok) {
       setFile(res.data.file);
       setConfig(res.data.config);
+      setOrigins(res.data.origins ?? {});
       setError(undefined);
     } else setError(`${res.error.code}: ${res.error.message}`);
   }
@@ -70,7 +74,12 @@ export function ConfigView({ ctx, active, rows }: { ctx: ViewContext; active: bo
   }
 
   const shownDoc = draft ?? config;
-  const text = shownDoc === undefined ? [] : JSON.stringify(shownDoc, null, 2).split('\n');
+  const text =
+    shownDoc === undefined
+      ? []
+      : byLayer
+        ? Object.entries(origins).map(([pointer, origin]) => `${origin.padEnd(10)} ${pointer} = ${JSON.stringify(valueAtPointer(shownDoc, pointer))}`)
+        : JSON.stringify(shownDoc, null, 2).split('\n');
   const changed = draft === undefined ? [] : changedPaths(config, draft);
   const reserved = 2 + (restartFor.length ? 2 : 0) + (changed.length ? 1 : 0) + Math.min(problems?.length ?? 0, 4) + (step === 'view' ? 0 : 1);
   const room = Math.max(3, rows - reserved);
@@ -95,6 +104,9 @@ export function ConfigView({ ctx, active, rows }: { ctx: ViewContext; active: bo
         setDraft(undefined);
         setProblems(undefined);
         ctx.notify('info', 'change discarded');
+      } else if (input === 'o') {
+        setByLayer((b) => !b);
+        setScroll(0);
       } else if (input === 'g') {
         setRestartFor([]);
         setConfig(undefined);
@@ -111,7 +123,7 @@ export function ConfigView({ ctx, active, rows }: { ctx: ViewContext; active: bo
 
   return (
     <Box flexDirection="column">
-      <Text>{clip(`File: ${file || '-'}${draft !== undefined ? '   [CHANGED, not applied]' : ''}`, 78)}</Text>
+      <Text>{clip(`${byLayer ? 'Layer      value (o: as JSON)' : `File: ${file || '-'}`}${draft !== undefined ? '   [CHANGED, not applied]' : ''}`, 78)}</Text>
       {error ? <Text>{clip(`cannot read the config: ${error}`, 78)}</Text> : null}
       {text.slice(scroll, scroll + room).map((l, i) => (
         <Text key={i}>{clip(l, 78)}</Text>

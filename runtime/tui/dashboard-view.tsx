@@ -20,6 +20,8 @@ export function DashboardView({ status, devices, rows }: DashboardProps) {
   const outbox = status.outbox;
   const failed = status.components.filter((c) => c.state === 'failed');
   const alerts = status.alerts ?? [];
+  // An untrusted clock stops every command from central, so it heads the alerts.
+  const clockAlert = status.time && !status.time.trusted ? [`!! CLOCK NOT TRUSTED: ${status.time.reason ?? 'before the build date'}`] : [];
   const deviceRows = devices ?? [];
   const fixedRows = 7 + deviceRows.length;
   const alertRoom = Math.max(1, rows - fixedRows - 1);
@@ -58,8 +60,9 @@ export function DashboardView({ status, devices, rows }: DashboardProps) {
           {clip(` ${padEnd(d.name, 14)}${padEnd(d.mode, 5)}${d.health === 'ok' ? '' : d.reason ?? d.health}`, 70)}
         </Text>
       ))}
-      <Text bold>{`Alerts (${alerts.length + failed.length})`}</Text>
+      <Text bold>{`Alerts (${clockAlert.length + alerts.length + failed.length})`}</Text>
       {[
+        ...clockAlert,
         ...failed.map((c) => `! COMPONENT ${c.name} failed: ${c.error ?? 'no reason given'}`),
         ...alerts.map((a) => `${a.severity === 'critical' ? '!!' : '! '} ${timeOfDay(a.at)} ${a.code}: ${a.message}`),
       ]
@@ -67,7 +70,7 @@ export function DashboardView({ status, devices, rows }: DashboardProps) {
         .map((line, i) => (
           <Text key={i}>{clip(`  ${line}`, 78)}</Text>
         ))}
-      {alerts.length + failed.length === 0 ? <Text>  none</Text> : null}
+      {clockAlert.length + alerts.length + failed.length === 0 ? <Text>  none</Text> : null}
     </Box>
   );
 }

@@ -59,6 +59,8 @@ export interface DiagnosticShellOptions {
   rows?: number;
   /** Output lines kept for scrolling back. Default 1000. */
   maxLines?: number;
+  /** The station's data partition, for `df` (the config's `dataDir`). Default /var/lib/citizen-station. */
+  dataDir?: string;
 }
 
 /** A clean environment: nothing of the technician's session leaks into the tools, and no pager or colour. */
@@ -145,8 +147,10 @@ export class DiagnosticShell {
 
   /** Runs one listed command; a previous one still running is ended first. */
   async open(id: string): Promise<BoardCommand> {
-    const command = boardCommands.find((c) => c.id === id);
-    if (!command) throw new Error(`"${id}" is not one of the board commands`);
+    const listed = boardCommands.find((c) => c.id === id);
+    if (!listed) throw new Error(`"${id}" is not one of the board commands`);
+    // df shows the partition the config names, not the one the board guide assumes.
+    const command = listed.id === 'disk' && this.options.dataDir ? { ...listed, args: ['-h', '/', this.options.dataDir] } : listed;
     await this.close();
     const spawn = this.options.spawn ?? (await loadNodePty());
     this.text = new PaneText(this.options.maxLines ?? 1000);

@@ -104,9 +104,14 @@ export function filterLogs(lines: readonly LogLine[], level: string, component: 
 
 /** `12:03:44 WARN  link: broker refused the record` (time of day from the ISO time). */
 export function formatLogLine(line: LogLine): string {
-  const time = /T(\d\d:\d\d:\d\d)/.exec(line.time)?.[1] ?? line.time.slice(0, 8);
+  // The daemon stamps UTC; shown in the UI's one zone, as the header clock.
+  const at = Date.parse(line.time);
+  const time = Number.isFinite(at) ? timeOfDay(at) : line.time.slice(0, 8);
   return `${time} ${line.level.toUpperCase().padEnd(5)} ${line.component ? `${line.component}: ` : ''}${line.msg}`;
 }
+
+/** The zone of every time the UI shows, named in its header. */
+export const timeZoneLabel = '+07';
 
 /** `HH:MM:SS` of a clock time in ms, in UTC+7 (Ho Chi Minh City has no daylight saving). */
 export function timeOfDay(ms: number): string {
@@ -136,6 +141,15 @@ export function setAtPointer(document: unknown, pointer: string, valueText: stri
   }
   node[keys.at(-1)!] = value;
   return copy;
+}
+
+/** The value at a JSON pointer, or undefined. */
+export function valueAtPointer(document: unknown, pointer: string): unknown {
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce<unknown>((node, key) => (typeof node === 'object' && node !== null ? (node as Record<string, unknown>)[key] : undefined), document);
 }
 
 /** JSON pointers whose values differ between two documents (leaves only). */

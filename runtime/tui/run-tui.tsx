@@ -34,7 +34,10 @@ export async function runTui(options: RunTuiOptions): Promise<number> {
     // Reading is still allowed; every action the technician takes is audited on its own.
     options.stdout.write(`note: the session could not be audited (${opened.error.code}); actions still are\n`);
   }
-  const shell = new DiagnosticShell();
+  // The data partition the running config names, for the board tools' df.
+  const running = await client.call('config.get', {});
+  const dataDir = running.ok ? (running.data.config as { dataDir?: unknown }).dataDir : undefined;
+  const shell = new DiagnosticShell(typeof dataDir === 'string' ? { dataDir } : {});
   const instance = render(<App client={client} clock={options.clock ?? systemClock} operator={operator} shell={shell} />, {
     stdin: options.stdin,
     stdout: options.stdout,

@@ -48,7 +48,7 @@ t.test('the daemon unit has the notify, watchdog, restart and hardening settings
     ExecStart: '/usr/bin/node --max-semi-space-size=1 /opt/citizen-station/dist/bundle/station.cjs start --config /etc/citizen-station/station.json',
     Environment: 'CACHE_DIRECTORY=/var/lib/citizen-station/code-cache',
     ProtectSystem: 'strict',
-    ReadWritePaths: '/var/lib/citizen-station /run/citizen-station /etc/citizen-station',
+    ReadWritePaths: '/var/lib/citizen-station /run/citizen-station',
     RestartForceExitStatus: '75',
     NoNewPrivileges: 'yes',
     PrivateTmp: 'yes',

@@ -115,7 +115,9 @@ export async function startFakeDaemon(): Promise<FakeDaemon> {
   control.handle('status', () => structuredClone(status));
   control.handle('devices', () => structuredClone(devices));
   control.handle('outbox', () => status.outbox);
-  control.handle('config.get', () => ({ file: '/etc/citizen-station/station.json', config: state.config }));
+  // Where each value came from, as the daemon's config layers say (runtime/config/layers.ts).
+  const origins = { '/station/id': 'factory', '/station/site/building': 'site', '/telemetry/intervalS': 'desired', '/logging/level': 'technician', '/journal/maxBytes': 'default' };
+  control.handle('config.get', () => ({ file: '/etc/citizen-station/station.json', config: state.config, origins, layers: [], reported: { version: 0, restartRequired: [], at: 0 }, refusals: {} }));
   control.handle('config.validate', (p) => {
     const r = validateConfig(p.config);
     return r.ok ? { valid: true, problems: [] } : { valid: false, problems: r.problems };

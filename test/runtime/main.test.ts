@@ -133,7 +133,7 @@ t.test('the simulation as npm start runs it: status answers, the display page lo
   t.equal((await daemon.exited).code, 0);
 });
 
-t.test('a technician action recorded before SIGTERM is still in the journal after a restart; config.apply writes the file and says what needs a restart', async (t) => {
+t.test('a technician action recorded before SIGTERM is still in the journal after a restart; config.apply writes the technician layer and says what needs a restart', async (t) => {
   const first = startDaemon(testConfig());
   t.teardown(() => first.child.kill('SIGKILL'));
   await first.ready;
@@ -150,7 +150,7 @@ t.test('a technician action recorded before SIGTERM is still in the journal afte
   candidate.display.port = 8099;
   const applied = await client.call('config.apply', { config: candidate, operator: 'kt-vien' });
   t.same(applied.ok && applied.data, { applied: true, restartRequired: ['/display/port'], live: ['/logging/level'] });
-  t.equal(JSON.parse(require('node:fs').readFileSync(first.configFile, 'utf8')).display.port, 8099, 'config file rewritten');
+  t.equal(JSON.parse(require('node:fs').readFileSync(join(first.dataDir, 'config', 'technician.json'), 'utf8')).display.port, 8099, 'technician layer written');
   const refused = await client.call('config.apply', { config: { ...candidate, display: { port: 'x' } } });
   t.equal(refused.ok, false);
   if (!refused.ok) t.match(refused.error.message, /\/display\/port: expected integer/);

@@ -1,5 +1,8 @@
 import t from 'tap';
 import { DiagnosticShell, PaneText, boardCommands, type PtyProcess, type PtySpawn } from '../../../runtime/tui/diagnostic-shell.js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 t.test('pane text drops escapes, honours carriage return and backspace', async (t) => {
   const pane = new PaneText(3);
@@ -54,4 +57,16 @@ t.test('a listed command runs in a real pseudo-terminal (node-pty)', async (t) =
   t.match(text, /^\$ df -h \/ \/var\/lib\/citizen-station/);
   t.match(text, /Filesystem/, 'df printed its table through the pty');
   t.match(text, /\[exit \d+\]/, 'the end is shown with its exit code');
+});
+
+t.test('df shows the data partition the config names', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'station-data-'));
+  const shell = new DiagnosticShell({ cols: 78, rows: 16, dataDir });
+  t.teardown(() => shell.close());
+  const ended = new Promise<void>((resolve) => shell.onChange(() => !shell.running && resolve()));
+  await shell.open('disk');
+  await ended;
+  const text = shell.lines().join('\n');
+  t.match(text, new RegExp(`^\\$ df -h / ${dataDir.replace(/[/.]/g, '\\$&')}`));
+  t.match(text, /\[exit 0\]/, 'df found the folder');
 });

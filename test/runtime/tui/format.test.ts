@@ -41,7 +41,7 @@ t.test('logs filter by level and component', async (t) => {
   ];
   t.same(filterLogs(lines, 'warn', '').map((l) => l.msg), ['b', 'c']);
   t.same(filterLogs(lines, 'trace', 'link').map((l) => l.msg), ['a', 'b']);
-  t.equal(formatLogLine(lines[2]!), '02:00:02 ERROR outbox: c');
+  t.equal(formatLogLine(lines[2]!), '09:00:02 ERROR outbox: c', 'in the zone of the header clock (UTC+7), not UTC');
 });
 
 t.test('setAtPointer edits a copy; changedPaths names what differs', async (t) => {

@@ -62,7 +62,7 @@ t.test('a technician puts the simulated station into maintenance from a real ter
   };
   const keys = (...k: string[]) => execFileSync('tmux', [...tmux, 'send-keys', '-t', 'tui', ...k]);
 
-  let text = await waitFor(/citizen-station sim-dao-kim-cuong-01/, 'the dashboard');
+  let text = await waitFor(/sim-dao-kim-cuong-01 v[0-9.]+  IN SERVICE/, 'the dashboard');
   t.match(text, /\[1 Dashboard\]/);
   t.match(text, /Mode +IN SERVICE/);
   const lines = text.split('\n');
