@@ -44,7 +44,7 @@ export class SlidingPpgAnalyzer {
   private offsetRed = 0;
   private offsetIr = 0;
   private readonly state = new Float64Array(24);
-  private readonly cache = new KeptBeats();
+  private readonly cache: KeptBeats;
 
   /**
    * Keeps the last `windowSamples` samples taken at `rateHz`; `options` are the analysis options
@@ -66,6 +66,8 @@ export class SlidingPpgAnalyzer {
     this.sumIr = new Float64Array(this.capacity + 1);
     this.clips = new Float64Array(this.capacity + 1);
     this.magnitudes = new Float64Array(windowSamples);
+    // A beat starts inside the window: its first trough's number modulo the window never collides with another's.
+    this.cache = new KeptBeats(windowSamples);
   }
 
   /** Samples held (at most the window). */
@@ -92,26 +94,33 @@ export class SlidingPpgAnalyzer {
   push(red: ArrayLike<number>, ir: ArrayLike<number>): void {
     const n = Math.min(red.length, ir.length);
     for (let i = 0; i < n; i++) {
-      const r = red[i]!;
-      const v = ir[i]!;
-      if (!Number.isFinite(r) || !Number.isFinite(v)) throw new RangeError(`PPG sample ${i} of the chunk is not a number (red ${r}, ir ${v})`);
+      if (!Number.isFinite(red[i]!) || !Number.isFinite(ir[i]!)) throw new RangeError(`PPG sample ${i} of the chunk is not a number (red ${red[i]}, ir ${ir[i]})`);
+    }
+    for (let i = 0; i < n;) {
       if (this.to === this.capacity) this.compact();
       const at = this.to;
+      const count = Math.min(n - i, this.capacity - at);
       if (at === 0 && this.shifted === 0) {
-        this.offsetRed = r;
-        this.offsetIr = v;
+        this.offsetRed = red[i]!;
+        this.offsetIr = ir[i]!;
       }
-      if (!Number.isInteger(r) || !Number.isInteger(v)) this.lastFraction = at + this.shifted;
-      this.rawRed[at] = r;
-      this.rawIr[at] = v;
-      this.sumRed[at + 1] = this.sumRed[at]! + r;
-      this.sumIr[at + 1] = this.sumIr[at]! + v;
       const top = this.fullScaleTop;
-      this.clips[at + 1] = this.clips[at]! + (r >= top || v >= top || r <= 0 || v <= 0 ? 1 : 0);
-      this.bpIr[at] = this.step(v - this.offsetIr, 0);
-      this.bpRed[at] = this.step(r - this.offsetRed, 12);
-      this.to = at + 1;
-      if (this.to - this.from > this.windowSamples) this.from++;
+      for (let k = 0; k < count; k++) {
+        const r = red[i + k]!;
+        const v = ir[i + k]!;
+        const j = at + k;
+        if (!Number.isInteger(r) || !Number.isInteger(v)) this.lastFraction = j + this.shifted;
+        this.rawRed[j] = r;
+        this.rawIr[j] = v;
+        this.sumRed[j + 1] = this.sumRed[j]! + r;
+        this.sumIr[j + 1] = this.sumIr[j]! + v;
+        this.clips[j + 1] = this.clips[j]! + (r >= top || v >= top || r <= 0 || v <= 0 ? 1 : 0);
+      }
+      this.filterRange(this.rawIr, this.offsetIr, this.bpIr, at, at + count, 0);
+      this.filterRange(this.rawRed, this.offsetRed, this.bpRed, at, at + count, 12);
+      this.to = at + count;
+      this.from = Math.max(this.from, this.to - this.windowSamples);
+      i += count;
     }
   }
 
@@ -148,29 +157,30 @@ export class SlidingPpgAnalyzer {
   }
 
   /**
-   * One sample through the three sections of the band-pass, state at `at`: the same expressions in
-   * the same order as applyBandPassPair, so a window from rest gives the same bits.
+   * Band-passes raw[from, to) into out, the three sections' state at `at` of the state array: the
+   * same expressions in the same order as applyBandPassPair, so a window from rest gives the same
+   * bits; the state lives in locals for the loop, as there.
    */
-  private step(x: number, at: number): number {
+  private filterRange(raw: Float64Array, offset: number, out: Float64Array, from: number, to: number, at: number): void {
     const s = this.state;
-    const h = this.filter.high;
-    const l = this.filter.low;
-    const a = h.b0 * x + h.b1 * s[at]! + h.b2 * s[at + 1]! - h.a1 * s[at + 2]! - h.a2 * s[at + 3]!;
-    s[at + 1] = s[at]!;
-    s[at] = x;
-    s[at + 3] = s[at + 2]!;
-    s[at + 2] = a;
-    const b = h.b0 * a + h.b1 * s[at + 4]! + h.b2 * s[at + 5]! - h.a1 * s[at + 6]! - h.a2 * s[at + 7]!;
-    s[at + 5] = s[at + 4]!;
-    s[at + 4] = a;
-    s[at + 7] = s[at + 6]!;
-    s[at + 6] = b;
-    const c = l.b0 * b + l.b1 * s[at + 8]! + l.b2 * s[at + 9]! - l.a1 * s[at + 10]! - l.a2 * s[at + 11]!;
-    s[at + 9] = s[at + 8]!;
-    s[at + 8] = b;
-    s[at + 11] = s[at + 10]!;
-    s[at + 10] = c;
-    return c;
+    const { b0: hb0, b1: hb1, b2: hb2, a1: ha1, a2: ha2 } = this.filter.high;
+    const { b0: lb0, b1: lb1, b2: lb2, a1: la1, a2: la2 } = this.filter.low;
+    let ax1 = s[at]!, ax2 = s[at + 1]!, ay1 = s[at + 2]!, ay2 = s[at + 3]!;
+    let bx1 = s[at + 4]!, bx2 = s[at + 5]!, by1 = s[at + 6]!, by2 = s[at + 7]!;
+    let cx1 = s[at + 8]!, cx2 = s[at + 9]!, cy1 = s[at + 10]!, cy2 = s[at + 11]!;
+    for (let i = from; i < to; i++) {
+      const x = raw[i]! - offset;
+      const a = hb0 * x + hb1 * ax1 + hb2 * ax2 - ha1 * ay1 - ha2 * ay2;
+      ax2 = ax1; ax1 = x; ay2 = ay1; ay1 = a;
+      const b = hb0 * a + hb1 * bx1 + hb2 * bx2 - ha1 * by1 - ha2 * by2;
+      bx2 = bx1; bx1 = a; by2 = by1; by1 = b;
+      const c = lb0 * b + lb1 * cx1 + lb2 * cx2 - la1 * cy1 - la2 * cy2;
+      cx2 = cx1; cx1 = b; cy2 = cy1; cy1 = c;
+      out[i] = c;
+    }
+    s[at] = ax1; s[at + 1] = ax2; s[at + 2] = ay1; s[at + 3] = ay2;
+    s[at + 4] = bx1; s[at + 5] = bx2; s[at + 6] = by1; s[at + 7] = by2;
+    s[at + 8] = cx1; s[at + 9] = cx2; s[at + 10] = cy1; s[at + 11] = cy2;
   }
 
   /** Moves the held window (and its running sums, rebased) to the front of the buffers. */
@@ -201,34 +211,42 @@ class KeptBeats implements BeatCache {
   private half = -1;
   /** Troughs decided for the sample numbers [decidedFrom, decidedTo), ascending. */
   private decided: number[] = [];
+  private found: number[] = [];
   private decidedFrom = 0;
   private decidedTo = 0;
-  private beats = new Map<number, { to: number; figures: BeatFigures }>();
-  private nextBeats = new Map<number, { to: number; figures: BeatFigures }>();
+  /** Beat figures by slot (sample number of the first trough modulo the size), with both troughs' numbers. */
+  private readonly beatFrom: Float64Array;
+  private readonly beatTo: Float64Array;
+  private readonly amplitude: Float64Array;
+  private readonly ratio: Float64Array;
+  /** Handed out by {@link beat}: analyzeBandPassed reads it before asking for the next beat. */
+  private readonly figures: BeatFigures = { amplitude: 0, ratio: 0 };
+
+  constructor(private readonly slots: number) {
+    this.beatFrom = new Float64Array(slots).fill(-1);
+    this.beatTo = new Float64Array(slots);
+    this.amplitude = new Float64Array(slots);
+    this.ratio = new Float64Array(slots);
+  }
 
   clear(): void {
     this.half = -1;
-    this.decided = [];
-    this.beats.clear();
-    this.nextBeats.clear();
+    this.decided.length = 0;
+    this.beatFrom.fill(-1);
   }
 
   window(w: BandPassedWindow, settle: number, origin: number): void {
     this.w = w;
     this.settle = settle;
     this.origin = origin;
-    // Beats not found again in this window are forgotten.
-    const kept = this.beats;
-    this.beats = this.nextBeats;
-    this.nextBeats = kept;
-    this.nextBeats.clear();
   }
 
   troughs(bpIr: Float64Array, half: number): number[] {
     const m = bpIr.length;
     const lo = this.origin + half;
     const hi = this.origin + m - half;
-    const out: number[] = [];
+    const out = this.found;
+    out.length = 0;
     if (half === this.half && this.decidedFrom <= lo && this.decidedTo >= lo && this.decidedTo <= hi) {
       for (const t of this.decided) if (t >= lo) out.push(t - this.origin);
       findTroughs(bpIr, half, this.decidedTo - this.origin, m - half, out);
@@ -236,15 +254,23 @@ class KeptBeats implements BeatCache {
     this.half = half;
     this.decidedFrom = lo;
     this.decidedTo = hi;
-    this.decided = out.map((t) => t + this.origin);
+    this.decided.length = 0;
+    for (const t of out) this.decided.push(t + this.origin);
     return out;
   }
 
   beat(from: number, to: number): BeatFigures {
     const key = from + this.origin;
-    const known = this.nextBeats.get(key) ?? this.beats.get(key);
-    const figures = known && known.to === to + this.origin ? known.figures : beatFigures(this.w!, this.settle, from, to);
-    this.nextBeats.set(key, { to: to + this.origin, figures });
-    return figures;
+    const slot = key % this.slots;
+    if (this.beatFrom[slot] !== key || this.beatTo[slot] !== to + this.origin) {
+      const f = beatFigures(this.w!, this.settle, from, to);
+      this.beatFrom[slot] = key;
+      this.beatTo[slot] = to + this.origin;
+      this.amplitude[slot] = f.amplitude;
+      this.ratio[slot] = f.ratio;
+    }
+    this.figures.amplitude = this.amplitude[slot]!;
+    this.figures.ratio = this.ratio[slot]!;
+    return this.figures;
   }
 }
