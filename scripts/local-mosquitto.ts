@@ -22,6 +22,8 @@ export interface MosquittoOptions {
   acl?: string;
   /** Extra mosquitto.conf lines. */
   extra?: string[];
+  /** Port on 127.0.0.1; default a free one. */
+  port?: number;
 }
 
 export interface ClientCert {
@@ -163,7 +165,7 @@ export class Mosquitto {
 /** Starts a mosquitto in a fresh temporary folder; `dispose()` stops it and removes the folder. */
 export async function startLocalMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto & { dispose(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'cds-mosquitto-'));
-  const broker = new Mosquitto(dir, await freePort(), options);
+  const broker = new Mosquitto(dir, options.port ?? (await freePort()), options);
   await broker.writeConfig();
   await broker.start();
   return Object.assign(broker, {
