@@ -59,6 +59,11 @@ export class Mosquitto {
     this.options = options;
   }
 
+  /** The broker's process id while it runs (for CPU figures), else undefined. */
+  get pid(): number | undefined {
+    return this.child?.exitCode === null ? this.child.pid : undefined;
+  }
+
   get url(): string {
     return `${this.options.tls ? 'mqtts' : 'mqtt'}://127.0.0.1:${this.port}`;
   }
