@@ -9,10 +9,12 @@
  *                    { type: 'done', recorded: eventIds, reconnectMs } once every record is receipted
  *   parent → worker  { type: 'stop' }: links stopped, the process exits.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { systemClock } from '../runtime/kernel/clock.js';
 import { createLogger } from '../runtime/kernel/logger.js';
 import { CentralLink } from '../runtime/link/central-link.js';
+import { DEV_KEY_ID, devKeyDir } from './central-sim.js';
 
 export interface WorkerStart {
   type: 'start';
@@ -35,13 +37,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function run(o: WorkerStart): Promise<void> {
   const logger = createLogger({ level: 'error' });
+  // The simulator signs receipts with the development key; stations trust it as they would central's.
+  const commandKeys = { [DEV_KEY_ID]: await readFile(join(devKeyDir(), 'central-dev.ed25519.pub.pem'), 'utf8') };
   const fleet = o.ids.map((id) => new CentralLink({
     stationId: id, dataDir: join(o.dataDir, id), clock: systemClock, logger, box: null,
     mqtt: {
       url: o.urls[0]!, fallbackUrls: o.urls.slice(1), protocolVersion: o.protocolVersion, reconnectMinMs: 500, reconnectMaxMs: 8000,
       birth: () => ({ versions: { station: 'fleet-sim' }, devices: [], flows: [], capabilities: [] }),
     },
-    commandKeys: {}, commandHandlers: {}, outbox: { receiptTimeoutMs: 10_000 },
+    commandKeys, commandHandlers: {}, outbox: { receiptTimeoutMs: 10_000 },
   }));
   for (const s of fleet) await s.start();
   while (fleet.some((s) => s.status().link.state !== 'connected')) await sleep(100);

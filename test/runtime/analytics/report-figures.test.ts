@@ -76,7 +76,7 @@ function recount(list: SessionAnalyticsEvent[]) {
   return { totals: totals(list), services: new Map(services.map((s) => [s, totals(list.filter((e) => e.service === s))])), funnel, device, ratings, heat };
 }
 
-const labels = await loadFlowLabels();
+const labels = await loadFlowLabels(new URL('../../../flows', import.meta.url).pathname);
 const model = buildReport([{ site: 'dkc-01', name: 'Đảo Kim Cương', days: aggregate(events) }], { generatedAt: Date.UTC(2026, 10, 25), ...(labels ? { labels } : {}) });
 const want = recount(events);
 

@@ -22,7 +22,7 @@ t.teardown(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 const page = await kiosk.context.newPage();
-const flowLabels = await loadFlowLabels();
+const flowLabels = await loadFlowLabels(new URL('../../../flows', import.meta.url).pathname);
 
 interface Box { text: string; x: number; y: number; w: number; h: number }
 
