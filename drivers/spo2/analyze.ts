@@ -1,5 +1,3 @@
-/* eslint-disable max-lines -- one method, one file: the beat detection, the ratio-of-ratios and the
-   quality gates share their windows and thresholds; they are read and tuned together. */
 import { applyBandPassPair, bandPass, bandPassGainAt } from './filters.js';
 import { beatFigures, findTroughs } from './beats.js';
 import type { BandPassedWindow, BeatCache } from './beats.js';
@@ -157,7 +155,6 @@ export function analyzePpg(
   rateHz: number,
   options: PpgAnalysisOptions = {},
 ): PpgResult {
-  const o = { ...defaults, ...options };
   const n = Math.min(red.length, ir.length);
   const settle = settleSamples(rateHz);
   const levels = windowLevels(red, ir, n, rateHz, options);
@@ -220,7 +217,7 @@ export function windowLevels(
 export function analyzeBandPassed(w: BandPassedWindow, options: PpgAnalysisOptions = {}, cache?: BeatCache): PpgResult {
   const o = { ...defaults, ...options };
   const calibration = options.calibration ?? defaultCalibration;
-  const { red, ir, rateHz, bpIr, bpRed, dcIr, dcRed } = w;
+  const { rateHz, bpIr, bpRed, dcIr, dcRed } = w;
   const settle = settleSamples(rateHz);
   const filter = filterFor(rateHz);
   const m = bpIr.length;

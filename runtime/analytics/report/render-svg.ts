@@ -7,7 +7,7 @@
  * names fonts that cover Vietnamese on Windows, Android and Linux.
  */
 import type { RatingSummary, ReportModel } from './model.js';
-import { ratingValues, serviceLabel, sexLabels, weekdayLabels, weekdayShort } from './model.js';
+import { ratingValues, sexLabels, weekdayLabels, weekdayShort } from './model.js';
 import { formatPct, formatRating, formatSeconds, ratingNote, serviceName, siteName } from './render-table.js';
 import { deviceFailureTitle, deviceFailureTotalLabel, totalsFigures } from './figures.js';
 
