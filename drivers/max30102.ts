@@ -8,7 +8,8 @@ import type { Logger } from '../runtime/kernel/logger.js';
 import type { LiveReading, MeasureOptions, Measurement, StationDevice } from './types.js';
 import type { I2cBus } from './transports/i2c.js';
 import { isI2cError, isNoAcknowledge } from './transports/i2c.js';
-import { analyzePpg, referenceLabel } from './spo2/analyze.js';
+import { referenceLabel } from './spo2/analyze.js';
+import { SlidingPpgAnalyzer } from './spo2/sliding-analysis.js';
 import type { PpgAnalysisOptions, PpgResult } from './spo2/analyze.js';
 import { PpgLiveTrace } from './spo2/live-trace.js';
 
@@ -205,50 +206,6 @@ export interface PulseOximeterStats {
   lastReason: string | null;
 }
 
-/**
- * The newest `capacity` samples of both channels, contiguous for the analysis. Chunks are appended
- * in place; when the end of the buffer is reached the kept samples move to its start, so a window
- * is neither rebuilt with spread pushes nor sliced into new arrays at every poll.
- */
-class SampleWindow {
-  private readonly red: Float64Array;
-  private readonly ir: Float64Array;
-  private end = 0;
-  length = 0;
-
-  constructor(readonly capacity: number) {
-    this.red = new Float64Array(capacity * 2 + fifoDepth);
-    this.ir = new Float64Array(capacity * 2 + fifoDepth);
-  }
-
-  clear(): void {
-    this.end = 0;
-    this.length = 0;
-  }
-
-  push(red: readonly number[], ir: readonly number[]): void {
-    const count = Math.min(red.length, ir.length);
-    const skip = Math.max(0, count - this.capacity);
-    if (this.end + count - skip > this.red.length) {
-      const keep = Math.min(this.length, this.capacity);
-      this.red.copyWithin(0, this.end - keep, this.end);
-      this.ir.copyWithin(0, this.end - keep, this.end);
-      this.end = keep;
-    }
-    for (let i = skip; i < count; i++) {
-      this.red[this.end] = red[i]!;
-      this.ir[this.end] = ir[i]!;
-      this.end++;
-    }
-    this.length = Math.min(this.capacity, this.length + count);
-  }
-
-  /** The kept samples, oldest first (views into the buffer: valid until the next push). */
-  view(): { red: Float64Array; ir: Float64Array } {
-    return { red: this.red.subarray(this.end - this.length, this.end), ir: this.ir.subarray(this.end - this.length, this.end) };
-  }
-}
-
 function meanOf(values: readonly number[]): number {
   let sum = 0;
   for (const v of values) sum += v;
@@ -391,7 +348,8 @@ export class PulseOximeter implements StationDevice {
     const windowSamples = Math.round((o.windowSeconds ?? 10) * sampleRateHz);
     const settleSamples = Math.round((o.settleSeconds ?? 2) * sampleRateHz);
     const threshold = o.analysis?.fingerThreshold ?? defaultFingerThreshold;
-    const window = new SampleWindow(windowSamples);
+    // The window slides a second at a time: each sample is band-passed once, as it arrives.
+    const window = new SlidingPpgAnalyzer(sampleRateHz, windowSamples, o.analysis);
     const trace = new PpgLiveTrace(sampleRateHz);
     let fingerSamples = 0;
     let analysedAt = 0;
@@ -426,8 +384,7 @@ export class PulseOximeter implements StationDevice {
           if (fingerSamples > settleSamples) window.push(chunk.red, chunk.ir);
           if (window.length === windowSamples && (analysedAt === 0 || fingerSamples - analysedAt >= sampleRateHz)) {
             analysedAt = fingerSamples;
-            const { red, ir } = window.view();
-            estimate = analyzePpg(red, ir, sampleRateHz, o.analysis);
+            estimate = window.analyze();
           }
         }
         this.publish(trace, chunk.ir, fingerOn, estimate);
@@ -507,7 +464,7 @@ export class PulseOximeter implements StationDevice {
 
     const overflowsAtStart = this.stats.overflows;
     this.lastResult = null;
-    const window = new SampleWindow(windowSamples);
+    const window = new SlidingPpgAnalyzer(sampleRateHz, windowSamples, o.analysis);
     const trace = new PpgLiveTrace(sampleRateHz);
     let fingerSamples = 0;
     let analysedAt = 0;
@@ -584,8 +541,7 @@ export class PulseOximeter implements StationDevice {
       // A full window: analyse it, then again every second as it slides, until one is good enough.
       if (analysedAt !== 0 && fingerSamples - analysedAt < sampleRateHz) continue;
       analysedAt = fingerSamples;
-      const { red, ir } = window.view();
-      const result = analyzePpg(red, ir, sampleRateHz, o.analysis);
+      const result = window.analyze();
       this.lastResult = result;
       this.stats.lastReason = result.reason;
       if (result.reason === null && result.spo2 !== null && result.heartRate !== null) {

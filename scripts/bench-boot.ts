@@ -2,8 +2,12 @@
  * `npm run bench:boot`: start-to-ready time and idle RSS of the station in simulation against
  * Node-RED 4 headless with a comparable flow (MQTT in wired to MQTT out), both on the same external
  * mosquitto, with bare `node -e 0` as the floor. The station runs with the node flags of its systemd
- * unit, as it ships. Node-RED is installed into a temporary folder by this script, never as a
- * dependency. Prints medians of the runs and the ratios.
+ * unit, as it ships. Node-RED (a pinned 4.x release, so its footprint does not drift between runs)
+ * is installed into a temporary folder by this script, never as a dependency. Prints medians of the
+ * runs and the ratios.
+ *
+ * `--port N` puts mosquitto on N (127.0.0.1; default a free port). Whatever happens (a failed run,
+ * Ctrl-C, SIGTERM) the station, Node-RED and mosquitto it started are stopped and the script exits.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, existsSync, mkdirSync } from 'node:fs';
@@ -12,9 +16,31 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalMosquitto } from './local-mosquitto.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, idle: { type: 'string', default: '10' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '5' }, idle: { type: 'string', default: '10' }, port: { type: 'string' } } });
 const runs = Number(values.runs);
 const idleS = Number(values.idle);
+const brokerPort = values.port === undefined ? undefined : Number(values.port);
+if (!Number.isInteger(runs) || runs < 5) throw new Error(`--runs must be a whole number of at least 5, got ${values.runs}`);
+if (!(idleS >= 0)) throw new Error(`--idle must be seconds, got ${values.idle}`);
+if (brokerPort !== undefined && !(Number.isInteger(brokerPort) && brokerPort > 0 && brokerPort < 65536)) throw new Error(`--port must be a TCP port, got ${values.port}`);
+/** The Node-RED release compared against; its RSS moved from 91 to 112 MB across 4.x, so it is pinned. */
+const nodeRedVersion = '4.1.8';
+
+/** Everything this script started, stopped on every way out. */
+const running = new Set<ChildProcess>();
+let brokerToDispose: { dispose(): Promise<void> } | undefined;
+async function cleanup(): Promise<void> {
+  for (const child of running) if (child.exitCode === null) child.kill('SIGKILL');
+  running.clear();
+  const broker = brokerToDispose;
+  brokerToDispose = undefined;
+  await broker?.dispose();
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void cleanup().finally(() => process.exit(130));
+  });
+}
 const root = resolve(import.meta.dirname, '..', '..');
 const cli = join(root, 'dist', 'bundle', 'station.cjs');
 /** The node flags the station ships with: those of the daemon unit's ExecStart (npm start uses them too). */
@@ -37,6 +63,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function timeToReady(cmd: string, args: string[], patterns: RegExp[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ ms: number; child: ChildProcess }> {
   const began = process.hrtime.bigint();
   const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('exit', () => running.delete(child));
   let out = '';
   return new Promise((res, rej) => {
     const check = () => {
@@ -64,16 +92,19 @@ async function stop(child: ChildProcess): Promise<void> {
 
 async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'bench-boot-'));
-  const broker = await startLocalMosquitto();
+  const broker = await startLocalMosquitto(brokerPort === undefined ? {} : { port: brokerPort });
+  brokerToDispose = broker;
   const { port, url: brokerUrl } = broker;
 
-  const nodeRedDir = join(tmpdir(), 'citizen-station-bench-node-red');
+  const nodeRedDir = join(tmpdir(), `citizen-station-bench-node-red-${nodeRedVersion}`);
   if (!existsSync(join(nodeRedDir, 'node_modules', 'node-red'))) {
     mkdirSync(nodeRedDir, { recursive: true });
-    process.stderr.write('installing node-red@4 into a temporary folder…\n');
-    const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', nodeRedDir, 'node-red@4'], { stdio: 'inherit' });
+    process.stderr.write(`installing node-red@${nodeRedVersion} into a temporary folder…\n`);
+    const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--prefix', nodeRedDir, `node-red@${nodeRedVersion}`], { stdio: 'inherit' });
     if (r.status !== 0) throw new Error('npm install node-red failed');
   }
+  const installed = JSON.parse(readFileSync(join(nodeRedDir, 'node_modules', 'node-red', 'package.json'), 'utf8')) as { version: string };
+  if (installed.version !== nodeRedVersion) throw new Error(`${nodeRedDir} holds node-red ${installed.version}, not the pinned ${nodeRedVersion}`);
   const userDir = join(work, 'node-red');
   mkdirSync(userDir);
   const flows = [
@@ -112,6 +143,7 @@ async function main(): Promise<void> {
     spawnSync(process.execPath, ['-e', '0']);
     results.node!.ms.push(Number(process.hrtime.bigint() - began) / 1e6);
     const idle = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 1e9)'], { stdio: 'ignore' });
+    running.add(idle);
     await sleep(300);
     results.node!.rss.push(rssMb(idle.pid!));
     idle.kill('SIGKILL');
@@ -129,7 +161,7 @@ async function main(): Promise<void> {
     await stop(nr.child);
     process.stderr.write(`run ${i + 1}/${runs} done\n`);
   }
-  await broker.dispose();
+  await cleanup();
 
   const spread = (xs: number[], digits: number) => `${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)}`;
   const row = (name: string, r: { ms: number[]; rss: number[] }) =>
@@ -142,11 +174,13 @@ async function main(): Promise<void> {
   console.log(`${'process'.padEnd(28)} ${'ready'.padStart(11)} ${'RSS'.padStart(11)}   ${'ready, min-max'.padStart(17)} ${'RSS, min-max'.padStart(14)}`);
   console.log(row('node -e 0', results.node!));
   console.log(row('station (sim, --broker)', st));
-  console.log(row('node-red 4 (mqtt in -> out)', nr));
+  console.log(row(`node-red ${nodeRedVersion} (mqtt in -> out)`, nr));
   console.log(`ratio station / node-red: ready ${(median(st.ms) / median(nr.ms)).toFixed(2)}x (target <= 0.30x), RSS ${(median(st.rss) / median(nr.rss)).toFixed(2)}x (target <= 0.70x)`);
 }
 
-main().catch((err) => {
+main().catch(async (err) => {
   console.error(err);
-  process.exitCode = 1;
+  await cleanup();
+  // A failed run must not linger on a half-open child's pipe or a timer: leave now.
+  process.exit(1);
 });

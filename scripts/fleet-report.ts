@@ -33,6 +33,8 @@ export const analyticsTopicFilter = 'cds/v1/+/event/analytics';
 /** One station's record of one day, as received. */
 export interface ReceivedAnalytics {
   stationId: string;
+  /** The station's configured name, when its record carries one. */
+  stationName?: string;
   day: DayAggregate;
   partial: boolean;
   generatedAt: string;
@@ -66,6 +68,7 @@ export function analyticsFromMessage(message: unknown, topic?: string): Received
   if (!stationId) return 'no station id in the topic or the record';
   return {
     stationId,
+    ...(typeof m.stationName === 'string' && m.stationName.trim() !== '' ? { stationName: m.stationName.trim() } : {}),
     day: { schema: 1, day: m.day as string, weekday: m.weekday as number, services: m.services as DayAggregate['services'] },
     partial: m.partial === true,
     generatedAt: typeof m.generatedAt === 'string' ? m.generatedAt : '',
@@ -87,7 +90,10 @@ export function analyticsFromLine(line: string): ReceivedAnalytics | string | un
   return analyticsFromMessage(parsed, sub.topic);
 }
 
-/** Keeps one record per station and day: full over partial, then the latest. */
+/**
+ * Keeps one record per station and day: full over partial, then the latest. A station is named by
+ * the name its latest record carries (a renamed station shows its new name), else by its id.
+ */
 export function sitesFrom(records: ReceivedAnalytics[]): SiteDays[] {
   const best = new Map<string, ReceivedAnalytics>();
   for (const r of records) {
@@ -97,13 +103,18 @@ export function sitesFrom(records: ReceivedAnalytics[]): SiteDays[] {
     if (better) best.set(key, r);
   }
   const sites = new Map<string, DayAggregate[]>();
+  const names = new Map<string, { name: string; at: string }>();
   for (const r of best.values()) {
     const days = sites.get(r.stationId) ?? [];
     days.push(r.day);
     sites.set(r.stationId, days);
+    const named = names.get(r.stationId);
+    if (r.stationName !== undefined && (!named || r.generatedAt > named.at)) names.set(r.stationId, { name: r.stationName, at: r.generatedAt });
   }
-  return [...sites.entries()].sort(([a], [b]) => a.localeCompare(b))
-    .map(([site, days]) => ({ site, days: days.sort((a, b) => a.day.localeCompare(b.day)) }));
+  return [...sites.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([site, days]) => {
+    const name = names.get(site)?.name;
+    return { site, ...(name !== undefined ? { name } : {}), days: days.sort((a, b) => a.day.localeCompare(b.day)) };
+  });
 }
 
 async function filesUnder(path: string): Promise<string[]> {

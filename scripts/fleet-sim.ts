@@ -6,6 +6,11 @@
  *   npm run fleet-sim -- --stations 50 --broker mqtt://127.0.0.1:1883 [--records 100] [--protocol 4|5]
  *
  * Without --broker an embedded aedes broker (MQTT 3.1.1) is started on a free loopback port.
+ *
+ *   npm run fleet-sim -- --stations 1000 --processes 4 --fault broker-restart|disconnect-all|none [--records 20] [--interval-ms 1000] [--down-ms 3000] [--port N]
+ *
+ * spreads the stations over processes on a mosquitto this script starts, and injects the fault once
+ * half the records are made (scripts/fleet-faults.ts).
  * Fleets beyond one broker run on a clustered broker (EMQX, HiveMQ, VerneMQ): the station needs
  * nothing but standard MQTT v5.
  */
@@ -18,6 +23,8 @@ import { createLogger } from '../runtime/kernel/logger.js';
 import { CentralLink } from '../runtime/link/central-link.js';
 import { EmbeddedBroker } from '../runtime/link/embedded-broker.js';
 import { DEV_KEY_ID, devKeyDir, startCentralSim } from './central-sim.js';
+import { fleetFaults, runFaultFleet } from './fleet-faults.js';
+import type { FleetFault } from './fleet-faults.js';
 
 export interface FleetOptions {
   stations: number;
@@ -110,7 +117,30 @@ function arg(argv: string[], name: string): string | undefined {
   return i >= 0 ? argv[i + 1] : undefined;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+async function faultsMain(argv: string[]): Promise<void> {
+  const fault = arg(argv, 'fault') ?? 'none';
+  if (!(fleetFaults as readonly string[]).includes(fault)) throw new Error(`--fault must be one of ${fleetFaults.join(', ')}, got ${fault}`);
+  const port = arg(argv, 'port');
+  const downMs = arg(argv, 'down-ms');
+  const r = await runFaultFleet({
+    ...(downMs ? { downMs: Number(downMs) } : {}),
+    stations: Number(arg(argv, 'stations') ?? 100), processes: Number(arg(argv, 'processes') ?? 2), records: Number(arg(argv, 'records') ?? 20),
+    intervalMs: Number(arg(argv, 'interval-ms') ?? 1000), fault: fault as FleetFault, ...(port ? { port: Number(port) } : {}),
+  });
+  process.stdout.write(
+    `fleet-sim: ${r.stations} stations in ${r.processes} processes, fault ${r.fault}, ${r.recorded} records in ${r.seconds.toFixed(1)} s\n`
+    + `  delivered ${r.delivered}  lost ${r.lost}  duplicates ${r.duplicates}  out of order ${r.outOfOrder}  gaps ${r.gaps}\n`
+    + `  reconnects ${r.reconnects}  p50 ${r.reconnectP50Ms ?? '-'} ms  p99 ${r.reconnectP99Ms ?? '-'} ms  broker CPU ${r.brokerCpuS} s\n`,
+  );
+  process.exitCode = r.lost === 0 ? 0 : 1;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1] && (process.argv.includes('--fault') || process.argv.includes('--processes'))) {
+  await faultsMain(process.argv.slice(2)).catch((err: unknown) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+} else if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const argv = process.argv.slice(2);
   const broker = arg(argv, 'broker');
   const result = await runFleet({

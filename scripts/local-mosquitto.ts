@@ -29,6 +29,8 @@ export interface MosquittoOptions {
    * paths, port and logging replaced, so a test attacks exactly what central deploys. Implies TLS.
    */
   shipped?: boolean;
+  /** Port on 127.0.0.1; default a free one. */
+  port?: number;
 }
 
 export interface ClientCert {
@@ -89,6 +91,11 @@ export class Mosquitto {
     this.dir = dir;
     this.port = port;
     this.options = options;
+  }
+
+  /** The broker's process id while it runs (for CPU figures), else undefined. */
+  get pid(): number | undefined {
+    return this.child?.exitCode === null ? this.child.pid : undefined;
   }
 
   get url(): string {
@@ -202,7 +209,7 @@ export class Mosquitto {
 /** Starts a mosquitto in a fresh temporary folder; `dispose()` stops it and removes the folder. */
 export async function startLocalMosquitto(options: MosquittoOptions = {}): Promise<Mosquitto & { dispose(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'cds-mosquitto-'));
-  const broker = new Mosquitto(dir, await freePort(), options);
+  const broker = new Mosquitto(dir, options.port ?? (await freePort()), options);
   await broker.writeConfig();
   await broker.start();
   return Object.assign(broker, {

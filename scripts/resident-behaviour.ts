@@ -123,6 +123,25 @@ export interface PlannedVisit {
   /** Seconds spent on each step up to the last one. */
   stepSeconds: number[];
   locale: 'vi' | 'en';
+  /**
+   * The answer to the 1..5 question asked after a completed service, or null when the resident
+   * leaves it unanswered (about two thirds do).
+   */
+  rating: number | null;
+}
+
+/** Services whose flow does not ask the feedback question afterwards (`feedback: false` in flows/). */
+export const servicesWithoutFeedback: readonly string[] = ['notices', 'emergency', 'feedback'];
+
+/**
+ * How residents rate a completed service: mostly satisfied, but every answer occurs, and a slow
+ * visit or one where a device failed is rated lower (the pilot's paper survey had the same shape).
+ */
+function planRating(rng: SeededRandom, slow: boolean, troubled: boolean): number | null {
+  if (rng.next() >= 0.35) return null;
+  const shift = (slow ? 1 : 0) + (troubled ? 1 : 0);
+  const weights: [number, number][] = [[5, 0.44 - 0.12 * shift], [4, 0.3], [3, 0.13 + 0.05 * shift], [2, 0.08 + 0.04 * shift], [1, 0.05 + 0.03 * shift]];
+  return weighted(rng, weights);
 }
 
 const familyNames = ['Nguyễn', 'Trần', 'Lê', 'Phạm', 'Hoàng', 'Huỳnh', 'Phan', 'Vũ', 'Võ', 'Đặng', 'Bùi', 'Đỗ', 'Hồ', 'Ngô', 'Dương'];
@@ -212,6 +231,8 @@ export interface UsagePlanOptions {
 /** Plans `sessions` visits over `days` local days from `startDay`, ordered by start time. */
 export function planUsage(options: UsagePlanOptions): PlannedVisit[] {
   const rng = new SeededRandom(options.seed);
+  // Ratings come from a generator of their own, so the rest of a seeded plan stays as it was.
+  const moods = new SeededRandom(options.seed ^ 0x5a7e);
   const residents = residentsOf(Math.max(40, Math.round(options.sessions / 5)), rng);
   const dayWeights = Array.from({ length: options.days }, (_, i) => {
     const day = addDays(options.startDay, i);
@@ -246,14 +267,23 @@ export function planUsage(options: UsagePlanOptions): PlannedVisit[] {
         ending = { outcome: 'failed', atStep, cause: cause! };
       }
     }
-    const last = ending.outcome === 'completed' ? steps.length - 1 : ending.atStep;
+    const last = ending.outcome === 'completed' || skipsFailedDevice(service, ending) ? steps.length - 1 : ending.atStep;
     const stepSeconds = steps.slice(0, last + 1).map((s) => Math.max(1, Math.round(s.typicalS * slow * rng.between(0.6, 1.7))));
     visits.push({
       startedAt, service, resident, locale: rng.next() < 0.93 ? 'vi' : 'en',
       showsCccd: rng.next() < 0.92, ending, stepSeconds,
+      rating: planRating(moods, slow > 1.4, ending.outcome === 'failed'),
     });
   }
   return visits.sort((a, b) => a.startedAt - b.startedAt);
+}
+
+/**
+ * Whether the flow goes on past this failure: the health check skips a device that fails and
+ * measures the next one (flows/health-check.yaml), so the run completes with the failure noted.
+ */
+export function skipsFailedDevice(service: string, ending: PlannedVisit['ending']): boolean {
+  return service === 'health-check' && ending.outcome === 'failed' && ending.cause === 'device';
 }
 
 /**
@@ -262,12 +292,15 @@ export function planUsage(options: UsagePlanOptions): PlannedVisit[] {
  */
 export function modelSessionEvent(visit: PlannedVisit, rng: SeededRandom): SessionAnalyticsEvent {
   const plan = serviceSteps[visit.service]!;
+  const wentOn = skipsFailedDevice(visit.service, visit.ending);
+  const outcome = wentOn ? 'completed' : visit.ending.outcome;
   let t = visit.startedAt;
   const steps: StepVisit[] = visit.stepSeconds.map((s, i) => {
     const enteredAt = t;
     t += s * 1000;
     const isLast = i === visit.stepSeconds.length - 1;
-    const outcome = isLast && visit.ending.outcome === 'abandoned' ? undefined : isLast && visit.ending.outcome === 'failed' ? 'error' : 'ok';
+    const failedHere = visit.ending.outcome === 'failed' && (wentOn ? i === visit.ending.atStep : isLast);
+    const outcome = isLast && visit.ending.outcome === 'abandoned' ? undefined : failedHere ? 'error' : 'ok';
     return { stepId: plan[i]!.stepId, kind: plan[i]!.kind, enteredAt, durationMs: s * 1000, ...(outcome ? { outcome } : {}) };
   });
   // An abandoned run ends at the idle wipe, two minutes after the resident walked away.
@@ -281,11 +314,12 @@ export function modelSessionEvent(visit: PlannedVisit, rng: SeededRandom): Sessi
     flowVersion: 1,
     startedAt: visit.startedAt,
     endedAt: t,
-    outcome: visit.ending.outcome,
+    outcome,
     lastStep: steps[steps.length - 1]!.stepId,
     steps,
     ...(visit.ending.outcome === 'failed' ? { failureCause: visit.ending.cause, failureCode: failureCodes[visit.ending.cause] } : {}),
     ...(identified && ageBand ? { beneficiary: { ageBand, sex: visit.resident.sex } } : {}),
     locale: visit.locale,
+    ...(outcome === 'completed' && !servicesWithoutFeedback.includes(visit.service) ? { feedback: { rating: visit.rating } } : {}),
   };
 }

@@ -283,13 +283,14 @@ export class ResidentSessionDriver {
       inputs += 1;
       sameScreenInputs += 1;
     }
-    // After a completed service the station asks for feedback: about a third of residents answer, the
-    // others leave it to time out. The answer (or its absence) completes the service's own event.
+    // After a completed service the station asks for feedback: the resident answers as planned (about
+    // a third answer, with every rating occurring), the others leave it to time out. The answer (or its
+    // absence) completes the service's own event.
     for (let i = 0; i < 6 && this.ended.length === before && this.session.current().kind === 'end' && this.session.current().flowId !== 'feedback'; i++) {
       await clock.advance(5000);
     }
-    if (this.ended.length === before && this.session.current().flowId === 'feedback' && this.rng.next() < 0.35) {
-      await this.send({ type: 'key', key: this.rng.next() < 0.7 ? '5' : '4' }, 4);
+    if (this.ended.length === before && this.session.current().flowId === 'feedback' && visit.rating !== null) {
+      await this.send({ type: 'key', key: String(visit.rating) as Key }, 4);
     }
     // Walked away (or done): the idle warning and wipe end whatever is left, as in the lobby.
     for (let i = 0; i < 20 && this.ended.length === before; i++) await clock.advance(30_000);

@@ -1,5 +1,5 @@
 /**
- * `npm run simulate-usage -- --sessions N --days D --seed S [--data DIR] [--start YYYY-MM-DD] [--station ID] [--drive session|model]`
+ * `npm run simulate-usage -- --sessions N --days D --seed S [--data DIR] [--start YYYY-MM-DD] [--station ID] [--name SITE] [--drive session|model]`
  *
  * Produces usage data for tests and demos. The resident-behaviour model (scripts/resident-behaviour.ts:
  * evening peaks, elderly residents doing the health check, bill payments at the start of the month)
@@ -39,6 +39,8 @@ export interface SimulateUsageOptions {
   /** First simulated local day; default: `days` days before today. */
   startDay?: string;
   stationId?: string;
+  /** The station's name in its analytics records (where it stands), as `station.name` sets it. */
+  stationName?: string;
   /** `session` (default) plays visits on the real FlowSession; `model` writes events from the behaviour model. */
   drive?: DriveMode;
   /** Where "today" comes from when no start day is given; default the wall clock. */
@@ -108,7 +110,9 @@ export async function simulateUsage(options: SimulateUsageOptions, io: Io): Prom
   const records = new RecordsFile(recordsFile, stationId);
   const clock = new VirtualClock(localMidnight(firstDay));
   const logger = createLogger({ level: 'warn', destination: { write: (line: string) => io.stderr.write(line) } as DestinationStream });
-  const analytics = new StationAnalytics({ clock, logger, records, dataDir: options.dataDir, stationId });
+  const analytics = new StationAnalytics({
+    clock, logger, records, dataDir: options.dataDir, stationId, ...(options.stationName ? { stationName: options.stationName } : {}),
+  });
   await analytics.start();
   const sink = new CountingSink(analytics, options.observe);
   if ((options.drive ?? 'session') === 'session') {
@@ -132,13 +136,14 @@ export async function simulateUsage(options: SimulateUsageOptions, io: Io): Prom
   return { sessions: sink.count, visits: visits.length, firstDay, lastDay, recordsFile, records: records.count };
 }
 
-export const simulateUsageHelp = `Usage: npm run simulate-usage -- --sessions N --days D --seed S [--data DIR] [--start YYYY-MM-DD] [--station ID]
+export const simulateUsageHelp = `Usage: npm run simulate-usage -- --sessions N --days D --seed S [--data DIR] [--start YYYY-MM-DD] [--station ID] [--name SITE]
   --sessions N   visits to simulate (default 1800)
   --days D       days they spread over (default 60)
   --seed S       seed; the same seed gives the same data (default 1)
   --data DIR     station data directory to write analytics into (default ./sim-data)
   --start DATE   first local day (default: D days before today)
   --station ID   station id written into the records (default SIM-01)
+  --name SITE    the station's name (where it stands) written into the records (default none)
   --drive MODE   session (default: the real flows on the real session) or model (events from the behaviour model)
 `;
 
@@ -157,7 +162,7 @@ export async function simulateUsageCommand(argv: string[], io: Io): Promise<numb
       args: argv,
       options: {
         sessions: { type: 'string' }, days: { type: 'string' }, seed: { type: 'string' }, data: { type: 'string' },
-        start: { type: 'string' }, station: { type: 'string' }, drive: { type: 'string' }, help: { type: 'boolean', short: 'h' },
+        start: { type: 'string' }, station: { type: 'string' }, name: { type: 'string' }, drive: { type: 'string' }, help: { type: 'boolean', short: 'h' },
       },
       strict: true,
     });
@@ -175,6 +180,7 @@ export async function simulateUsageCommand(argv: string[], io: Io): Promise<numb
       dataDir: resolve(values.data ?? 'sim-data'),
       ...(values.start !== undefined ? { startDay: values.start } : {}),
       ...(values.station !== undefined ? { stationId: values.station } : {}),
+      ...(values.name !== undefined ? { stationName: values.name } : {}),
       ...(values.drive !== undefined ? { drive: values.drive as DriveMode } : {}),
     };
   } catch (err) {

@@ -1,6 +1,7 @@
-/* eslint-disable max-lines -- one method, one file: the beat detection, the ratio-of-ratios and the
-   quality gates share their windows and thresholds; they are read and tuned together. */
 import { applyBandPassPair, bandPass, bandPassGainAt } from './filters.js';
+import { beatFigures, findTroughs } from './beats.js';
+import type { BandPassedWindow, BeatCache } from './beats.js';
+import { PpgScratch, autocorrelate, quantile, round2, selectKth } from './ppg-math.js';
 
 /**
  * Heart rate and SpO2 from a red/IR photoplethysmogram, with quality gates. The method is the
@@ -70,6 +71,8 @@ export const ppgReasonMessages: Record<PpgReason, string> = {
   implausible: 'The result is outside the plausible range',
 };
 
+export type { BandPassedWindow };
+
 export const referenceLabel = 'reference value, not a diagnosis' as const;
 
 export interface PpgResult {
@@ -115,7 +118,7 @@ const passBandHz: [number, number] = [0.6, 5];
 const settleSeconds = 1;
 
 const filterCache = new Map<number, ReturnType<typeof bandPass>>();
-function filterFor(rateHz: number): ReturnType<typeof bandPass> {
+export function filterFor(rateHz: number): ReturnType<typeof bandPass> {
   let f = filterCache.get(rateHz);
   if (!f) {
     f = bandPass(passBandHz[0], passBandHz[1], rateHz);
@@ -124,39 +127,10 @@ function filterFor(rateHz: number): ReturnType<typeof bandPass> {
   return f;
 }
 
-/**
- * Working arrays reused from one window to the next: the station analyses a 10 s window every
- * second while a signal is refused, and allocating (then collecting) nine arrays per window cost
- * more than some of the arithmetic. The analysis runs synchronously to its end, so one set serves
- * every call; arrays handed out are always overwritten (or cleared) before they are read.
- */
-class Scratch {
-  capacity = 0;
-  bpIr = new Float64Array(0);
-  bpRed = new Float64Array(0);
-  magnitudes = new Float64Array(0);
-  clean = new Float64Array(0);
-  coarse = new Float64Array(0);
-  masked = new Uint8Array(0);
-  /** Full-rate autocorrelation by lag; NaN where not computed yet for this window. */
-  acByLag = new Float64Array(0);
+const scratch = new PpgScratch();
 
-  reserve(n: number): void {
-    if (n <= this.capacity) return;
-    this.capacity = n;
-    this.bpIr = new Float64Array(n);
-    this.bpRed = new Float64Array(n);
-    this.magnitudes = new Float64Array(n);
-    this.clean = new Float64Array(n);
-    this.coarse = new Float64Array(n);
-    this.masked = new Uint8Array(n);
-    this.acByLag = new Float64Array(n + 2);
-  }
-}
-
-const scratch = new Scratch();
-
-function refused(reason: PpgReason, extra: Partial<PpgResult> = {}): PpgResult {
+/** A refusal for `reason` with the given partial figures. */
+export function refused(reason: PpgReason, extra: Partial<PpgResult> = {}): PpgResult {
   return {
     heartRate: null,
     spo2: null,
@@ -171,81 +145,6 @@ function refused(reason: PpgReason, extra: Partial<PpgResult> = {}): PpgResult {
   };
 }
 
-function quantile(sorted: number[], q: number): number {
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
-
-/** The k-th smallest value (Hoare's quickselect); reorders `values`. */
-function selectKth(values: Float64Array, k: number): number {
-  let lo = 0;
-  let hi = values.length - 1;
-  while (lo < hi) {
-    const pivot = values[(lo + hi) >> 1]!;
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (values[i]! < pivot) i++;
-      while (values[j]! > pivot) j--;
-      if (i <= j) {
-        const t = values[i]!;
-        values[i] = values[j]!;
-        values[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return values[k]!;
-  }
-  return values[k]!;
-}
-
-function round2(x: number): number {
-  return Math.round(x * 100) / 100;
-}
-
-/**
- * out[k] = Σ x[i]·x[i+k] / energy for k in [fromLag, toLag], over the first n values. Four lags run
- * side by side: each sum is a chain of dependent additions (latency-bound), so interleaving four
- * chains keeps the processor busy. Every sum still adds its terms one by one in ascending i, so the
- * figures are exactly those of one loop per lag.
- */
-function autocorrelate(x: Float64Array, n: number, fromLag: number, toLag: number, energy: number, out: Float64Array): void {
-  let k = fromLag;
-  for (; k + 3 <= toLag; k += 4) {
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    const common = n - k - 3;
-    let i = 0;
-    for (; i < common; i++) {
-      const v = x[i]!;
-      s0 += v * x[i + k]!;
-      s1 += v * x[i + k + 1]!;
-      s2 += v * x[i + k + 2]!;
-      s3 += v * x[i + k + 3]!;
-    }
-    // The longer sums (shorter lags) finish alone, still in ascending i.
-    for (let j = Math.max(0, i); j + k + 2 < n; j++) s2 += x[j]! * x[j + k + 2]!;
-    for (let j = Math.max(0, i); j + k + 1 < n; j++) s1 += x[j]! * x[j + k + 1]!;
-    for (let j = Math.max(0, i); j + k < n; j++) s0 += x[j]! * x[j + k]!;
-    out[k] = s0 / energy;
-    out[k + 1] = s1 / energy;
-    out[k + 2] = s2 / energy;
-    out[k + 3] = s3 / energy;
-  }
-  for (; k <= toLag; k++) {
-    let sum = 0;
-    for (let i = 0; i + k < n; i++) sum += x[i]! * x[i + k]!;
-    out[k] = sum / energy;
-  }
-}
-
 /**
  * Analyses one window of samples (red and IR of equal length, ADC counts) taken at `rateHz`.
  * Pure: the same samples always give the same result.
@@ -256,12 +155,37 @@ export function analyzePpg(
   rateHz: number,
   options: PpgAnalysisOptions = {},
 ): PpgResult {
-  const o = { ...defaults, ...options };
-  const calibration = options.calibration ?? defaultCalibration;
   const n = Math.min(red.length, ir.length);
-  const settle = Math.round(settleSeconds * rateHz);
-  if (n - settle < rateHz * 4) return refused('too-short');
+  const settle = settleSamples(rateHz);
+  const levels = windowLevels(red, ir, n, rateHz, options);
+  if (typeof levels === 'string') return refused(levels);
 
+  const filter = filterFor(rateHz);
+  scratch.reserve(n);
+  const bpIrFull = scratch.bpIr.subarray(0, n);
+  const bpRedFull = scratch.bpRed.subarray(0, n);
+  applyBandPassPair(filter, ir, bpIrFull, red, bpRedFull);
+  const bpIr = bpIrFull.subarray(settle);
+  const m = bpIr.length;
+  const magnitudes = scratch.magnitudes.subarray(0, m);
+  for (let i = 0; i < m; i++) magnitudes[i] = Math.abs(bpIr[i]!);
+  return analyzeBandPassed({
+    red, ir, rateHz, bpIr, bpRed: bpRedFull.subarray(settle), ...levels, medianMagnitude: selectKth(magnitudes, m >> 1),
+  }, options);
+}
+
+/** Samples dropped from the start of a window at `rateHz` while the band-pass settles. */
+export function settleSamples(rateHz: number): number {
+  return Math.round(settleSeconds * rateHz);
+}
+
+/** The mean levels (after the settling second) of a window, or why the window cannot be measured. */
+export function windowLevels(
+  red: ArrayLike<number>, ir: ArrayLike<number>, n: number, rateHz: number, options: PpgAnalysisOptions = {},
+): { dcIr: number; dcRed: number } | 'too-short' | 'no-finger' | 'clipping' {
+  const o = { ...defaults, ...options };
+  const settle = settleSamples(rateHz);
+  if (n - settle < rateHz * 4) return 'too-short';
   // Finger presence: with the LEDs on and no finger, almost no light comes back (datasheet
   // "Proximity function": the IR level is far below a covered sensor's).
   // One pass for the levels and the clipped count (each sum still in ascending order).
@@ -280,28 +204,31 @@ export function analyzePpg(
   }
   const dcIr = sumIrLevel / (n - settle);
   const dcRed = sumRedLevel / (n - settle);
-  if (dcIr < o.fingerThreshold || dcRed < o.fingerThreshold / 4) return refused('no-finger');
-  if (clipped / n > o.maxClippedFraction) return refused('clipping');
+  if (dcIr < o.fingerThreshold || dcRed < o.fingerThreshold / 4) return 'no-finger';
+  if (clipped / n > o.maxClippedFraction) return 'clipping';
+  return { dcIr, dcRed };
+}
 
+/**
+ * The analysis from the band-passed window on: motion mask, pulse period, beats, ratio of ratios
+ * and the quality gates. {@link analyzePpg} and the sliding analysis (./sliding-analysis.ts) share it;
+ * the sliding analysis passes a cache of troughs and beats found in the window before.
+ */
+export function analyzeBandPassed(w: BandPassedWindow, options: PpgAnalysisOptions = {}, cache?: BeatCache): PpgResult {
+  const o = { ...defaults, ...options };
+  const calibration = options.calibration ?? defaultCalibration;
+  const { rateHz, bpIr, bpRed, dcIr, dcRed } = w;
+  const settle = settleSamples(rateHz);
   const filter = filterFor(rateHz);
-  scratch.reserve(n);
-  const bpIrFull = scratch.bpIr.subarray(0, n);
-  const bpRedFull = scratch.bpRed.subarray(0, n);
-  applyBandPassPair(filter, ir, bpIrFull, red, bpRedFull);
-  const bpIr = bpIrFull.subarray(settle);
-  const bpRed = bpRedFull.subarray(settle);
   const m = bpIr.length;
+  scratch.reserve(m + settle);
 
   // Motion: a moving finger swings the light by several pulse heights. Samples beyond a robust
   // bound (the median absolute level times six, about twice a clean pulse's peak) and half a
   // second around them are masked: they take no part in the period or the ratio.
-  const magnitudes = scratch.magnitudes.subarray(0, m);
   const masked = scratch.masked.subarray(0, m);
-  for (let i = 0; i < m; i++) {
-    magnitudes[i] = Math.abs(bpIr[i]!);
-    masked[i] = 0;
-  }
-  const bound = 6 * selectKth(magnitudes, m >> 1);
+  masked.fill(0);
+  const bound = 6 * w.medianMagnitude;
   const guard = Math.round(rateHz / 2);
   let maskedCount = 0;
   for (let i = 0; i < m; i++) {
@@ -346,7 +273,7 @@ export function analyzePpg(
   if (energyCoarse === 0) return refused('no-pulse');
   const minLagD = Math.max(1, Math.floor(minLag / d));
   const maxLagD = Math.min(md - 2, Math.ceil(maxLag / d));
-  const acd = new Float64Array(maxLagD + 2);
+  const acd = scratch.acCoarse;
   autocorrelate(coarse, md, minLagD - 1, maxLagD + 1, energyCoarse, acd);
   let best = -Infinity;
   for (let k = minLagD; k <= maxLagD; k++) if (acd[k]! > acd[k - 1]! && acd[k]! >= acd[k + 1]! && acd[k]! > best) best = acd[k]!;
@@ -400,82 +327,23 @@ export function analyzePpg(
 
   // Beats: troughs of the IR light (the systolic blood-volume peaks absorb most), one per period.
   const half = Math.max(1, Math.round(period * 0.4));
-  const troughs: number[] = [];
-  for (let i = half; i < m - half; i++) {
-    const v = bpIr[i]!;
-    // Only local minima are candidates; each is then checked against its whole neighbourhood.
-    if (!(v < bpIr[i - 1]! && v <= bpIr[i + 1]!)) continue;
-    let isMin = true;
-    for (let j = i - half; j <= i + half; j++) {
-      if (bpIr[j]! < v || (bpIr[j]! === v && j < i)) {
-        isMin = false;
-        break;
-      }
-    }
-    if (isMin) troughs.push(i);
-  }
+  const troughs = cache ? cache.troughs(bpIr, half) : findTroughs(bpIr, half, half, m - half, []);
   const beatCount = troughs.length - 1;
   if (beatCount < o.minBeats) {
     const reason = periodicity < o.minPeriodicity ? 'no-pulse' : maskedCount > 0 ? 'motion' : 'too-short';
     return refused(reason, { quality: round2(Math.max(0, periodicity)) });
   }
 
-  // Per beat: pulse amplitude, interval, and the ratio of ratios by least squares of red on IR
-  // over the whole beat (the same AC ratio as peak-to-trough for a clean pulse, but every sample
-  // contributes, so noise averages out instead of inflating the peaks).
   const amplitudes: number[] = [];
   const intervals: number[] = [];
   const ratios: number[] = [];
   for (let b = 0; b < beatCount; b++) {
     const from = troughs[b]!;
     const to = troughs[b + 1]!;
-    let lo = Infinity;
-    let hi = -Infinity;
-    let sumIr = 0;
-    let sumRed = 0;
-    for (let i = from; i < to; i++) {
-      const v = bpIr[i]!;
-      if (v < lo) lo = v;
-      if (v > hi) hi = v;
-      sumIr += v;
-      sumRed += bpRed[i]!;
-    }
-    const len = to - from;
-    const meanIr = sumIr / len;
-    const meanRed = sumRed / len;
-    // Breathing leaves a slow slope across a beat that the band-pass only partly removes at low
-    // heart rates; the slope is taken out of both channels (least-squares line) before the fit.
-    const tMid = (len - 1) / 2;
-    let stt = 0;
-    let stIr = 0;
-    let stRed = 0;
-    for (let i = from; i < to; i++) {
-      const tc = i - from - tMid;
-      stt += tc * tc;
-      stIr += tc * (bpIr[i]! - meanIr);
-      stRed += tc * (bpRed[i]! - meanRed);
-    }
-    const slopeIr = stt > 0 ? stIr / stt : 0;
-    const slopeRed = stt > 0 ? stRed / stt : 0;
-    let sxy = 0;
-    let sxx = 0;
-    for (let i = from; i < to; i++) {
-      const tc = i - from - tMid;
-      const x = bpIr[i]! - meanIr - slopeIr * tc;
-      sxy += x * (bpRed[i]! - meanRed - slopeRed * tc);
-      sxx += x * x;
-    }
-    let sumDcIr = 0;
-    let sumDcRed = 0;
-    for (let i = from + settle; i < to + settle; i++) {
-      sumDcIr += ir[i]!;
-      sumDcRed += red[i]!;
-    }
-    const beatDcIr = sumDcIr / len;
-    const beatDcRed = sumDcRed / len;
-    amplitudes.push(hi - lo);
-    intervals.push(len);
-    ratios.push(sxx > 0 ? ((sxy / sxx) * beatDcIr) / beatDcRed : NaN);
+    const beat = cache?.beat(from, to) ?? beatFigures(w, settle, from, to);
+    amplitudes.push(beat.amplitude);
+    intervals.push(to - from);
+    ratios.push(beat.ratio);
   }
 
   // Motion: a beat far larger or smaller than the median, or far off the period, is an artefact.

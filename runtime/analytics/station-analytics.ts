@@ -33,6 +33,8 @@ export interface StationAnalyticsOptions {
   dataDir: string;
   /** Copied into each record so files of many stations stay attributable; the topic also names it. */
   stationId: string;
+  /** Where the station stands (its configured name), copied into each record so the city's report names sites, not ids. */
+  stationName?: string;
   /** Minutes after local midnight when the previous day is sent; default 10. */
   sendAtMinute?: number;
   /** Delay before retrying a send the journal refused; default 3 600 000 ms. */
@@ -60,6 +62,8 @@ export function analyticsTuning(config: AnalyticsConfig | undefined): Pick<Stati
 /** The payload of an `event/analytics` record: one day aggregate plus who sent it and when. */
 export interface AnalyticsRecord extends DayAggregate {
   stationId: string;
+  /** The station's configured name (`station.name`), when it has one. */
+  stationName?: string;
   /**
    * True when sent on command before the day ended. A later full record of the same day replaces
    * it; so does a later full one (a session that began before midnight and ended after the send).
@@ -341,6 +345,7 @@ export class StationAnalytics implements SessionAnalyticsSink {
     const payload: AnalyticsRecord = {
       ...structuredClone(this.dayOf(day)),
       stationId: this.options.stationId,
+      ...(this.options.stationName ? { stationName: this.options.stationName } : {}),
       partial,
       generatedAt: new Date(this.options.clock.now()).toISOString(),
     };

@@ -31,6 +31,7 @@ export interface StationConfig {
   lifecycle: { stopTimeoutMs: number; watchdogLagMs: number };
   mqtt: {
     url: string;
+    fallbackUrls: string[];
     protocolVersion: 4 | 5;
     reconnectMinMs: number;
     reconnectMaxMs: number;

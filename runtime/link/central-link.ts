@@ -35,7 +35,7 @@ export interface CentralLinkOptions {
   dataDir: string;
   clock: Clock;
   logger: Logger;
-  mqtt: Pick<MqttLinkOptions, 'url' | 'protocolVersion' | 'tls' | 'sessionExpirySec' | 'keepaliveSec' | 'reconnectMinMs' | 'reconnectMaxMs' | 'birth' | 'statusState' | 'random'>;
+  mqtt: Pick<MqttLinkOptions, 'url' | 'fallbackUrls' | 'protocolVersion' | 'tls' | 'sessionExpirySec' | 'keepaliveSec' | 'reconnectMinMs' | 'reconnectMaxMs' | 'birth' | 'statusState' | 'random'>;
   journal?: { maxBytes?: number; segmentBytes?: number };
   /** Seals personal records (from the provisioning file); null refuses personal records. */
   box: CryptoBox | null;

@@ -22,17 +22,21 @@ export interface MqttTlsOptions {
 const tcpSchemes = new Set(['mqtt:', 'tcp:']);
 const tlsSchemes = new Set(['mqtts:', 'ssl:', 'tls:']);
 
-/** Creates a client for `url` (not yet connecting when `options.manualConnect` is set). */
-export async function connectMqtt(url: string, options: IClientOptions, tls?: MqttTlsOptions): Promise<MqttClient> {
-  const parsed = new URL(url);
+/**
+ * Creates a client for `url` (not yet connecting when `options.manualConnect` is set). When `url`
+ * is a function, every TCP/TLS (re)connect asks it which broker to dial, so a caller can fail over
+ * between the nodes of a cluster (same scheme and credentials); a WebSocket broker is the first answer.
+ */
+export async function connectMqtt(url: string | (() => string), options: IClientOptions, tls?: MqttTlsOptions): Promise<MqttClient> {
+  const current = typeof url === 'function' ? url : () => url;
+  const first = current();
+  const parsed = new URL(first);
   const secure = tlsSchemes.has(parsed.protocol);
   if (!secure && !tcpSchemes.has(parsed.protocol)) {
     const { default: mqtt } = await import('mqtt');
-    return mqtt.connect(url, { ...options, ...(tls ? { ...tls, rejectUnauthorized: true } : {}) });
+    return mqtt.connect(first, { ...options, ...(tls ? { ...tls, rejectUnauthorized: true } : {}) });
   }
-  // WHATWG URL keeps the brackets of an IPv6 literal; net and tls want the bare address.
-  const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1') || 'localhost';
-  const port = Number(parsed.port) || (secure ? 8883 : 1883);
+  const { host, port } = endpoint(parsed, secure);
   const credentials = parsed.username
     ? { username: decodeURIComponent(parsed.username), password: decodeURIComponent(parsed.password) }
     : {};
@@ -42,9 +46,17 @@ export async function connectMqtt(url: string, options: IClientOptions, tls?: Mq
   // TCP_NODELAY: a PUBLISH or PUBACK is a few hundred bytes; Nagle's algorithm would hold each one
   // back for the previous one's TCP ACK (delayed up to 40 ms on Linux), which halves a windowed drain.
   return new MqttClientClass(
-    (client) => (tlsConnect ? tlsStream(client, tlsConnect, { host, port, ...tls }) : createConnection({ host, port }).setNoDelay(true)),
+    (client) => {
+      const target = endpoint(new URL(current()), secure);
+      return tlsConnect ? tlsStream(client, tlsConnect, { ...target, ...tls }) : createConnection(target).setNoDelay(true);
+    },
     { ...options, ...credentials, protocol: secure ? 'mqtts' : 'mqtt', host, port },
   );
+}
+
+function endpoint(parsed: URL, secure: boolean): { host: string; port: number } {
+  // WHATWG URL keeps the brackets of an IPv6 literal; net and tls want the bare address.
+  return { host: parsed.hostname.replace(/^\[(.*)\]$/, '$1') || 'localhost', port: Number(parsed.port) || (secure ? 8883 : 1883) };
 }
 
 /**

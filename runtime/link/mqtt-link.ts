@@ -89,6 +89,12 @@ export interface LinkPort {
 export interface MqttLinkOptions {
   /** `mqtt://host:1883`, `mqtts://host:8883`, `ws://…`. */
   url: string;
+  /**
+   * Other nodes of the same broker cluster (same scheme and credentials as `url`), tried in turn
+   * when a connection attempt fails; a connection that was up is first retried on the same node.
+   * Default none. TCP/TLS only.
+   */
+  fallbackUrls?: readonly string[];
   stationId: string;
   /** 5 (default) for production brokers, 4 for the embedded aedes broker. */
   protocolVersion?: 4 | 5;
@@ -145,6 +151,10 @@ export class MqttLink implements LinkPort {
   private state: LinkState = 'offline';
   private connectedSince: number | null = null;
   private attempt = 0;
+  /** Index in `[url, ...fallbackUrls]` of the broker dialled now. */
+  private urlIndex = 0;
+  /** Whether the current connection attempt reached CONNACK (an attempt that did not moves to the next broker). */
+  private reachedBroker = false;
   private lastError: string | null = null;
   private reconnectTimer: TimerHandle | undefined;
   private stopping = false;
@@ -160,9 +170,17 @@ export class MqttLink implements LinkPort {
 
   info(): LinkInfo {
     return {
-      state: this.state, protocolVersion: this.options.protocolVersion ?? 5, url: this.options.url,
+      state: this.state, protocolVersion: this.options.protocolVersion ?? 5, url: this.currentUrl(),
       connectedSince: this.connectedSince, reconnectAttempt: this.attempt, lastError: this.lastError,
     };
+  }
+
+  private urls(): readonly string[] {
+    return [this.options.url, ...(this.options.fallbackUrls ?? [])];
+  }
+
+  private currentUrl(): string {
+    return this.urls()[this.urlIndex] ?? this.options.url;
   }
 
   /** Starts connecting; resolves without waiting for the broker (the link keeps trying). */
@@ -190,7 +208,7 @@ export class MqttLink implements LinkPort {
       will: { topic: topicFor(o.stationId, 'status'), payload: Buffer.alloc(0), qos: 1, retain: true },
       ...(v5 ? { properties: { sessionExpiryInterval: o.sessionExpirySec ?? 86_400 } } : {}),
     };
-    const client = await connectMqtt(o.url, options, tls);
+    const client = await connectMqtt(() => this.currentUrl(), options, tls);
     // A stop while the client was being made: it never connected (manualConnect), so nothing to end.
     if (this.stopping) return;
     this.client = client;
@@ -241,6 +259,7 @@ export class MqttLink implements LinkPort {
   private async onConnect(client: MqttClient, sessionPresent: boolean): Promise<void> {
     const o = this.options;
     this.attempt = 0;
+    this.reachedBroker = true;
     this.lastError = null;
     const bdSeq = this.bdSeq;
     try {
@@ -276,9 +295,14 @@ export class MqttLink implements LinkPort {
     this.setState(this.stopping ? 'offline' : 'connecting');
     if (this.stopping || this.reconnectTimer) return;
     const o = this.options;
+    // An attempt that never reached the broker moves on to the next node of the cluster.
+    const count = this.urls().length;
+    if (!this.reachedBroker && count > 1) this.urlIndex = (this.urlIndex + 1) % count;
+    this.reachedBroker = false;
     const min = o.reconnectMinMs ?? 1000;
     const max = o.reconnectMaxMs ?? 60_000;
-    const ceiling = Math.min(max, min * 2 ** Math.min(this.attempt, 20));
+    // The delay doubles per round through the list, not per node: a dead node costs one short wait.
+    const ceiling = Math.min(max, min * 2 ** Math.min(Math.floor(this.attempt / count), 20));
     // "Equal jitter": half fixed, half random, so a fleet reconnecting after a broker restart spreads out.
     const delay = Math.round(ceiling / 2 + (o.random ?? Math.random)() * (ceiling / 2));
     this.attempt++;

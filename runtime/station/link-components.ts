@@ -61,6 +61,8 @@ function centralLinkOptions(ctx: StationContext, box: CentralLinkOptions['box'])
     box,
     mqtt: {
       url: brokerUrl(ctx),
+      // The embedded development broker is a single node: the cluster list is for central's brokers.
+      ...(ctx.parts.embedded ? {} : { fallbackUrls: config.mqtt.fallbackUrls }),
       protocolVersion: linkProtocolVersion(ctx),
       tls,
       sessionExpirySec: config.mqtt.sessionExpiryS,

@@ -97,7 +97,7 @@ export function createStation(deps: StationDeps): Station {
   const maintenance = new StationMaintenance(logger);
   const announcer = new BirthAnnouncer({ clock, logger, version: deps.version, parts, maintenance });
   const records = { record: (...args: Parameters<CentralLink['record']>) => parts.centralLink().record(...args) };
-  const analytics = new StationAnalytics({ clock, logger: log('analytics'), records, dataDir, stationId: config.station.id, ...analyticsTuning(config.analytics as AnalyticsConfig | undefined) });
+  const analytics = new StationAnalytics({ clock, logger: log('analytics'), records, dataDir, stationId: config.station.id, stationName: config.station.name, ...analyticsTuning(config.analytics as AnalyticsConfig | undefined) });
   // Refusals are counted here until the link's refusal counter takes them.
   const refusals: Record<string, number> = {};
   const refused = (topic: string, reason: string) => {

@@ -34,8 +34,8 @@ async function run(fn: (io: Io) => Promise<number>): Promise<{ code: number; out
 }
 
 const stations = [
-  { id: 'DKC-01', sessions: 400, seed: 1 },
-  { id: 'BT-02', sessions: 150, seed: 2 },
+  { id: 'DKC-01', name: 'Đảo Kim Cương, tháp Brilliant', sessions: 400, seed: 1 },
+  { id: 'BT-02', name: 'Chung cư Bình Trưng Đông', sessions: 150, seed: 2 },
   { id: 'TD-03', sessions: 250, seed: 3 },
 ];
 
@@ -44,7 +44,7 @@ async function fleet(t: Test) {
   const out: { id: string; dataDir: string; recordsFile: string; model: ReportModel }[] = [];
   for (const s of stations) {
     const dataDir = await temp(t);
-    const r = await simulateUsage({ sessions: s.sessions, days: 20, seed: s.seed, dataDir, startDay: '2026-10-01', stationId: s.id, drive: 'model' }, silent);
+    const r = await simulateUsage({ sessions: s.sessions, days: 20, seed: s.seed, dataDir, startDay: '2026-10-01', stationId: s.id, ...(s.name ? { stationName: s.name } : {}), drive: 'model' }, silent);
     const own = await run((io) => reportCommand(['--data', dataDir, '--format', 'json'], { ...io, clock, flowsDir: 'flows' }));
     out.push({ id: s.id, dataDir, recordsFile: r.recordsFile, model: JSON.parse(own.out) as ReportModel });
   }
@@ -57,6 +57,7 @@ t.test('the fleet report from files equals the sum of the stations and compares 
   t.equal(r.code, 0, r.err);
   const model = JSON.parse(r.out) as ReportModel;
   t.same(model.sites.map((s) => s.site), ['BT-02', 'DKC-01', 'TD-03']);
+  t.same(model.sites.map((s) => s.name), ['Chung cư Bình Trưng Đông', 'Đảo Kim Cương, tháp Brilliant', 'TD-03'], 'sites by the name their records carry, else the id');
   t.equal(model.totals.sessions, 800);
   for (const s of sites) {
     const row = model.sites.find((x) => x.site === s.id)!;
@@ -70,11 +71,12 @@ t.test('the fleet report from files equals the sum of the stations and compares 
 
   const table = await run((io) => fleetReportCommand([...sites.map((s) => s.dataDir), '--from', '2026-10-01', '--to', '2026-10-20'], io, clock));
   t.match(table.out, /SO SÁNH CÁC TRẠM/);
-  t.match(table.out, /DKC-01\s+20\s+400/);
+  t.match(table.out, /Đảo Kim Cương, tháp Brilliant \(DKC-01\)\s+20\s+400/);
   const svg = await run((io) => fleetReportCommand([...sites.map((s) => s.recordsFile), '--format', 'svg'], io, clock));
   const root = parseXml(svg.out);
   t.equal(root.name, 'svg');
   t.match(svg.out, /data-key="site:DKC-01:sessions">400</);
+  t.match(svg.out, />Đảo Kim Cương, tháp Brilliant \(DKC-01\)</, 'the comparison names the site');
 });
 
 t.test('duplicates count once and a full day replaces the partial sent on command', async (t) => {

@@ -34,7 +34,10 @@ export interface StepStat {
   reached: number;
   /** Sessions abandoned while this step was the last one shown. */
   abandoned: number;
-  /** Sessions that failed on this step. */
+  /**
+   * Sessions in which this step failed (see {@link failingSteps}): the run failed on it, or a device
+   * failed on it and the run went on. Days counted before Dec 2026 hold only the first kind.
+   */
   failed: number;
   /** Time spent on the step, summed over all visits. */
   durationMs: number;
@@ -47,6 +50,11 @@ export interface ServiceDay {
   completed: number;
   abandoned: number;
   failed: Record<FailureCause, number>;
+  /**
+   * Sessions in which a measuring device failed, whether the run ended there or went on (a health
+   * check skips a broken device). Absent in days counted before it was kept.
+   */
+  deviceFailed?: number;
   /** Sessions started per local hour 0..23. */
   hours: number[];
   durations: Record<Outcome, DurationStat>;
@@ -54,8 +62,8 @@ export interface ServiceDay {
   /** Sessions with a scanned CCCD, by age band then sex (as the flow engine names them). */
   beneficiaries: Record<string, Record<string, number>>;
   /**
-   * Device failures by the step they happened on (a measure step names its device, e.g.
-   * `blood-pressure`), for every run with a device failure, also those that went on and completed.
+   * Sessions with a device failure by the step it happened on (a measure step names its device,
+   * e.g. `blood-pressure`), also those that went on and completed: {@link failingSteps}.
    */
   deviceFailures: Record<string, number>;
   /** Failures by error code (runtime/kernel/errors.ts), e.g. DEVICE_TIMEOUT, RPC_UNAVAILABLE. */
@@ -117,6 +125,7 @@ export function emptyServiceDay(): ServiceDay {
     completed: 0,
     abandoned: 0,
     failed: { device: 0, central: 0, input: 0 },
+    deviceFailed: 0,
     hours: new Array<number>(24).fill(0),
     durations: { completed: emptyDurationStat(), abandoned: emptyDurationStat(), failed: emptyDurationStat() },
     steps: {},
@@ -169,6 +178,28 @@ export function sessionEventProblem(e: SessionAnalyticsEvent): string | undefine
   return undefined;
 }
 
+/** The cause of a run's failure; a failed run that names none is counted as a device failure. */
+export function failureCauseOf(event: SessionAnalyticsEvent): FailureCause | undefined {
+  return event.failureCause ?? (event.outcome === 'failed' ? 'device' : undefined);
+}
+
+/**
+ * The steps a run failed on: the one definition behind the funnels' "failed at step" and the device
+ * failure table. A flow may go on after a device fails (the health check skips that measurement),
+ * so these are the steps left with an error (or a measurement that timed out), not necessarily the
+ * last one; a run with a failure and no such step failed on the step it ended on. A run with no
+ * failure failed nowhere.
+ */
+export function failingSteps(event: SessionAnalyticsEvent): Set<string> {
+  const failing = new Set<string>();
+  if (event.failureCause === undefined && event.outcome !== 'failed') return failing;
+  for (const v of event.steps) {
+    if (v.outcome === 'error' || (v.outcome === 'timeout' && v.kind === 'measure')) failing.add(v.stepId);
+  }
+  if (failing.size === 0) failing.add(event.lastStep);
+  return failing;
+}
+
 /**
  * Adds one ended session to the aggregate of the day it started on (check it with
  * {@link sessionEventProblem} first). Only counts and sums are kept:
@@ -181,12 +212,10 @@ export function addSession(day: DayAggregate, event: SessionAnalyticsEvent): voi
   service.hours[localHour(event.startedAt)]! += 1;
   if (event.outcome === 'completed') service.completed += 1;
   else if (event.outcome === 'abandoned') service.abandoned += 1;
-  else service.failed[event.failureCause ?? 'device'] += 1;
-  if (event.failureCause === 'device') {
-    // A flow may go on after a device fails (the health check skips that measurement), so the
-    // failing steps are those left with an error, not necessarily the last one.
-    const failing = new Set(event.steps.filter((v) => v.outcome === 'error' || v.outcome === 'timeout').map((v) => v.stepId));
-    if (failing.size === 0) failing.add(event.lastStep);
+  else service.failed[failureCauseOf(event)!] += 1;
+  const failing = failingSteps(event);
+  if (failureCauseOf(event) === 'device') {
+    service.deviceFailed = (service.deviceFailed ?? 0) + 1;
     for (const id of failing) service.deviceFailures[id] = (service.deviceFailures[id] ?? 0) + 1;
   }
   if (event.failureCode !== undefined) {
@@ -210,7 +239,7 @@ export function addSession(day: DayAggregate, event: SessionAnalyticsEvent): voi
     last.positionSum += seen.size;
   }
   if (event.outcome === 'abandoned') last.abandoned += 1;
-  if (event.outcome === 'failed') last.failed += 1;
+  for (const id of failing) step(service, id).failed += 1;
 
   if (event.beneficiary) {
     const band = (service.beneficiaries[event.beneficiary.ageBand] ??= {});
@@ -237,6 +266,7 @@ export function mergeServiceDay(into: ServiceDay, from: ServiceDay): void {
   into.completed += from.completed;
   into.abandoned += from.abandoned;
   for (const cause of ['device', 'central', 'input'] as const) into.failed[cause] += from.failed[cause];
+  if (from.deviceFailed !== undefined) into.deviceFailed = (into.deviceFailed ?? 0) + from.deviceFailed;
   from.hours.forEach((n, h) => (into.hours[h] = (into.hours[h] ?? 0) + n));
   for (const outcome of ['completed', 'abandoned', 'failed'] as const) mergeDuration(into.durations[outcome], from.durations[outcome]);
   for (const [id, s] of Object.entries(from.steps)) {
@@ -279,7 +309,7 @@ function isServiceDay(v: unknown): v is ServiceDay {
   if (typeof v !== 'object' || v === null) return false;
   const s = v as ServiceDay;
   return isCount(s.sessions) && isCount(s.completed) && isCount(s.abandoned) && isCountRecord(s.failed)
-    && ['device', 'central', 'input'].every((k) => k in s.failed)
+    && ['device', 'central', 'input'].every((k) => k in s.failed) && (s.deviceFailed === undefined || isCount(s.deviceFailed))
     && Array.isArray(s.hours) && s.hours.length === 24 && s.hours.every(isCount)
     && typeof s.durations === 'object' && s.durations !== null
     && isDurationStat(s.durations.completed) && isDurationStat(s.durations.abandoned) && isDurationStat(s.durations.failed)

@@ -8,13 +8,14 @@ import { ageBands } from '../events.js';
 import {
   durationBucketEdgesS, emptyServiceDay, mergeServiceDay, stationTimeZone,
 } from './aggregate.js';
-import type { DayAggregate, DurationStat, ServiceDay } from './aggregate.js';
+import type { DayAggregate, DurationStat, ServiceDay, StepStat } from './aggregate.js';
 
 export const reportSchema = 1;
 
-/** The days of one station; `site` is its station id (or a name given on the command line). */
+/** The days of one station; `site` is its station id, `name` where it stands (the station's configured name). */
 export interface SiteDays {
   site: string;
+  name?: string;
   days: DayAggregate[];
 }
 
@@ -22,6 +23,8 @@ export interface SiteDays {
 export interface ReportLabels {
   service?: (service: string) => string | undefined;
   step?: (service: string, step: string) => string | undefined;
+  /** The steps of a service in the order a resident walks them (the flow file's path from its start). */
+  stepOrder?: (service: string) => readonly string[] | undefined;
 }
 
 export interface ReportOptions {
@@ -42,7 +45,9 @@ export interface Totals {
   failedDevice: number;
   failedCentral: number;
   failedInput: number;
-  /** Sessions where a CCCD was scanned or typed. */
+  /** Sessions in which a device failed, ended there or not (./figures.ts). */
+  deviceFailed: number;
+  /** Sessions where a CCCD was scanned. */
   withCccd: number;
 }
 
@@ -59,7 +64,7 @@ export interface DurationSummary {
 
 export interface FunnelStep {
   step: string;
-  /** The step's title in the flow file, or its id. */
+  /** The step's title in the flow file, or its id; unique within the funnel (the id is added to a repeated title). */
   label: string;
   reached: number;
   abandoned: number;
@@ -75,7 +80,10 @@ export interface ServiceSummary extends Totals {
   completionPct: number;
   /** Durations of completed sessions. */
   duration: DurationSummary;
-  /** Steps in the order residents meet them (mean first position). */
+  /**
+   * Steps in path order: the flow file's path from its start (the main path, then each branch after
+   * it), or, without flow files, the mean position at which sessions first reached the step.
+   */
   funnel: FunnelStep[];
   /** Answers to the feedback question; null when no day in the range recorded ratings for the service. */
   ratings: RatingSummary | null;
@@ -116,6 +124,8 @@ export interface AgeBandRow {
 
 export interface SiteSummary extends Totals {
   site: string;
+  /** Where the station stands, or its id when no name came with its records. */
+  name: string;
   days: number;
   completionPct: number;
   /** The most used service, or null without sessions. */
@@ -140,8 +150,11 @@ export interface ReportModel {
   services: ServiceSummary[];
   ageBands: AgeBandRow[];
   sexes: string[];
-  /** Device failures by the step they happened on, most first. */
-  deviceFailures: { step: string; label: string; count: number }[];
+  /**
+   * Sessions with a device failure by service and the step it happened on, most first; a session
+   * where two devices failed is in two rows, so the rows add up to at least `totals.deviceFailed`.
+   */
+  deviceFailures: { service: string; step: string; label: string; count: number }[];
   /** Answers to the feedback question over all services; null when no day in the range recorded ratings. */
   ratings: RatingSummary | null;
 }
@@ -213,6 +226,7 @@ function totalsOf(s: ServiceDay): Totals {
     failedDevice: s.failed.device,
     failedCentral: s.failed.central,
     failedInput: s.failed.input,
+    deviceFailed: s.deviceFailed ?? 0,
     withCccd,
   };
 }
@@ -256,6 +270,26 @@ function bandOrder(a: string, b: string): number {
   if (ia >= 0 && ib >= 0) return ia - ib;
   if (ia >= 0 || ib >= 0) return ia >= 0 ? -1 : 1;
   return a.localeCompare(b);
+}
+
+/**
+ * A service's steps in path order: the order given (the flow's path), then steps it does not name
+ * (an older flow version) by mean first position, the more reached first on a tie.
+ */
+function orderSteps(s: ServiceDay, path: readonly string[] | undefined): { step: string; st: StepStat }[] {
+  const rank = new Map((path ?? []).map((id, i) => [id, i]));
+  const mean = (st: StepStat) => st.positionSum / Math.max(1, st.reached);
+  return Object.entries(s.steps)
+    .map(([step, st]) => ({ step, st }))
+    .sort((a, b) => (rank.get(a.step) ?? Infinity) - (rank.get(b.step) ?? Infinity) || mean(a.st) - mean(b.st)
+      || b.st.reached - a.st.reached || a.step.localeCompare(b.step));
+}
+
+/** Gives a title that two steps share the step id in brackets, so no two funnel rows read alike. */
+function uniqueLabels(steps: FunnelStep[]): FunnelStep[] {
+  const counts = new Map<string, number>();
+  for (const f of steps) counts.set(f.label, (counts.get(f.label) ?? 0) + 1);
+  return steps.map((f) => ((counts.get(f.label) ?? 0) > 1 && f.label !== f.step ? { ...f, label: `${f.label} (${f.step})` } : f));
 }
 
 function inRange(day: string, from: string | undefined, to: string | undefined): boolean {
@@ -306,7 +340,7 @@ export function buildReport(sites: SiteDays[], options: ReportOptions): ReportMo
     }
     const peak = Math.max(...siteAll.hours);
     siteSummaries.push({
-      site: site.site, days: siteDays.size, ...t, completionPct: pct(t.completed, t.sessions), topService,
+      site: site.site, name: site.name ?? site.site, days: siteDays.size, ...t, completionPct: pct(t.completed, t.sessions), topService,
       peakHour: peak > 0 ? siteAll.hours.indexOf(peak) : null,
     });
   }
@@ -314,13 +348,10 @@ export function buildReport(sites: SiteDays[], options: ReportOptions): ReportMo
   const services: ServiceSummary[] = [...perService.entries()]
     .map(([service, s]) => {
       const t = totalsOf(s);
-      const funnel = Object.entries(s.steps)
-        .map(([step, st]) => ({ step, st }))
-        .sort((a, b) => a.st.positionSum / Math.max(1, a.st.reached) - b.st.positionSum / Math.max(1, b.st.reached) || b.st.reached - a.st.reached || a.step.localeCompare(b.step))
-        .map(({ step, st }) => ({
-          step, label: options.labels?.step?.(service, step) ?? step, reached: st.reached, abandoned: st.abandoned, failed: st.failed,
-          meanS: st.reached === 0 ? 0 : Math.round(st.durationMs / st.reached / 1000),
-        }));
+      const funnel = uniqueLabels(orderSteps(s, options.labels?.stepOrder?.(service)).map(({ step, st }) => ({
+        step, label: options.labels?.step?.(service, step) ?? step, reached: st.reached, abandoned: st.abandoned, failed: st.failed,
+        meanS: st.reached === 0 ? 0 : Math.round(st.durationMs / st.reached / 1000),
+      })));
       return {
         service, label: serviceLabels[service] ?? options.labels?.service?.(service) ?? service, ...t, completionPct: pct(t.completed, t.sessions),
         duration: durationSummary(s.durations.completed), funnel, ratings: ratingSummary(s.ratings, ratingTallies.get(service)!),
@@ -357,12 +388,10 @@ export function buildReport(sites: SiteDays[], options: ReportOptions): ReportMo
     services,
     ageBands: [...bands.values()].sort((a, b) => bandOrder(a.band, b.band)),
     sexes: ['male', 'female', 'unknown'].filter((s) => sexes.has(s)).concat([...sexes].filter((s) => !['male', 'female', 'unknown'].includes(s)).sort()),
-    deviceFailures: Object.entries(all.deviceFailures)
-      .map(([step, count]) => {
-        const service = [...perService.entries()].find(([, s]) => s.deviceFailures[step] !== undefined)?.[0] ?? '';
-        return { step, label: options.labels?.step?.(service, step) ?? step, count };
-      })
-      .sort((a, b) => b.count - a.count || a.step.localeCompare(b.step)),
+    deviceFailures: [...perService.entries()]
+      .flatMap(([service, s]) => Object.entries(s.deviceFailures)
+        .map(([step, count]) => ({ service, step, label: options.labels?.step?.(service, step) ?? step, count })))
+      .sort((a, b) => b.count - a.count || a.service.localeCompare(b.service) || a.step.localeCompare(b.step)),
     ratings: ratingSummary(all.ratings, allRatings),
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { RatingSummary, ReportModel, Totals } from './model.js';
 import { ratingValues } from './model.js';
+import { totalsFigures } from './figures.js';
 
 function cell(v: string | number | null): string {
   if (v === null) return '';
@@ -12,10 +13,7 @@ function cell(v: string | number | null): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-const totalsColumns: [keyof Totals, string][] = [
-  ['sessions', 'sessions'], ['completed', 'completed'], ['abandoned', 'abandoned'], ['failedDevice', 'failed_device'],
-  ['failedCentral', 'failed_central'], ['failedInput', 'failed_input'], ['withCccd', 'with_cccd'],
-];
+const totalsColumns: [keyof Totals, string][] = totalsFigures.map((f) => [f.key, f.csv]);
 
 /**
  * Rating columns; every value is empty when no day recorded ratings, so a spreadsheet tells "no
@@ -64,8 +62,9 @@ export function renderCsv(model: ReportModel): string {
     add('age_band', '', b.band, 'total', b.total);
     for (const [service, n] of Object.entries(b.services).sort()) add('age_band', service, b.band, 'sessions', n);
   }
-  for (const f of model.deviceFailures) add('device_failure', '', f.step, 'count', f.count);
+  for (const f of model.deviceFailures) add('device_failure', f.service, f.step, 'count', f.count);
   for (const s of model.sites) {
+    add('site', '', s.site, 'name', s.name);
     add('site', '', s.site, 'days', s.days);
     for (const [key, column] of totalsColumns) add('site', '', s.site, column, s[key]);
     add('site', '', s.site, 'completion_pct', s.completionPct);

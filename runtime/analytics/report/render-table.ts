@@ -4,6 +4,7 @@
  */
 import type { RatingSummary, ReportModel, ServiceSummary, Totals } from './model.js';
 import { ratingValues, serviceLabel, sexLabels, weekdayLabels } from './model.js';
+import { deviceFailedFigure, deviceFailureTitle, deviceFailureTotalLabel, outcomeFigures, withCccdFigure } from './figures.js';
 
 /** Seconds as `m:ss` (a session rarely exceeds an hour); `-` when unknown. */
 export function formatSeconds(s: number | null): string {
@@ -43,11 +44,24 @@ export function textTable(header: string[], rows: string[][], leftColumns: reado
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** The outcome figures and the runs that met a device failure, as ./figures.ts defines them. */
+const countFigures = [...outcomeFigures, deviceFailedFigure];
+
 function outcomeCells(t: Totals): string[] {
-  return [t.sessions, t.completed, t.abandoned, t.failedDevice, t.failedCentral, t.failedInput].map(String);
+  return countFigures.map((f) => String(t[f.key]));
 }
 
-const outcomeHeader = ['Lượt', 'Hoàn tất', 'Bỏ dở', 'Lỗi thiết bị', 'Lỗi trung tâm', 'Lỗi nhập'];
+const outcomeHeader = countFigures.map((f) => f.label);
+
+/** A service as the report names it everywhere: the label its summary row carries. */
+export function serviceName(model: ReportModel, service: string): string {
+  return model.services.find((s) => s.service === service)?.label ?? serviceLabel(service);
+}
+
+/** A station as the report names it: where it stands, with its id when the two differ. */
+export function siteName(s: { site: string; name: string }): string {
+  return s.name === s.site ? s.site : `${s.name} (${s.site})`;
+}
 
 /**
  * A ratings row: `-` in every figure when nothing was recorded, so "no ratings recorded" never reads
@@ -69,10 +83,10 @@ export function renderTable(model: ReportModel): string {
   out.push('BÁO CÁO SỬ DỤNG TRẠM CÔNG DÂN SỐ');
   out.push(`Khoảng thời gian: ${model.from ?? '-'} → ${model.to ?? '-'} (${model.days} ngày có dữ liệu)`);
   out.push(`Múi giờ: ${model.timeZone}`);
-  out.push(`Trạm: ${model.sites.map((s) => s.site).join(', ') || '-'}`);
+  out.push(`Trạm: ${model.sites.map(siteName).join(', ') || '-'}`);
   out.push('');
   out.push('TỔNG QUAN');
-  out.push(textTable(['', ...outcomeHeader, 'Có quét CCCD'], [['Tất cả dịch vụ', ...outcomeCells(model.totals), String(model.totals.withCccd)]]));
+  out.push(textTable(['', ...outcomeHeader, withCccdFigure.label], [['Tất cả dịch vụ', ...outcomeCells(model.totals), String(model.totals.withCccd)]]));
   out.push('');
   out.push('THEO DỊCH VỤ (thời gian: lượt hoàn tất, trung vị và 90%, phút:giây)');
   out.push(textTable(['Dịch vụ', ...outcomeHeader, 'Tỉ lệ hoàn tất', 'TG trung vị', 'TG 90%'], model.services.map(serviceRow)));
@@ -98,17 +112,20 @@ export function renderTable(model: ReportModel): string {
   out.push('DỊCH VỤ THEO NHÓM TUỔI (lượt có quét CCCD)');
   const services = model.services.filter((s) => s.withCccd > 0);
   out.push(textTable(
-    ['Nhóm tuổi', ...model.sexes.map((s) => sexLabels[s] ?? s), 'Tổng', ...services.map((s) => serviceLabel(s.service))],
+    ['Nhóm tuổi', ...model.sexes.map((s) => sexLabels[s] ?? s), 'Tổng', ...services.map((s) => s.label)],
     model.ageBands.map((b) => [b.band, ...model.sexes.map((s) => String(b.sexes[s] ?? 0)), String(b.total), ...services.map((s) => String(b.services[s.service] ?? 0))]),
   ));
   out.push('');
-  out.push('LỖI THIẾT BỊ (theo bước đo)');
-  out.push(model.deviceFailures.length === 0 ? 'Không có' : textTable(['Bước', 'Số lần'], model.deviceFailures.map((f) => [f.label, String(f.count)])));
+  out.push(deviceFailureTitle.toUpperCase());
+  out.push(model.deviceFailures.length === 0 ? 'Không có' : textTable(['Dịch vụ', 'Bước', 'Số lượt'], [
+    ...model.deviceFailures.map((f) => [serviceName(model, f.service), f.label, String(f.count)]),
+    [deviceFailureTotalLabel, '', String(model.totals.deviceFailed)],
+  ], [1]));
   if (model.sites.length > 1) {
     out.push('');
     out.push('SO SÁNH CÁC TRẠM');
     out.push(textTable(['Trạm', 'Ngày', ...outcomeHeader, 'Tỉ lệ hoàn tất', 'Dịch vụ nhiều nhất', 'Giờ cao điểm'], model.sites.map((s) => [
-      s.site, String(s.days), ...outcomeCells(s), formatPct(s.completionPct), s.topService ? serviceLabel(s.topService) : '-',
+      siteName(s), String(s.days), ...outcomeCells(s), formatPct(s.completionPct), s.topService ? serviceName(model, s.topService) : '-',
       s.peakHour === null ? '-' : `${String(s.peakHour).padStart(2, '0')}:00`,
     ])));
   }

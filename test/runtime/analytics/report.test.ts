@@ -76,11 +76,11 @@ t.test('the table, JSON and CSV report the pilot as counted from the events', as
 
   const overview = section(table.out, 'TỔNG QUAN');
   t.same(overview[2], ['Tất cả dịch vụ', ...[model.totals.sessions, model.totals.completed, model.totals.abandoned, model.totals.failedDevice,
-    model.totals.failedCentral, model.totals.failedInput, model.totals.withCccd].map(String)]);
+    model.totals.failedCentral, model.totals.failedInput, model.totals.deviceFailed, model.totals.withCccd].map(String)]);
   const services = section(table.out, 'THEO DỊCH VỤ').slice(2);
   for (const s of model.services) {
     const row = services.find((r) => r[0] === s.label);
-    t.same(row?.slice(1, 7), [s.sessions, s.completed, s.abandoned, s.failedDevice, s.failedCentral, s.failedInput].map(String), s.service);
+    t.same(row?.slice(1, 8), [s.sessions, s.completed, s.abandoned, s.failedDevice, s.failedCentral, s.failedInput, s.deviceFailed].map(String), s.service);
     t.equal(s.sessions, pilotEvents.filter((e) => e.service === s.service).length);
   }
 
@@ -124,8 +124,8 @@ t.test('the SVG is well-formed, Vietnamese, and says the same numbers as the tab
   for (const s of model.services) {
     const row = serviceRows.find((r) => r[0] === s.label)!;
     t.equal(keyed.get(`service:${s.service}:sessions`), row[1]);
-    t.equal(keyed.get(`service:${s.service}:completionPct`), row[7]);
-    t.equal(keyed.get(`service:${s.service}:p50`), row[8]);
+    t.equal(keyed.get(`service:${s.service}:completionPct`), row[8]);
+    t.equal(keyed.get(`service:${s.service}:p50`), row[9]);
     const funnel = section(table, `PHỄU: ${s.label} `).slice(2);
     t.equal(funnel.length, s.funnel.length);
     funnel.forEach((f, i) => {
