@@ -21,7 +21,7 @@ export const devCsca = new X509Certificate(readFileSync(new URL('cccd-dev-csca.p
 export const devMasterListPath = new URL('cccd-dev-csca.pem', keys).pathname;
 
 export const citizen: SimulatedCitizen = {
-  idNumber: '079190001234', fullName: 'Nguyễn Văn An', birthDate: '1990-05-17', sex: 'male',
+  idNumber: '079090001234', fullName: 'Nguyễn Văn An', birthDate: '1990-05-17', sex: 'male',
   placeOfOrigin: 'Quảng Ngãi', placeOfResidence: 'Bình Trưng, Thành phố Hồ Chí Minh', issueDate: '2021-06-10',
   expiryDate: '2030-05-17', fatherName: 'Nguyễn Văn Bình', motherName: 'Trần Thị Cúc',
 };

@@ -65,7 +65,7 @@ t.test('the LDS files of a simulated card parse back to the card', async (t) => 
   const files = buildChipFiles(citizen, devSigner);
   t.same(parseEfCom(files.get(0x011e)!).dataGroups, [1, 2, 13]);
   const mrz = parseDg1(files.get(0x0101)!);
-  t.same([mrz.documentNumber, mrz.optionalData, mrz.birthDate, mrz.expiryDate, mrz.sex, mrz.name], ['190001234', citizen.idNumber, '900517', '300517', 'M', 'NGUYEN VAN AN']);
+  t.same([mrz.documentNumber, mrz.optionalData, mrz.birthDate, mrz.expiryDate, mrz.sex, mrz.name], ['090001234', citizen.idNumber, '900517', '300517', 'M', 'NGUYEN VAN AN']);
   const dg13 = parseDg13(files.get(0x010d)!);
   t.same([dg13.idNumber, dg13.fullName, dg13.birthDate, dg13.sex, dg13.issueDate, dg13.expiryDate, dg13.fatherName, dg13.motherName],
     [citizen.idNumber, citizen.fullName, citizen.birthDate, 'male', citizen.issueDate, citizen.expiryDate, citizen.fatherName, citizen.motherName]);
@@ -82,6 +82,6 @@ t.test('CCCD expiry: ages 25, 40, 60 with the 2-year rule; 14 added for cards fr
   t.equal(cccdExpiry('1960-01-01', '2021-01-01'), null, 'issued at 61: no expiry');
   t.equal(cccdExpiry('2012-03-01', '2024-08-01'), '2037-03-01', 'issued at 12 under the 2023 law: 14 is within 2 years, so 25');
   t.equal(cccdExpiry('2000-02-29', '2021-01-01'), '2025-02-28', 'a 29 February birthday in a common year');
-  t.same(accessKeyFromQr('079190001234', '1990-05-17', '2021-06-10'), { documentNumber: '190001234', birthDate: '900517', expiryDate: '300517' });
-  t.same(accessKeysFromTyped('079190001234', '1990-05-17', '2026-12-04').map((k) => k.expiryDate), ['300517', '500517']);
+  t.same(accessKeyFromQr('079090001234', '1990-05-17', '2021-06-10'), { documentNumber: '090001234', birthDate: '900517', expiryDate: '300517' });
+  t.same(accessKeysFromTyped('079090001234', '1990-05-17', '2026-12-04').map((k) => k.expiryDate), ['300517', '500517']);
 });
