@@ -69,6 +69,11 @@ export interface ChipIdentityOptions {
   cscas: X509Certificate[];
   /** Bound on one read; default 15 000 ms. */
   readTimeoutMs?: number;
+  /**
+   * How long a read waits for a card when none is on the reader yet (the QR scanner often sees the
+   * card before the reader's field has powered it); default 3000 ms.
+   */
+  cardWaitMs?: number;
   /** Called with the outcome of every passive authentication (the audit trail); never personal data. */
   onVerdict?: (verdict: { result: PassiveAuthResult | { ok: false; failure: 'malformed-sod'; reason: string }; cccdMasked: string }) => void;
 }
@@ -89,6 +94,7 @@ export class ChipIdentityService {
     const keys = 'typed' in access
       ? accessKeysFromTyped(access.id, access.birthDate, isoDay(clock.now()))
       : [accessKeyFromQr(access.id, access.birthDate, access.issueDate)].filter((k) => k !== null);
+    await this.cardOnReader(signal);
     const doc = await readChipWithin(clock, this.options.readTimeoutMs ?? 15_000, port, { keys, ...(signal ? { signal } : {}) });
     const masked = maskCccd(doc.dg13.idNumber);
     if (doc.dg13.idNumber !== access.id) {
@@ -98,6 +104,27 @@ export class ChipIdentityService {
     this.options.logger.info({ cccdMasked: masked, source, apdus: doc.apdus, paceAnnounced: doc.paceAnnounced }, 'chip CCCD read');
     const { idNumber, fullName, birthDate, sex } = doc.dg13;
     return { id: idNumber, name: fullName, birthDate, sex, source };
+  }
+
+  /** Resolves once a card is on the reader; rejects CHIP_NO_CARD after `cardWaitMs`. */
+  private cardOnReader(signal?: AbortSignal): Promise<void> {
+    const { port, clock } = this.options;
+    if (port.cardPresent) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const owner = {};
+      const done = (err?: StationError) => {
+        clock.clearTimeout(timer);
+        port.events.offOwner(owner);
+        signal?.removeEventListener('abort', onAbort);
+        if (err) reject(err);
+        else resolve();
+      };
+      const onAbort = () => done(new StationError('DEVICE_ABORTED', 'the chip read was stopped'));
+      const wait = this.options.cardWaitMs ?? 3000;
+      const timer = clock.setTimeout(() => done(new StationError('CHIP_NO_CARD', `no card was placed on the reader within ${wait} ms`, { transient: true })), wait);
+      port.events.on('cardPresent', owner, () => done());
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   private verify(doc: ChipDocument, masked: string): ChipIdentity['source'] {

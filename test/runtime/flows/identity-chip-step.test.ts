@@ -68,7 +68,7 @@ t.test('without a master list the identity is chip-read', async (t) => {
 t.test('no card on the reader: the QR identity stands, marked qr', async (t) => {
   const r = await rig();
   r.session.input({ type: 'scan', text: citizenQr });
-  await r.wait(0);
+  await r.wait(3000);
   t.same(r.session.current().body, ['079*******34 Nguyễn Văn An qr']);
   await r.session.stop();
 });

@@ -101,7 +101,14 @@ t.test('a card pulled mid-read fails cleanly and reads again when placed back', 
 
 t.test('no card, and a card that stops answering, end within the bound', async (t) => {
   const { reader, service, clock } = rig();
-  t.equal((await rejection(service.identify(qrAccess))).code, 'CHIP_NO_CARD');
+  const none = rejection(service.identify(qrAccess));
+  await clock.advance(3000);
+  t.equal((await none).code, 'CHIP_NO_CARD');
+  const late = service.identify(qrAccess);
+  await clock.advance(1000);
+  reader.insert(chipOf());
+  t.equal((await late).source, 'chip-verified', 'a card placed just after the QR is read');
+  reader.remove();
   reader.insert(chipOf());
   reader.setSilent(true);
   const pending = rejection(service.identify(qrAccess));
