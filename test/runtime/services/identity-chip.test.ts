@@ -125,6 +125,17 @@ t.test('a card whose number differs from the QR is refused even when the chip op
   t.match(err.message, /not the one/);
 });
 
+t.test('a reader that hands back an empty buffer (the binding when a card dies) fails the read plainly', async (t) => {
+  const { reader, service } = rig();
+  reader.insert(chipOf());
+  const transmit = reader.transmit.bind(reader);
+  let n = 0;
+  reader.transmit = (apdu) => (++n === 6 ? Promise.resolve(Buffer.alloc(0)) : transmit(apdu));
+  const err = await rejection(service.identify(qrAccess));
+  t.equal(err.code, 'CHIP_READ_FAILED');
+  t.match(err.message, /no status word/);
+});
+
 t.test('master lists load from PEM', async (t) => {
   const cscas = loadMasterList(devMasterListPath);
   t.equal(cscas.length, 1);
