@@ -181,7 +181,7 @@ export function parseDg13(bytes: Uint8Array): Dg13 {
   if (!sex) throw new LdsError('DG13', 'the sex (entry 4) is neither Nam nor Nữ');
   const date = (n: number, what: string) => {
     const text = one(n);
-    if (text === undefined || /^không thời hạn$/i.test(text)) return undefined;
+    if (text === undefined || text.toLowerCase() === 'không thời hạn') return undefined;
     const iso = isoFromDmy(text);
     if (!iso) throw new LdsError('DG13', `the ${what} (entry ${n}) is not dd/mm/yyyy`);
     return iso;
