@@ -39,7 +39,7 @@ const readTimes: number[] = [];
 async function kioskFor(t: Test, s: ServiceStation) {
   let arrived = 0;
   const counted: InputSink = { input: (event) => { arrived += 1; s.session.input(event); } };
-  const server = new DisplayServer({ host: '127.0.0.1', port: 0, feed: s.session, input: counted, logger, clock: s.clock });
+  const server = new DisplayServer({ assetsDir: 'runtime/display/static', host: '127.0.0.1', port: 0, feed: s.session, input: counted, logger, clock: s.clock });
   await server.start();
   const page: Page = await kiosk.context.newPage();
   t.teardown(async () => {
