@@ -19,12 +19,18 @@ import type { GpioController } from './transports/gpio.js';
 import type { I2cBus } from './transports/i2c.js';
 import type { SerialLink, SerialSettings } from './transports/serial.js';
 import type { DeviceName, StationDevice } from './types.js';
+import type { CardReaderPort } from './id-chip/card-channel.js';
+import { IdChipReader } from './id-chip/device.js';
+import { PcscCardReader, type PcscContext } from './transports/pcsc-real.js';
+import { SimCardReader } from './transports/pcsc-sim.js';
 
 /** Openers of the real transports; given only by the composition root, only when a device is real. */
 export interface RealTransports {
   openI2c?: (busNumber: number) => Promise<I2cBus>;
   openSerial?: (settings: SerialSettings) => SerialLink;
   openGpio?: () => GpioController;
+  /** A PC/SC context of @pokusew/pcsclite (the chip CCCD reader). */
+  openPcsc?: () => PcscContext;
 }
 
 export interface StationDevices {
@@ -35,7 +41,7 @@ export interface StationDevices {
   /** The GPIO IO plugin shared by keypad and indicators: closed last, after both stopped. */
   io?: GpioIoPlugin;
   /** Handles on the simulated hardware (absent parts are real or disabled). */
-  sim: SimulatedHardware & { health?: SimulatedHealthSensors };
+  sim: SimulatedHardware & { health?: SimulatedHealthSensors; idChip?: SimCardReader };
 }
 
 /** A real device whose transport could not be opened: the hub reports it missing, with the reason. */
@@ -118,6 +124,14 @@ export async function createStationDevices(
             offsetC: (thermometer.offsetC as number | undefined) ?? 0,
           }),
     };
+  }
+  const idChip = devices.idChip;
+  if (enabled(idChip)) {
+    const readerName = idChip.reader as string | undefined;
+    let port: CardReaderPort | undefined;
+    if (idChip.mode === 'sim') port = sim.idChip = new SimCardReader(clock);
+    else if (transports.openPcsc) port = new PcscCardReader(transports.openPcsc, clock, child('idChip'), readerName ? { readerName } : {});
+    entries.idChip = { mode: idChip.mode, device: port ? new IdChipReader(port) : new UnavailableDevice('idChip', 'devices.idChip is real but no PC/SC transport was given') };
   }
   return { entries, disabled, sim, ...(serialGpio.indicators ? { indicators: serialGpio.indicators } : {}), ...(serialGpio.io ? { io: serialGpio.io } : {}) };
 }

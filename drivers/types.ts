@@ -6,7 +6,7 @@
 
 /** Every device the station may have; a config key under `devices`. */
 export const deviceNames = [
-  'spo2', 'bloodPressure', 'scale', 'height', 'thermometer', 'cccdScanner', 'printer', 'keypad',
+  'spo2', 'bloodPressure', 'scale', 'height', 'thermometer', 'cccdScanner', 'printer', 'keypad', 'idChip',
 ] as const;
 export type DeviceName = (typeof deviceNames)[number];
 

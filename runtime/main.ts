@@ -3,6 +3,7 @@
  * chooses real or simulated hardware per device, and exits the process.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -17,6 +18,7 @@ import { createStation, type CentralSimStarter } from './station/station.js';
 import { SystemdNotifier, unixDatagramSender } from './platform/sd-notify.js';
 import { isStationError } from './kernel/errors.js';
 import type { RealTransports } from '../drivers/station-devices.js';
+import type { PcscContext } from '../drivers/transports/pcsc-real.js';
 
 /** What only the development entry (scripts/dev-station.ts) hands the daemon; the product has none of it. */
 export interface DevelopmentTools {
@@ -82,7 +84,13 @@ async function realTransports(config: StationConfig): Promise<RealTransports> {
     import('../drivers/transports/serial-real.js'),
     import('../drivers/transports/gpio-real.js'),
   ]);
-  return { openI2c: openRealI2cBus, openSerial: createRealSerialLink, openGpio: () => createRealGpio() };
+  const transports: RealTransports = { openI2c: openRealI2cBus, openSerial: createRealSerialLink, openGpio: () => createRealGpio() };
+  if (config.devices.idChip?.mode === 'real' && config.devices.idChip.enabled !== false) {
+    // The chip reader's binding (@pokusew/pcsclite) is CommonJS with a native addon: loaded here only.
+    const pcsc = createRequire(import.meta.url)('@pokusew/pcsclite') as () => PcscContext;
+    transports.openPcsc = () => pcsc();
+  }
+  return transports;
 }
 
 /** Exit status after central's `restart` command; the unit's RestartForceExitStatus starts the daemon again. */

@@ -70,7 +70,7 @@ const common = {
   minifyWhitespace: true,
   minifySyntax: true,
   logLevel: 'warning',
-  external: ['i2c-bus', 'onoff', 'epoll', 'node-pty', 'unix-dgram', 'serialport', '@serialport/bindings-cpp', 'ajv', 'ink', 'react', 'yoga-layout', 'playwright-core'],
+  external: ['i2c-bus', 'onoff', 'epoll', 'node-pty', 'unix-dgram', 'serialport', '@serialport/bindings-cpp', 'ajv', 'ink', 'react', 'yoga-layout', 'playwright-core', '@pokusew/pcsclite'],
 };
 // The product's bundles hold no development tool: the central simulator, the fleet simulator and
 // the benchmarks stay in scripts/, which only `npm start` and the developers' commands load.

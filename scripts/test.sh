@@ -6,15 +6,13 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "installing node modules (npm ci)"
-  npm ci --no-audit --no-fund || { echo "npm ci failed"; exit 1; }
-fi
-
-declare -A packages=([mosquitto]=mosquitto [chromium]=chromium [openssl]=openssl [tmux]=tmux [systemd-analyze]=systemd)
+# pcscd, its headers (the reader binding builds against them during npm ci, hence before it) and
+# vsmartcard's virtual reader, behind which the chip CCCD tests put their simulated card.
+declare -A packages=([mosquitto]=mosquitto [chromium]=chromium [openssl]=openssl [tmux]=tmux [systemd-analyze]=systemd
+  [pcscd]=pcscd [/usr/include/PCSC/winscard.h]=libpcsclite-dev [/usr/lib/pcsc/drivers/serial/libifdvpcd.so]=vsmartcard-vpcd)
 missing=()
-for tool in mosquitto chromium openssl tmux systemd-analyze; do
-  if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ] && [ ! -x "/usr/bin/$tool" ]; then
+for tool in mosquitto chromium openssl tmux systemd-analyze pcscd /usr/include/PCSC/winscard.h /usr/lib/pcsc/drivers/serial/libifdvpcd.so; do
+  if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ] && [ ! -x "/usr/bin/$tool" ] && [[ "$tool" != /* || ! -e "$tool" ]]; then
     missing+=("${packages[$tool]}")
   fi
 done
@@ -28,6 +26,11 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "installing ${missing[*]} from the distribution's packages"
   $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" \
     || { echo "missing: ${missing[*]} (apt-get install failed)"; exit 1; }
+fi
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "installing node modules (npm ci)"
+  npm ci --no-audit --no-fund || { echo "npm ci failed"; exit 1; }
 fi
 
 npm run build --silent || { echo "build failed"; echo "0 passed, 1 failed"; exit 1; }

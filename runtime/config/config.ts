@@ -197,7 +197,7 @@ function describe(e: ErrorObject): ConfigProblem | undefined {
     case 'additionalProperties': {
       const key = String(p.additionalProperty);
       if (path === '/devices') {
-        return { path: `${path}/${key}`, message: `unknown device kind "${key}" (expected one of spo2, bloodPressure, scale, height, thermometer, cccdScanner, printer, keypad)` };
+        return { path: `${path}/${key}`, message: `unknown device kind "${key}" (expected one of spo2, bloodPressure, scale, height, thermometer, cccdScanner, printer, keypad, idChip)` };
       }
       return { path: `${path}/${key}`, message: `unknown key "${key}"` };
     }

@@ -24,7 +24,7 @@ import { loadFlowBundleCached } from './bundle-cache.js';
 import { engineConfigFrom } from './config.js';
 import type { FlowsConfig } from './config.js';
 import { FlowSession } from './session.js';
-import type { PaymentRunner, SessionHooks, SnapshotStore } from './session.js';
+import type { ChipReadService, PaymentRunner, SessionHooks, SnapshotStore } from './session.js';
 import { FileSnapshotStore } from './snapshot-store.js';
 import type { InstallPaths } from '../platform/install-paths.js';
 
@@ -44,6 +44,8 @@ export interface FlowServiceDeps {
   hooks?: SessionHooks;
   /** Default: `flow-snapshot.json` in `config.dataDir`. */
   store?: SnapshotStore;
+  /** The chip CCCD reader, when the station has one (`devices.idChip`). */
+  chip?: ChipReadService;
 }
 
 export type BundleResult = { ok: true; digest: string; flows: Record<string, number> } | { ok: false; problems: FlowProblem[] };
@@ -78,12 +80,13 @@ export class FlowService implements Component, ScreenFeed, InputSink {
     }
     this.bundle = loaded.bundle;
     const session = new FlowSession({
-      bundle: loaded.bundle, config: built.config, clock: this.deps.clock, logger: this.deps.logger,
+      bundle: loaded.bundle, config: { ...built.config, ...(this.deps.chip ? { chipReader: true } : {}) }, clock: this.deps.clock, logger: this.deps.logger,
       measure: this.deps.measure, rpc: this.deps.rpc, records: this.deps.records, printer: this.deps.printer,
       store: this.deps.store ?? new FileSnapshotStore(this.deps.config.dataDir, this.deps.logger),
       analytics: this.deps.analytics,
       ...(this.deps.payments ? { payments: this.deps.payments } : {}),
       ...(this.deps.hooks ? { hooks: this.deps.hooks } : {}),
+      ...(this.deps.chip ? { chip: this.deps.chip } : {}),
     });
     this.unsubscribe = session.subscribe((screen) => {
       for (const listener of [...this.listeners]) listener(screen);

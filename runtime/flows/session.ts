@@ -75,6 +75,13 @@ export function paymentRunnerFor(service: PaymentService): PaymentRunner {
   };
 }
 
+/** Reads the chip CCCD on the reader (runtime/services/identity-chip.ts); rejects with CHIP_* / DEVICE_* errors. */
+export interface ChipReadService {
+  identify(access: { id: string; birthDate: string; issueDate: string }, signal?: AbortSignal): Promise<{
+    id: string; name: string; birthDate: string; sex: 'male' | 'female'; source: 'chip-verified' | 'chip-read';
+  }>;
+}
+
 export interface SessionHooks {
   /**
    * A payment changed state, or the resident left while it was pending (cancel, timeout, Home,
@@ -96,6 +103,8 @@ export interface FlowSessionOptions {
   printer: ReceiptPrinter;
   /** Optional: without it a pay step takes its `error` outcome. */
   payments?: PaymentRunner;
+  /** Optional: the chip CCCD reader; without it a chip read fails as DEVICE_MISSING and the QR identity stands. */
+  chip?: ChipReadService;
   store: SnapshotStore;
   analytics: SessionAnalyticsSink;
   hooks?: SessionHooks;
@@ -323,6 +332,17 @@ export class FlowSession implements ScreenFeed, InputSink {
         }).then(
           (measurement) => this.settle(effect.effectId, { type: 'measured', effectId: effect.effectId, measurement }),
           (err: unknown) => this.settle(effect.effectId, { type: 'measure-failed', effectId: effect.effectId, error: toErrorShape(err) }),
+        );
+        return;
+      }
+      case 'readChip': {
+        const controller = this.track(effect.effectId);
+        const read = o.chip
+          ? o.chip.identify(effect.access, controller.signal)
+          : Promise.reject(new StationError('DEVICE_MISSING', 'no chip reader is configured'));
+        read.then(
+          (identity) => this.settle(effect.effectId, { type: 'chip-read', effectId: effect.effectId, identity }),
+          (err: unknown) => this.settle(effect.effectId, { type: 'chip-failed', effectId: effect.effectId, error: toErrorShape(err) }),
         );
         return;
       }

@@ -6,7 +6,10 @@
 import { StationError } from '../kernel/errors.js';
 import type { Component } from '../kernel/lifecycle.js';
 import type { MeasureService, ReceiptPrinter } from '../../drivers/types.js';
-import type { PaymentRunner } from '../flows/session.js';
+import type { ChipReadService, PaymentRunner } from '../flows/session.js';
+import { IdChipReader } from '../../drivers/id-chip/device.js';
+import { ChipIdentityService, loadMasterList } from '../services/identity-chip.js';
+import { resolveDataPath } from '../config/config.js';
 import type { StationContext } from './context.js';
 
 /** Stands in for the hub when the devices component failed: every measurement and print says the device is missing. */
@@ -14,6 +17,36 @@ const missingDevices: MeasureService & ReceiptPrinter = {
   measure: () => Promise.reject(new StationError('DEVICE_MISSING')),
   print: () => Promise.reject(new StationError('DEVICE_MISSING')),
 };
+
+/**
+ * The chip CCCD reader for the identity steps, over the `idChip` device the hub probed. Every
+ * passive authentication verdict goes to central as an audit record (masked number and reason only).
+ */
+function chipService(ctx: StationContext): ChipReadService {
+  const { parts, config, clock, lifecycle } = ctx;
+  const section = config.devices.idChip!;
+  const masterList = section.masterList as string | undefined;
+  let service: ChipIdentityService | undefined;
+  return {
+    identify: async (access, signal) => {
+      const device = parts.devices?.entries.idChip?.device;
+      if (!(device instanceof IdChipReader)) throw new StationError('DEVICE_MISSING', 'the chip reader did not start');
+      service ??= new ChipIdentityService({
+        port: device.port, clock, logger: ctx.log('identity-chip'),
+        cscas: masterList ? loadMasterList(resolveDataPath(config.dataDir, masterList)) : [],
+        readTimeoutMs: (section.readTimeoutMs as number | undefined) ?? 15_000,
+        onVerdict: ({ result, cccdMasked }) => {
+          if (result.ok) return;
+          ctx.logger.warn({ component: 'identity-chip', cccdMasked, failure: result.failure, reason: result.reason }, 'chip CCCD refused by passive authentication');
+          void lifecycle.running('central-link')
+            .then(() => parts.centralLink().record('audit', { action: 'chip-passive-authentication', outcome: 'refused', cccdMasked, failure: result.failure, reason: result.reason, at: clock.now() }))
+            .catch((err: unknown) => ctx.logger.warn({ component: 'identity-chip', err: (err as Error).message }, 'audit record of a refused chip not written'));
+        },
+      });
+      return service.identify(access, signal);
+    },
+  };
+}
 
 export function flowSessionComponent(ctx: StationContext): Component {
   const { parts, lifecycle, config } = ctx;
@@ -53,6 +86,7 @@ export function flowSessionComponent(ctx: StationContext): Component {
               } satisfies PaymentRunner,
             }
           : {}),
+        ...(config.devices.idChip && config.devices.idChip.enabled !== false ? { chip: chipService(ctx) } : {}),
         hooks: {
           onInterruptedMeasurement: (kind) => {
             ctx.logger.warn({ component: 'session', kind }, 'a measurement was interrupted by a restart; the device was left safe at start');

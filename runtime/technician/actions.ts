@@ -135,6 +135,7 @@ export const deviceTests: Record<DeviceName, DeviceTestAction[]> = {
   cccdScanner: ['read-cccd'],
   printer: ['print-test'],
   keypad: ['beep', 'blink'],
+  idChip: [],
 };
 
 /** A reading in plain words for the technician's screen (never logged, never audited). */

@@ -12,7 +12,7 @@ import type { Key } from '../../runtime/kernel/input.js';
 import type { Measurement, MeasurementKind, MeasurementValues, MeasureOptions, MeasureService } from '../../drivers/types.js';
 import type { SessionAnalyticsEvent, SessionAnalyticsSink } from '../../runtime/analytics/events.js';
 import { FlowSession } from '../../runtime/flows/session.js';
-import type { PaymentRunner, SessionHooks, SnapshotStore } from '../../runtime/flows/session.js';
+import type { ChipReadService, PaymentRunner, SessionHooks, SnapshotStore } from '../../runtime/flows/session.js';
 import type { FlowSnapshot, PendingPayment } from '../../runtime/flows/engine.js';
 import { defaultEngineConfig } from '../../runtime/flows/engine.js';
 import type { EngineConfig } from '../../runtime/flows/engine.js';
@@ -149,6 +149,7 @@ export interface RigOptions {
   clock?: ManualClock;
   payments?: PaymentRunner;
   config?: Partial<EngineConfig>;
+  chip?: ChipReadService;
 }
 
 export async function flowRig(options: RigOptions = {}): Promise<FlowRig> {
@@ -176,6 +177,7 @@ export async function flowRig(options: RigOptions = {}): Promise<FlowRig> {
     bundle, config, clock, logger: silentLogger(), measure: devices, rpc, records, printer, store, analytics, hooks,
     newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
     ...(options.payments ? { payments: options.payments } : {}),
+    ...(options.chip ? { chip: options.chip } : {}),
   });
   await session.start();
   const rig: FlowRig = {

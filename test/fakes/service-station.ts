@@ -4,7 +4,7 @@
  * clock and a printer that keeps its lines. Tests drive it with keypad events only.
  */
 import { FlowSession, paymentRunnerFor } from '../../runtime/flows/session.js';
-import type { SnapshotStore } from '../../runtime/flows/session.js';
+import type { ChipReadService, SnapshotStore } from '../../runtime/flows/session.js';
 import { defaultEngineConfig } from '../../runtime/flows/engine.js';
 import type { EngineConfig, FlowSnapshot } from '../../runtime/flows/engine.js';
 import { loadFlowBundle, formatFlowProblems } from '../../runtime/flows/bundle.js';
@@ -13,6 +13,7 @@ import { StationError } from '../../runtime/kernel/errors.js';
 import type { Key } from '../../runtime/kernel/input.js';
 import type { ReceiptLine, RecordSink, RpcClient } from '../../runtime/flows/ports.js';
 import type { Screen } from '../../runtime/flows/screen-model.js';
+import type { MeasureService } from '../../drivers/types.js';
 import type { SessionAnalyticsEvent } from '../../runtime/analytics/events.js';
 import { ManualClock } from './manual-clock.js';
 import { silentLogger } from './link-test-kit.js';
@@ -51,6 +52,10 @@ export interface ServiceStationOptions {
   link?: RecordSink & RpcClient;
   /** Deadline of each payment-status poll; default 5000 ms. */
   rpcTimeoutMs?: number;
+  /** The devices; default none (every measurement DEVICE_MISSING). */
+  measure?: MeasureService;
+  /** A chip CCCD reader: identity steps read the chip after the QR. */
+  chip?: ChipReadService;
 }
 
 export async function serviceStation(options: ServiceStationOptions = {}): Promise<ServiceStation> {
@@ -74,17 +79,19 @@ export async function serviceStation(options: ServiceStationOptions = {}): Promi
   const config: EngineConfig = {
     ...defaultEngineConfig,
     station: { ...defaultEngineConfig.station, id: 'cds-bt-001', building: 'Tháp Bahamas', floor: 'Sảnh tầng trệt', ward: 'Bình Trưng', ...options.station },
+    ...(options.chip ? { chipReader: true } : {}),
   };
   let n = 0;
   const session = new FlowSession({
     bundle: loaded.bundle, config, clock, logger,
-    measure: { measure: async () => { throw new StationError('DEVICE_MISSING'); } },
+    measure: options.measure ?? { measure: async () => { throw new StationError('DEVICE_MISSING'); } },
     rpc: central, records: central,
     printer: { print: async (lines) => { printed.push(lines); } },
     payments: paymentRunnerFor(payments),
     store,
     analytics: { sessionEnded: (e) => { analytics.push(e); } },
     newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,
+    ...(options.chip ? { chip: options.chip } : {}),
   });
   await session.start();
   const settle = () => clock.advance(0);

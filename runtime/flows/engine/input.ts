@@ -7,7 +7,7 @@ import { parseCccd, validateCccdNumber } from '../../../drivers/cccd.js';
 import { maskCccd } from '../../kernel/logger.js';
 import { charsetOf, maxLengthOf, validateInput } from '../../services/validators.js';
 import { setPath } from '../template.js';
-import type { SessionIdentity } from './state.js';
+import type { ChipAccessRequest, EffectEvent, SessionIdentity } from './state.js';
 import { Tx } from './tx.js';
 import { enterStep, finishRun, goHome, leave, noteFailure, startMeasure, startRun } from './run.js';
 import { liveOptions, pageCount } from './render.js';
@@ -104,6 +104,7 @@ export function onInput(tx: Tx, event: InputEvent): void {
       });
       return;
     case 'identity':
+      if (tx.s.step.phase === 'working') return;
       // Every CCCD starts with 0, so skipping is OK on an empty field, never the 0 key.
       if ((key === 'ok' || key === '#') && step.optional && tx.s.step.value === '') {
         leave(tx, 'skip');
@@ -116,8 +117,9 @@ export function onInput(tx: Tx, event: InputEvent): void {
           return;
         }
         const v = parsed.value;
-        setIdentity(tx, { id: v.id, masked: maskCccd(v.id), name: v.name, birthDate: v.birthDate, sex: v.sex, source: 'scan' });
-        leave(tx, 'ok');
+        setIdentity(tx, { id: v.id, masked: maskCccd(v.id), name: v.name, birthDate: v.birthDate, sex: v.sex, source: 'qr' });
+        if (tx.def.config.chipReader) startChipRead(tx, { id: v.id, birthDate: v.birthDate, issueDate: v.issueDate });
+        else leave(tx, 'ok');
         return;
       }
       if (step.allowTyped === false) return;
@@ -236,7 +238,7 @@ function setIdentity(tx: Tx, identity: SessionIdentity): void {
   const run = tx.s.run;
   if (!run) return;
   // Beneficiary figures come only from a scanned card (its printed date of birth), never from typed digits.
-  const band = identity.source === 'scan' && identity.birthDate ? ageBandOf(identity.birthDate, tx.ctx.now) : undefined;
+  const band = identity.source !== 'typed' && identity.birthDate ? ageBandOf(identity.birthDate, tx.ctx.now) : undefined;
   if (band) tx.s.run = { ...run, beneficiary: { ageBand: band, sex: identity.sex ?? 'unknown' } };
 }
 
@@ -257,4 +259,41 @@ export function answerConsent(tx: Tx, agreed: boolean): void {
     },
     options: { personal: false, priority: false },
   });
+}
+
+/**
+ * After the QR: the chip is read with the key the QR gives (number, birth and issue dates), the
+ * card being on the reader's tray with its QR under the scanner.
+ */
+function startChipRead(tx: Tx, access: ChipAccessRequest): void {
+  const step = tx.step;
+  if (!step) return;
+  const effectId = tx.nextId('chip');
+  tx.s.step = { ...tx.s.step, phase: 'working', effectId, error: undefined, progress: { label: tx.text('identity.chip-reading') } };
+  tx.setTimer(tx.stepTimeout(step));
+  tx.effects.push({ type: 'readChip', effectId, access });
+}
+
+/**
+ * The chip's answer. Read (verified or not): the chip's identity replaces the QR's. Refused by
+ * passive authentication: the resident is told plainly, without accusing, and may use the desk; the
+ * QR is not accepted in its place. Any other failure (no card, card moved, wrong key, no reader)
+ * keeps the QR identity: the chip is a stronger proof, not a new obstacle.
+ */
+export function onChipResult(tx: Tx, event: Extract<EffectEvent, { type: 'chip-read' | 'chip-failed' }>): void {
+  const step = tx.step;
+  if (step?.kind !== 'identity') return;
+  tx.s.step = { ...tx.s.step, phase: 'ready', effectId: undefined, progress: undefined };
+  if (event.type === 'chip-read') {
+    const v = event.identity;
+    setIdentity(tx, { id: v.id, masked: maskCccd(v.id), name: v.name, birthDate: v.birthDate, sex: v.sex, source: v.source });
+    leave(tx, 'ok');
+    return;
+  }
+  if (event.error.code === 'CHIP_NOT_AUTHENTIC') {
+    tx.s.data = { ...tx.s.data, identity: undefined };
+    refuse(tx, 'identity.chip-refused', step.maxAttempts ?? 3);
+    return;
+  }
+  leave(tx, 'ok');
 }

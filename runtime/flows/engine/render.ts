@@ -124,6 +124,7 @@ export function renderScreen(def: EngineDefinition, s: FlowSnapshot): Screen {
       body.push(t('identity.instruction'));
       if (identity) body.push(t('identity.read', { masked: identity.masked }));
       if (step.optional) body.push(t('identity.skip'));
+      if (s.step.phase === 'working') screen.progress = s.step.progress ?? { label: t('identity.chip-reading') };
       screen.input = { value: maskTyped(s.step.value), maxLength: 12, charset: 'digits', mask: '#### #### ####' };
       if (s.step.error) addError(screen, t(s.step.error), s.step.attempts, step.maxAttempts ?? 3, t);
       screen.keys = fnKeys([okKey, { key: '*', label: t('key.delete') }], canBack);

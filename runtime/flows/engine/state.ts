@@ -26,6 +26,8 @@ export interface EngineConfig {
   /** Read-only station facts for templates (`{{station.building}}`) and records. */
   station: { id: string; name: string; building: string; floor: string; address: string; ward: string };
   healthThresholds: HealthThresholds;
+  /** The station has a chip reader (`devices.idChip`): a scanned QR is followed by a chip read; default false. */
+  chipReader?: boolean;
 }
 
 export const defaultEngineConfig: EngineConfig = {
@@ -65,7 +67,19 @@ export interface SessionIdentity {
   birthDate?: string;
   birthYear?: number;
   sex?: 'male' | 'female';
-  source: 'scan' | 'typed';
+  /**
+   * How the identity was established, sent to central with it: the chip read and passive
+   * authentication passed, the chip read without a master list to verify it, the printed QR, or
+   * typed digits.
+   */
+  source: 'chip-verified' | 'chip-read' | 'qr' | 'typed';
+}
+
+/** What the chip reader needs to open a card: the QR's number, birth and issue dates. */
+export interface ChipAccessRequest {
+  id: string;
+  birthDate: string;
+  issueDate: string;
 }
 
 export type StepPhase = 'ready' | 'working' | 'failed';
@@ -153,6 +167,7 @@ export type FlowEffect =
   | { type: 'record'; effectId: string; kind: RecordKind; payload: Record<string, unknown>; options: RecordOptions }
   | { type: 'print'; effectId: string; lines: ReceiptLine[] }
   | { type: 'pay'; effectId: string; request: PaymentRequest }
+  | { type: 'readChip'; effectId: string; access: ChipAccessRequest }
   | { type: 'abort'; effectId: string }
   | { type: 'startTimer'; timerId: string; ms: number }
   | { type: 'cancelTimer'; timerId: string }
@@ -173,6 +188,8 @@ export type EffectEvent =
    * customer, dossier or BHXH number). An answer about the resident's input, not a central failure.
    */
   | { type: 'rpc-not-found'; effectId: string }
+  | { type: 'chip-read'; effectId: string; identity: { id: string; name: string; birthDate: string; sex: 'male' | 'female'; source: 'chip-verified' | 'chip-read' } }
+  | { type: 'chip-failed'; effectId: string; error: ErrorShape }
   | { type: 'recorded'; effectId: string; eventId: string }
   | { type: 'record-failed'; effectId: string; error: ErrorShape }
   | { type: 'printed'; effectId: string }

@@ -8,7 +8,7 @@ import type { EffectEvent, EngineDefinition, EngineEvent, EventContext, FlowSnap
 import { Tx } from './tx.js';
 import { endRun, finishRun, forgetResident, goHome, leave, noteFailure, releaseHeld, startRun } from './run.js';
 import { renderScreen } from './render.js';
-import { answerConsent, onInput } from './input.js';
+import { answerConsent, onChipResult, onInput } from './input.js';
 
 function isEffectEvent(event: EngineEvent): event is EffectEvent {
   return 'effectId' in event;
@@ -75,6 +75,12 @@ function onTimer(tx: Tx): void {
   if (tx.s.step.phase === 'working') {
     tx.abortWork();
     tx.s.step = { ...tx.s.step, phase: 'ready', effectId: undefined };
+    if (step.kind === 'identity') {
+      // The chip took too long: the QR identity stands, as when no card is on the reader.
+      tx.s.step = { ...tx.s.step, progress: undefined };
+      leave(tx, 'ok');
+      return;
+    }
     if (step.kind === 'lookup') noteFailure(tx, 'central', 'RPC_TIMEOUT');
     if (step.kind === 'measure') noteFailure(tx, 'device', 'DEVICE_TIMEOUT');
     if (step.kind === 'pay') tx.effects.push({ type: 'payment', payment: tx.s.payment as PendingPayment });
@@ -141,6 +147,10 @@ function onEffectResult(tx: Tx, event: EffectEvent): void {
       tx.setTimer(tx.stepTimeout(step));
       return;
     }
+    case 'chip-read':
+    case 'chip-failed':
+      onChipResult(tx, event);
+      return;
     case 'rpc-ok': {
       if (step.kind !== 'lookup') return;
       tx.s.data = setPath(tx.s.data, step.save, event.data);

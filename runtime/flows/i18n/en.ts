@@ -45,7 +45,9 @@ export const en: Catalog = {
   'consent.saving': 'Saving your choice…',
 
   'identity.title': 'Confirm your identity',
-  'identity.instruction': 'Hold the QR code on your citizen ID card (CCCD) to the scanner, or type its 12 digits and press OK.',
+  'identity.instruction': 'Place your citizen ID card (CCCD) on the reader tray, QR code towards the scanner. Or type its 12 digits and press OK.',
+  'identity.chip-reading': 'Reading the chip on your CCCD, please keep the card still on the tray…',
+  'identity.chip-refused': 'The station could not verify the chip of this card. Please go to the one-stop desk for help.',
   'identity.read': 'ID card read: {{masked}}',
   'identity.skip': 'Leave it empty and press OK to skip.',
   'identity.scan-unreadable': 'The QR code could not be read. Please scan again or type the 12 digits.',

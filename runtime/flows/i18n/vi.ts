@@ -49,7 +49,9 @@ export const vi: Catalog = {
   'consent.saving': 'Đang ghi nhận lựa chọn của bác/anh/chị…',
 
   'identity.title': 'Xác nhận danh tính',
-  'identity.instruction': 'Đưa mã QR trên thẻ Căn cước công dân (CCCD) vào máy quét, hoặc gõ 12 số CCCD rồi bấm OK.',
+  'identity.instruction': 'Đặt thẻ Căn cước công dân (CCCD) lên khay đọc, mặt có mã QR hướng vào máy quét. Hoặc gõ 12 số CCCD rồi bấm OK.',
+  'identity.chip-reading': 'Đang đọc chip trên thẻ CCCD, xin giữ yên thẻ trên khay…',
+  'identity.chip-refused': 'Trạm chưa xác thực được chip của thẻ này. Bác/anh/chị vui lòng đến bộ phận một cửa để được hỗ trợ.',
   'identity.read': 'Đã đọc CCCD: {{masked}}',
   'identity.skip': 'Để trống rồi bấm OK nếu muốn bỏ qua.',
   'identity.scan-unreadable': 'Không đọc được mã QR. Vui lòng quét lại hoặc gõ 12 số CCCD.',

@@ -43,7 +43,7 @@ t.test('a scanned CCCD is checked, held in the session and shown masked', async 
   await rig.wait(0);
   t.same(rig.session.current().body, ['079*******34 Nguyễn Thị Lan']);
   t.notOk(JSON.stringify(rig.session.current()).includes('079158001234'));
-  t.match(rig.session.state().data.identity, { id: '079158001234', name: 'Nguyễn Thị Lan', birthDate: '1958-03-12', sex: 'female', source: 'scan' });
+  t.match(rig.session.state().data.identity, { id: '079158001234', name: 'Nguyễn Thị Lan', birthDate: '1958-03-12', sex: 'female', source: 'qr' });
   t.notOk(JSON.stringify(rig.session.state()).includes('Cơ Thạch'), 'the address is not kept');
   await rig.session.stop();
 });
