@@ -11,6 +11,7 @@ import type { SessionIdentity } from './state.js';
 import { Tx } from './tx.js';
 import { enterStep, finishRun, goHome, leave, noteFailure, startMeasure, startRun } from './run.js';
 import { liveOptions, pageCount } from './render.js';
+import { formBack, onFormInput } from './form-step.js';
 
 function keyOf(event: InputEvent): Key | undefined {
   return event.type === 'key' || event.type === 'touch' ? event.key : undefined;
@@ -58,6 +59,7 @@ export function onInput(tx: Tx, event: InputEvent): void {
     if (working && step.kind !== 'lookup') {
       if (step.kind !== 'measure') return;
     } else {
+      if (step.kind === 'form' && formBack(tx, step)) return;
       goBack(tx);
       return;
     }
@@ -147,6 +149,9 @@ export function onInput(tx: Tx, event: InputEvent): void {
       else if (key === 'ok' || key === '#') startMeasure(tx, step.measurement);
       return;
     }
+    case 'form':
+      onFormInput(tx, step, event, key);
+      return;
     case 'pay':
       if (key === '2') {
         tx.abortWork();
