@@ -1,0 +1,157 @@
+import t from 'tap';
+import { join } from 'node:path';
+import { serviceStation, flowsDir } from '../fakes/service-station.js';
+import type { ServiceStation } from '../fakes/service-station.js';
+import { DossierDesk, loadProcedureDir } from '../../scripts/central-sim/dossier-desk.js';
+
+/** A station whose central is the simulator's real one-stop desk (same procedure files, same checks). */
+async function station(): Promise<{ s: ServiceStation; desk: DossierDesk; keys: () => number; journaledBeforeIntake: boolean[] }> {
+  const s = await serviceStation();
+  const desk = new DossierDesk({ ...loadProcedureDir(join(flowsDir, 'procedures')), stageMs: 3_600_000 });
+  const journaledBeforeIntake: boolean[] = [];
+  s.rpc.on('dossier-intake', (p) => {
+    journaledBeforeIntake.push(s.records.of('dossier').some((r) => r['sessionId'] === p['submissionId']));
+    return desk.intake(p, s.clock.now());
+  });
+  s.rpc.on('dossiers', (p) => desk.lookup(String(p['code']), s.clock.now()));
+  s.rpc.on('payment-status', (p) => ({ paymentId: p['paymentId'], status: 'paid', amount: p['amount'], bankRef: 'FT26330XYZ' }));
+  let presses = 0;
+  const press = s.press.bind(s);
+  const type = s.type.bind(s);
+  s.press = async (...keys) => { presses += keys.length; await press(...keys); };
+  s.type = async (digits) => { presses += digits.length; await type(digits); };
+  return { s, desk, keys: () => presses, journaledBeforeIntake };
+}
+
+/** Home → procedure → papers → consent → typed CCCD: the form's first field shows. */
+async function begin(s: ServiceStation, procedureKey: string, cccd = '079085001234'): Promise<void> {
+  await s.press('4', procedureKey, '1', '1');
+  await s.clock.advance(0);
+  t.equal(s.screen().stepId, 'identity');
+  await s.type(cccd);
+  await s.press('ok');
+  t.equal(s.screen().stepId, 'form');
+}
+
+async function field(s: ServiceStation, expect: RegExp, ...keys: string[]): Promise<void> {
+  t.match(s.screen().body?.[0] ?? '', expect, `field ${expect.source}`);
+  for (const k of keys) {
+    if (/^\d{2,}$/.test(k)) await s.type(k);
+    else await s.press(k);
+  }
+}
+
+/** Pays (the fake bank says paid at the first poll), lets submission and intake run. */
+async function payAndSubmit(s: ServiceStation): Promise<void> {
+  t.equal(s.screen().kind, 'pay');
+  await s.clock.advance(2500);
+  await s.clock.advance(0);
+}
+
+t.test('temporary residence (CT01) keypad only: refused values field by field, review, fee, code, receipt, lookup by QR', async (t) => {
+  const { s, desk, keys, journaledBeforeIntake } = await station();
+  const started = s.clock.now();
+  await begin(s, '1');
+  await field(s, /Kính gửi/, '1');
+  await field(s, /1\. Họ, chữ đệm và tên/, 'ok');
+  await field(s, /2\. Ngày, tháng, năm sinh/, '31021985', 'ok');
+  t.match(s.text(), /Ngày này không có trên lịch/, 'an impossible date is refused with a reason');
+  t.equal(s.screen().tone, 'caution');
+  await field(s, /2\. Ngày, tháng, năm sinh/, '15061985', 'ok');
+  await field(s, /3\. Giới tính/, 'ok');
+  t.match(s.text(), /4\. Số định danh/, 'sex from the CCCD number kept with OK');
+  t.match(s.text(), /Đã điền từ CCCD/);
+  await field(s, /4\. Số định danh/, 'ok');
+  await field(s, /5\. Số điện thoại/, '0123', 'ok');
+  t.match(s.text(), /10 chữ số/, 'a wrong phone number is refused with a reason');
+  await field(s, /5\. Số điện thoại/, '0912345678', 'ok');
+  await field(s, /6\. Email/, 'ok');
+  await field(s, /7\. Họ, chữ đệm và tên chủ hộ/, 'ok');
+  await field(s, /8\. Mối quan hệ/, '6');
+  await field(s, /9\. Số định danh cá nhân của chủ hộ/, '079158001234', 'ok');
+  await field(s, /10\. Nội dung đề nghị/, '1');
+  await field(s, /10\. Số nhà/, '12', 'ok');
+  await field(s, /10\. Thời hạn/, '36', 'ok');
+  t.match(s.text(), /ngoài khoảng/, 'a stay over 24 months is refused');
+  await field(s, /10\. Thời hạn/, '12', 'ok');
+
+  t.equal(s.screen().kind, 'confirm', 'the review shows every field');
+  const rows = s.screen().rows ?? [];
+  t.equal(rows.length, 14, '13 asked fields and the fee');
+  t.match(rows.map((r) => r.value), ['Phường Bình Trưng', '(cán bộ gọi lại)', '15/06/1985', 'Nam', '079*******34', '091****678']);
+  t.notOk(JSON.stringify(s.screen()).includes('079085001234'), 'the ID number is masked on screen');
+  await s.press('3', 'ok');
+  t.match(s.screen().body?.[0] ?? '', /2\. Ngày, tháng, năm sinh/, 'typing 3 on the review opens item 3');
+  await s.press('*');
+  await s.type('16061985');
+  await s.press('ok');
+  t.equal(s.screen().kind, 'confirm', 'back on the review after the change');
+  t.equal(s.screen().rows?.[2]?.value, '16/06/1985');
+  await s.press('ok');
+
+  await payAndSubmit(s);
+  t.equal(s.screen().stepId, 'receipt-screen');
+  t.match(s.text(), /Mã hồ sơ: 000\.00\.00\.H29-261125-0001/);
+  t.match(s.text(), /Ngày hẹn trả kết quả: 30\/11\/2026|Ngày hẹn trả kết quả: 0?\d\/1[12]\/2026/);
+  const dossier = s.records.of('dossier')[0] as Record<string, unknown>;
+  t.match(dossier, { procedure: 'temporary-residence', fee: 7000, values: { stayMonths: '12', headRelation: 'tenant', birthDate: '1985-06-16' } });
+  t.same(journaledBeforeIntake, [true], 'central was asked for the code only after the dossier was journaled');
+  t.same(desk.filed().map((f) => f.code), ['000.00.00.H29-261125-0001']);
+  await s.press('ok');
+  await s.clock.advance(0);
+  const receipt = s.printed[0] ?? [];
+  t.ok(receipt.some((l) => l.qr === '000.00.00.H29-261125-0001'), 'the receipt carries the code as a QR');
+  t.ok(receipt.some((l) => /Lệ phí đã nộp: 7\.000 ₫/.test(l.text ?? '')));
+  t.comment(`temporary residence: ${keys()} key presses, ${(s.clock.now() - started) / 1000} s on the station clock`);
+
+  await s.press('home', '3');
+  s.session.input({ type: 'scan', text: '000.00.00.H29-261125-0001' });
+  await s.clock.advance(0);
+  t.equal(s.screen().stepId, 'status', 'the printed QR is accepted by the lookup');
+  t.match(s.text(), /Đã tiếp nhận/);
+  await s.press('home');
+  await s.clock.advance(3_600_000);
+  await s.press('3');
+  s.session.input({ type: 'scan', text: '000.00.00.H29-261125-0001' });
+  await s.clock.advance(0);
+  t.match(s.text(), /Đang giải quyết/, 'the dossier moves on at central');
+  await s.stop();
+});
+
+t.test('judicial record: an exempt resident pays nothing, extra copies are charged otherwise', async (t) => {
+  const { s, keys } = await station();
+  await begin(s, '2');
+  await field(s, /1\. Họ và tên/, 'ok');
+  await field(s, /2\. Giới tính/, 'ok');
+  await field(s, /3\. Ngày/, '01011950', 'ok');
+  await field(s, /4\. Nơi sinh/, '9', '0', '1');
+  await field(s, /5\. Quốc tịch/, '1');
+  await field(s, /6\. Nơi thường trú/, '1');
+  await field(s, /8\. Số CCCD/, 'ok');
+  await field(s, /9\. Họ và tên cha/, 'ok');
+  await field(s, /10\. Họ và tên mẹ/, 'ok');
+  await field(s, /Số điện thoại/, '0912345678', 'ok');
+  await field(s, /Loại phiếu/, '1');
+  await field(s, /Số lượng phiếu/, '3', 'ok');
+  await field(s, /Mục đích/, '1');
+  await field(s, /Đối tượng nộp phí/, '3');
+  t.equal(s.screen().kind, 'confirm');
+  t.match(s.text(), /Lệ phí: Miễn phí/);
+  await s.press('ok');
+  await s.clock.advance(0);
+  t.equal(s.screen().stepId, 'receipt-screen', 'no QR to pay when the fee is 0');
+  t.match(s.records.of('dossier')[0], { procedure: 'judicial-record', fee: 0, values: { birthProvince: 'ho-chi-minh', feeCase: 'exempt', copies: '3' } });
+  t.equal(s.payments.list().length, 0);
+  t.comment(`judicial record (exempt): ${keys()} key presses to the receipt screen`);
+  await s.stop();
+});
+
+t.test('a form central would refuse is never sent: the review sends the resident to the field', async (t) => {
+  const desk = new DossierDesk({ ...loadProcedureDir(join(flowsDir, 'procedures')) });
+  t.throws(() => desk.intake({ submissionId: 'abcdefgh-1', procedure: 'temporary-residence', values: { phone: '0123' } }, Date.UTC(2026, 10, 25)),
+    /Tờ khai không hợp lệ: recipient \(required\).*phone \(phone\)/);
+  t.throws(() => desk.intake({ submissionId: 'abcdefgh-2', procedure: 'judicial-record', values: {
+    fullName: 'A', sex: 'male', birthDate: '1990-01-01', birthProvince: 'ho-chi-minh', nationality: 'VN', residenceWard: 'binh-trung',
+    personalId: '079090001234', fatherName: 'B', motherName: 'C', phone: '0912345678', certificateType: '1', copies: '2', purpose: 'work', feeCase: 'standard',
+  } }, Date.UTC(2026, 10, 25)), /Chưa nộp lệ phí 200000/, 'a fee-bearing dossier without a payment is refused');
+});
