@@ -11,9 +11,9 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm ci --no-audit --no-fund || { echo "npm ci failed"; exit 1; }
 fi
 
-declare -A packages=([mosquitto]=mosquitto [chromium]=chromium [openssl]=openssl [tmux]=tmux [systemd-analyze]=systemd)
+declare -A packages=([mosquitto]=mosquitto [chromium]=chromium [openssl]=openssl [tmux]=tmux [systemd-analyze]=systemd [scanimage]=sane-utils)
 missing=()
-for tool in mosquitto chromium openssl tmux systemd-analyze; do
+for tool in mosquitto chromium openssl tmux systemd-analyze scanimage; do
   if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ] && [ ! -x "/usr/bin/$tool" ]; then
     missing+=("${packages[$tool]}")
   fi

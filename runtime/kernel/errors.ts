@@ -32,6 +32,7 @@ export const ErrorCodes = {
   FLOW_INVALID: 'A flow file does not match the flow schema',
   FLOW_STEP_FAILED: 'A flow step failed',
   INPUT_INVALID: 'The input is invalid',
+  PAPER_TOO_LARGE: 'A scanned paper does not fit the size central accepts, even compressed',
   CCCD_INVALID: 'The CCCD data is invalid',
   PAYMENT_EXPIRED: 'The payment expired before it was confirmed',
   PAYMENT_FAILED: 'The payment failed',
