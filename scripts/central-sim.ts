@@ -272,6 +272,7 @@ export class CentralSim {
       case 'bills': return fixtures.bills(params);
       case 'dossiers': return this.dossierDesk().lookup(String(params.code ?? '').trim(), this.clock.now()) ?? fixtures.dossiers(params);
       case 'dossier-intake': return this.dossierDesk().intake(params, this.clock.now());
+      case 'dossier-attachment': return this.dossierDesk().attachment(params);
       case 'bhxh': return fixtures.bhxh(params);
       case 'hospitals': return fixtures.hospitals();
       case 'telehealth-slots': return fixtures.telehealthSlots({ from: this.tomorrow(), ...params });

@@ -8,6 +8,7 @@
  * sequence, like the national portal's (e.g. 000.00.00.H29-261204-0001).
  * Intake is idempotent on `submissionId`: a station that resends after a restart gets the same code.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AdminUnits, Procedure } from '../../runtime/services/dossier-form.js';
@@ -55,7 +56,18 @@ export function addWorkingDays(iso: string, days: number): string {
   return d.toISOString().slice(0, 10);
 }
 
+interface Upload {
+  sha256: string;
+  size: number;
+  total: number;
+  chunks: Map<number, Buffer>;
+  complete: boolean;
+  /** Chunks received again after they were stored (a resend the station need not have made). */
+  duplicates: number;
+}
+
 export class DossierDesk {
+  private readonly uploads = new Map<string, Upload>();
   private readonly bySubmission = new Map<string, Filed>();
   private readonly byCode = new Map<string, Filed>();
   private readonly sequence = new Map<string, number>();
@@ -84,6 +96,8 @@ export class DossierDesk {
     this.sequence.set(key, n);
     const code = `${procedure.agencyCode}-${day.slice(2).replace(/-/g, '')}-${String(n).padStart(4, '0')}`;
     const papers = Array.isArray(params.papers) ? params.papers.filter((p): p is string => typeof p === 'string') : [];
+    const missing = papers.filter((p) => !this.uploads.get(`${submissionId}/${p}`)?.complete);
+    if (missing.length > 0) throw new FixtureError('BAD_REQUEST', `Giấy tờ chưa gửi đủ: ${missing.join(', ')}`);
     const filed: Filed = {
       code, submissionId, procedure, values: checked.values, receivedMs: now, dueAt: addWorkingDays(day, procedure.dueWorkingDays), fee, papers,
       ...(paymentId ? { paymentId } : {}),
@@ -91,6 +105,49 @@ export class DossierDesk {
     this.bySubmission.set(submissionId, filed);
     this.byCode.set(code, filed);
     return this.receipt(filed);
+  }
+
+  /**
+   * RPC `dossier-attachment`: `op: status` says which chunks of a paper are held; `op: chunk` stores
+   * one after checking its SHA-256, and assembles the paper when the last one arrives.
+   */
+  attachment(params: Record<string, unknown>): { received: number[]; complete: boolean } {
+    const { dossierId, paperId, sha256, size, total } = params;
+    if (typeof dossierId !== 'string' || typeof paperId !== 'string' || typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)
+      || !Number.isSafeInteger(size) || !Number.isSafeInteger(total) || (total as number) < 1 || (total as number) > 10_000) {
+      throw new FixtureError('BAD_REQUEST', 'dossierId, paperId, sha256, size and total are required');
+    }
+    const key = `${dossierId}/${paperId}`;
+    let upload = this.uploads.get(key);
+    if (!upload || upload.sha256 !== sha256) {
+      // A different file for the same paper (rescanned): start again.
+      upload = { sha256, size: size as number, total: total as number, chunks: new Map(), complete: false, duplicates: 0 };
+      this.uploads.set(key, upload);
+    }
+    if (params.op === 'chunk' && !upload.complete) {
+      const index = params.index;
+      if (!Number.isSafeInteger(index) || (index as number) < 0 || (index as number) >= upload.total) throw new FixtureError('BAD_REQUEST', 'chunk index out of range');
+      const data = Buffer.from(String(params.data ?? ''), 'base64');
+      if (createHash('sha256').update(data).digest('hex') !== params.chunkSha256) throw new FixtureError('BAD_REQUEST', `chunk ${String(index)} checksum mismatch`);
+      if (upload.chunks.has(index as number)) upload.duplicates += 1;
+      else upload.chunks.set(index as number, data);
+      if (upload.chunks.size === upload.total) {
+        const whole = Buffer.concat([...upload.chunks.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => b));
+        if (whole.length !== upload.size || createHash('sha256').update(whole).digest('hex') !== upload.sha256) {
+          this.uploads.delete(key);
+          throw new FixtureError('BAD_REQUEST', `paper ${paperId} does not match its checksum; send it again`);
+        }
+        upload.complete = true;
+      }
+    } else if (params.op !== 'status' && params.op !== 'chunk') throw new FixtureError('BAD_REQUEST', 'op must be status or chunk');
+    return { received: [...upload.chunks.keys()].sort((a, b) => a - b), complete: upload.complete };
+  }
+
+  /** A paper as central assembled it, with how many chunks came twice (tests). */
+  paper(dossierId: string, paperId: string): { bytes: Buffer; duplicates: number } | undefined {
+    const u = this.uploads.get(`${dossierId}/${paperId}`);
+    if (!u?.complete) return undefined;
+    return { bytes: Buffer.concat([...u.chunks.entries()].sort((a, b) => a[0] - b[0]).map(([, b]) => b)), duplicates: u.duplicates };
   }
 
   private receipt(f: Filed) {
