@@ -15,11 +15,11 @@ export type Text = string | { vi: string; en: string };
 
 export type StepKind =
   | 'menu' | 'info' | 'input' | 'identity' | 'consent' | 'measure' | 'lookup' | 'confirm' | 'pay'
-  | 'submit' | 'print' | 'result' | 'end' | 'form';
+  | 'submit' | 'print' | 'result' | 'end' | 'form' | 'scan';
 
 export const stepKinds: readonly StepKind[] = [
   'menu', 'info', 'input', 'identity', 'consent', 'measure', 'lookup', 'confirm', 'pay', 'submit',
-  'print', 'result', 'end', 'form',
+  'print', 'result', 'end', 'form', 'scan',
 ];
 
 export type Outcome =
@@ -42,6 +42,7 @@ export const outcomesByKind: Record<StepKind, readonly Outcome[]> = {
   result: ['ok', 'timeout'],
   end: [],
   form: ['ok', 'error', 'timeout'],
+  scan: ['ok', 'error', 'timeout'],
 };
 
 export type ValidatorName =
@@ -115,10 +116,12 @@ export type ResultStep = StepBase & {
 export type EndStep = StepBase & { kind: 'end'; outcome?: 'completed' | 'abandoned' | 'failed' };
 /** An official form (flows/procedures/<procedure>.yaml) filled field by field; the result is saved at `save`. */
 export type FormStep = StepBase & { kind: 'form'; procedure: string; save: string };
+/** The papers a filled form (at `from`) calls for, scanned page by page, joined, sealed and sent to central. */
+export type ScanStep = StepBase & { kind: 'scan'; from: string };
 
 export type Step =
   | MenuStep | InfoStep | InputStep | IdentityStep | ConsentStep | MeasureStep | LookupStep | ConfirmStep
-  | PayStep | SubmitStep | PrintStep | ResultStep | EndStep | FormStep;
+  | PayStep | SubmitStep | PrintStep | ResultStep | EndStep | FormStep | ScanStep;
 
 export interface FlowDefinition {
   id: string;

@@ -1,12 +1,46 @@
 import t from 'tap';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { DocumentScanner } from '../../drivers/document-scanner.js';
+import { PaperDesk } from '../../runtime/services/paper-desk.js';
+import { PaperVault } from '../../runtime/services/paper-vault.js';
+import { CryptoBox } from '../../runtime/link/crypto-box.js';
+import type { RpcClient } from '../../runtime/flows/ports.js';
 import { serviceStation, flowsDir } from '../fakes/service-station.js';
 import type { ServiceStation } from '../fakes/service-station.js';
 import { DossierDesk, loadProcedureDir } from '../../scripts/central-sim/dossier-desk.js';
 
+/**
+ * One page as SANE's test backend scans it (grid picture, 75 dpi, grey), read once from the real
+ * scanimage when it is installed; the flow then runs on the virtual clock with those bytes.
+ */
+function testBackendPage(): Buffer {
+  try {
+    return execFileSync('scanimage', ['-d', 'test', '--format=pnm', '--mode', 'Gray', '--resolution', '75', '--test-picture', 'Grid']);
+  } catch {
+    return Buffer.concat([Buffer.from('P5\n4 4\n255\n'), Buffer.alloc(16, 200)]);
+  }
+}
+const scannedPage = testBackendPage();
+
+/** Lets real I/O (PDF, sealed files) finish between virtual-clock steps. */
+async function settleIo(s: ServiceStation): Promise<void> {
+  for (let i = 0; i < 2000 && s.screen().kind === 'lookup'; i++) {
+    await new Promise((r) => setImmediate(r));
+    await s.clock.advance(0);
+  }
+}
+
 /** A station whose central is the simulator's real one-stop desk (same procedure files, same checks). */
-async function station(): Promise<{ s: ServiceStation; desk: DossierDesk; keys: () => number; journaledBeforeIntake: boolean[] }> {
-  const s = await serviceStation();
+async function station(): Promise<{ s: ServiceStation; desk: DossierDesk; keys: () => number; journaledBeforeIntake: boolean[]; vaultDir: string }> {
+  const vaultDir = await mkdtemp(join(tmpdir(), 'dossier-papers-'));
+  const central: RpcClient = { call: (service, params, options) => s.rpc.call(service, params, options) };
+  const scanner = new DocumentScanner({ run: async () => scannedPage }, { device: 'test', dpi: 75 });
+  const papers = new PaperDesk({ scanner, vault: new PaperVault(vaultDir, new CryptoBox(randomBytes(32))), rpc: central });
+  const s: ServiceStation = await serviceStation({ papers });
   const desk = new DossierDesk({ ...loadProcedureDir(join(flowsDir, 'procedures')), stageMs: 3_600_000 });
   const journaledBeforeIntake: boolean[] = [];
   s.rpc.on('dossier-intake', (p) => {
@@ -14,13 +48,14 @@ async function station(): Promise<{ s: ServiceStation; desk: DossierDesk; keys: 
     return desk.intake(p, s.clock.now());
   });
   s.rpc.on('dossiers', (p) => desk.lookup(String(p['code']), s.clock.now()));
+  s.rpc.on('dossier-attachment', (p) => desk.attachment(p));
   s.rpc.on('payment-status', (p) => ({ paymentId: p['paymentId'], status: 'paid', amount: p['amount'], bankRef: 'FT26330XYZ' }));
   let presses = 0;
   const press = s.press.bind(s);
   const type = s.type.bind(s);
   s.press = async (...keys) => { presses += keys.length; await press(...keys); };
   s.type = async (digits) => { presses += digits.length; await type(digits); };
-  return { s, desk, keys: () => presses, journaledBeforeIntake };
+  return { s, desk, keys: () => presses, journaledBeforeIntake, vaultDir };
 }
 
 /** Home → procedure → papers → consent → typed CCCD: the form's first field shows. */
@@ -49,7 +84,7 @@ async function payAndSubmit(s: ServiceStation): Promise<void> {
 }
 
 t.test('temporary residence (CT01) keypad only: refused values field by field, review, fee, code, receipt, lookup by QR', async (t) => {
-  const { s, desk, keys, journaledBeforeIntake } = await station();
+  const { s, desk, keys, journaledBeforeIntake, vaultDir } = await station();
   const started = s.clock.now();
   await begin(s, '1');
   await field(s, /Kính gửi/, '1');
@@ -89,6 +124,25 @@ t.test('temporary residence (CT01) keypad only: refused values field by field, r
   t.equal(s.screen().rows?.[2]?.value, '16/06/1985');
   await s.press('ok');
 
+  t.equal(s.screen().stepId, 'papers-scan', 'the papers the answers call for are scanned next');
+  t.match(s.text(), /chỗ ở hợp pháp/);
+  t.match(s.text(), /Đặt trang 1/);
+  await s.press('ok');
+  await settleIo(s);
+  t.match(s.screen().preview, /^data:image\/jpeg;base64,/, 'the page just scanned is previewed');
+  t.match(s.text(), /Đã quét 1 trang/);
+  await s.press('ok');
+  await settleIo(s);
+  t.match(s.text(), /Đã quét 2 trang/);
+  await s.press('1');
+  await settleIo(s);
+  t.match(s.text(), /Ý kiến đồng ý của chủ hộ/, 'a tenant also attaches the owner\'s consent');
+  t.notOk(s.screen().preview, 'the previous paper\'s preview is not shown on the next one');
+  await s.press('ok');
+  await settleIo(s);
+  await s.press('1');
+  await settleIo(s);
+
   await payAndSubmit(s);
   t.equal(s.screen().stepId, 'receipt-screen');
   t.match(s.text(), /Mã hồ sơ: 000\.00\.00\.H29-261125-0001/);
@@ -97,6 +151,9 @@ t.test('temporary residence (CT01) keypad only: refused values field by field, r
   t.match(dossier, { procedure: 'temporary-residence', fee: 7000, values: { stayMonths: '12', headRelation: 'tenant', birthDate: '1985-06-16' } });
   t.same(journaledBeforeIntake, [true], 'central was asked for the code only after the dossier was journaled');
   t.same(desk.filed().map((f) => f.code), ['000.00.00.H29-261125-0001']);
+  t.same(desk.filed()[0]?.papers, ['lodging-proof', 'head-consent'], 'the code was issued with both papers complete at central');
+  t.equal(desk.paper(String(dossier['sessionId']), 'lodging-proof')?.bytes.subarray(0, 5).toString(), '%PDF-', 'central holds the paper as one PDF');
+  t.same(await readdir(vaultDir), [], 'released from the station once central confirmed each paper complete');
   await s.press('ok');
   await s.clock.advance(0);
   const receipt = s.printed[0] ?? [];
@@ -138,7 +195,11 @@ t.test('judicial record: an exempt resident pays nothing, extra copies are charg
   t.equal(s.screen().kind, 'confirm');
   t.match(s.text(), /Lệ phí: Miễn phí/);
   await s.press('ok');
-  await s.clock.advance(0);
+  t.match(s.text(), /chứng minh thuộc đối tượng/, 'an exempt resident attaches the proof');
+  await s.press('ok');
+  await settleIo(s);
+  await s.press('1');
+  await settleIo(s);
   t.equal(s.screen().stepId, 'receipt-screen', 'no QR to pay when the fee is 0');
   t.match(s.records.of('dossier')[0], { procedure: 'judicial-record', fee: 0, values: { birthProvince: 'ho-chi-minh', feeCase: 'exempt', copies: '3' } });
   t.equal(s.payments.list().length, 0);

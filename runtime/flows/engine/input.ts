@@ -12,6 +12,7 @@ import { Tx } from './tx.js';
 import { enterStep, finishRun, goHome, leave, noteFailure, startMeasure, startRun } from './run.js';
 import { liveOptions, pageCount } from './render.js';
 import { formBack, onFormInput } from './form-step.js';
+import { onScanKey } from './scan-step.js';
 
 function keyOf(event: InputEvent): Key | undefined {
   return event.type === 'key' || event.type === 'touch' ? event.key : undefined;
@@ -151,6 +152,9 @@ export function onInput(tx: Tx, event: InputEvent): void {
     }
     case 'form':
       onFormInput(tx, step, event, key);
+      return;
+    case 'scan':
+      onScanKey(tx, step, key);
       return;
     case 'pay':
       if (key === '2') {

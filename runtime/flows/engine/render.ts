@@ -12,6 +12,7 @@ import type { EngineDefinition, FlowSnapshot, SessionIdentity, StepState } from 
 import { healthAdvice, healthUnit, resolveText } from './texts.js';
 import { Tx } from './tx.js';
 import { formProcedure, renderForm } from './form-step.js';
+import { renderScan } from './scan-step.js';
 
 /** The info step's own pages, then its content bundle's pages. */
 function infoPages(step: Extract<Step, { kind: 'info' }>, state: StepState): Text[][] {
@@ -33,7 +34,7 @@ export function pageCount(tx: Tx, step: Step): number {
 
 const screenKindOf: Record<Step['kind'], ScreenKind> = {
   menu: 'menu', info: 'info', input: 'input', identity: 'identity', consent: 'consent', measure: 'measure',
-  lookup: 'lookup', confirm: 'confirm', pay: 'pay', submit: 'lookup', print: 'lookup', result: 'result', end: 'end', form: 'input',
+  lookup: 'lookup', confirm: 'confirm', pay: 'pay', submit: 'lookup', print: 'lookup', result: 'result', end: 'end', form: 'input', scan: 'measure',
 };
 
 export function renderScreen(def: EngineDefinition, s: FlowSnapshot): Screen {
@@ -208,6 +209,9 @@ export function renderScreen(def: EngineDefinition, s: FlowSnapshot): Screen {
     }
     case 'form':
       renderForm(s, step, formProcedure(bundle, step, s.data), bundle.procedures?.units ?? { provinces: [], wards: [] }, screen, (extra) => fnKeys(extra, true), t('key.ok'), t('key.delete'));
+      break;
+    case 'scan':
+      renderScan(s, step, screen, (extra) => fnKeys(extra, s.step.phase !== 'working' && canBack));
       break;
     case 'end':
       body.push(t('end.auto-home'));

@@ -15,6 +15,7 @@ import { type EngineConfig, type Notice, type PaymentRequest, type RunState, typ
 import { formatLocalTime, healthAdvice, healthUnit } from './texts.js';
 import { Tx } from './tx.js';
 import { enterForm } from './form-step.js';
+import { enterScan } from './scan-step.js';
 
 /** Working steps run an effect on entry; their timeout is a deadline, not an inactivity limit. */
 const workingKinds = new Set(['lookup', 'pay', 'submit', 'print']);
@@ -111,6 +112,9 @@ export function enterStep(tx: Tx, stepId: string): void {
     }
     case 'form':
       enterForm(tx, step);
+      break;
+    case 'scan':
+      enterScan(tx, step);
       break;
     case 'end': {
       endRun(tx, step.outcome ?? 'completed');
