@@ -216,3 +216,68 @@ t.test('a form central would refuse is never sent: the review sends the resident
     personalId: '079090001234', fatherName: 'B', motherName: 'C', phone: '0912345678', certificateType: '1', copies: '2', purpose: 'work', feeCase: 'standard',
   } }, Date.UTC(2026, 10, 25)), /Chưa nộp lệ phí 200000/, 'a fee-bearing dossier without a payment is refused');
 });
+
+t.test('birth registration: the mother declares, marriage adds the other parent and the marriage certificate, no fee', async (t) => {
+  const { s, desk, keys } = await station();
+  await begin(s, '3', '079190001234');
+  await field(s, /Kính gửi/, '1');
+  await field(s, /Họ, chữ đệm, tên người yêu cầu/, 'ok');
+  await field(s, /Số định danh cá nhân người yêu cầu/, 'ok');
+  await field(s, /Quan hệ/, '1');
+  await field(s, /Số điện thoại/, '0912345678', 'ok');
+  await field(s, /người được khai sinh/, 'ok');
+  await field(s, /Ngày, tháng, năm sinh/, '01122026', 'ok');
+  t.match(s.text(), /Ngày này chưa tới/, 'a birth date still to come is refused');
+  await field(s, /Ngày, tháng, năm sinh/, '20112026', 'ok');
+  await field(s, /Giới tính/, '2');
+  await field(s, /Nơi sinh/, '1');
+  await field(s, /Dân tộc/, '1');
+  await field(s, /Quê quán/, '1');
+  await field(s, /đã đăng ký kết hôn/, '1');
+  await field(s, /cha\/mẹ còn lại/, 'ok');
+  await field(s, /Số định danh cá nhân của cha\/mẹ còn lại/, '079090001234', 'ok');
+  t.equal(s.screen().kind, 'confirm');
+  await s.press('ok');
+  t.match(s.text(), /Giấy chứng sinh/);
+  await s.press('ok');
+  await settleIo(s);
+  await s.press('1');
+  await settleIo(s);
+  t.match(s.text(), /Giấy chứng nhận kết hôn/);
+  await s.press('ok');
+  await settleIo(s);
+  await s.press('1');
+  await settleIo(s);
+  await s.clock.advance(0);
+  t.equal(s.screen().stepId, 'receipt-screen');
+  t.same(desk.filed()[0]?.papers, ['birth-certificate', 'marriage-certificate']);
+  t.match(desk.filed()[0]?.values, { declarantRelation: 'mother', married: 'yes', otherParentId: '079090001234', childBirthDate: '2026-11-20' });
+  t.comment(`birth registration: ${keys()} key presses to the receipt screen`);
+  await s.stop();
+});
+
+t.test('CCCD renewal: the appointment is booked on a coming date, the replacement fee is paid, no paper needed', async (t) => {
+  const { s, desk, keys } = await station();
+  const started = s.clock.now();
+  await begin(s, '4');
+  await field(s, /1\. Họ, chữ đệm và tên khai sinh/, 'ok');
+  await field(s, /3\. Ngày, tháng, năm sinh/, '15061985', 'ok');
+  await field(s, /4\. Giới tính/, 'ok');
+  await field(s, /5\. Số định danh/, 'ok');
+  await field(s, /Nơi thường trú/, '1');
+  await field(s, /Số điện thoại/, '0912345678', 'ok');
+  await field(s, /Nội dung đề nghị/, '3');
+  await field(s, /Công an phường đến làm thủ tục/, '1');
+  await field(s, /Ngày hẹn/, '20112026', 'ok');
+  t.match(s.text(), /Ngày này đã qua/, 'an appointment in the past is refused');
+  await field(s, /Ngày hẹn/, '01122026', 'ok');
+  await field(s, /Buổi hẹn/, '1');
+  t.match(s.text(), /Lệ phí: 70\.000 ₫/);
+  await s.press('ok');
+  await s.clock.advance(0);
+  await payAndSubmit(s);
+  t.equal(s.screen().stepId, 'receipt-screen');
+  t.match(desk.filed()[0], { procedure: 'cccd-renewal', fee: 70000, papers: [], values: { request: 'replace', appointmentDate: '2026-12-01', appointmentSlot: 'morning' } });
+  t.comment(`CCCD renewal: ${keys()} key presses, ${(s.clock.now() - started) / 1000} s on the station clock to the receipt screen`);
+  await s.stop();
+});
