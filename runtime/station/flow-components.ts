@@ -7,6 +7,8 @@ import { StationError } from '../kernel/errors.js';
 import type { Component } from '../kernel/lifecycle.js';
 import type { MeasureService, ReceiptPrinter } from '../../drivers/types.js';
 import type { PaymentRunner } from '../flows/session.js';
+import type { PaperService } from '../services/paper-desk.js';
+import { resolveDataPath } from '../config/config.js';
 import type { StationContext } from './context.js';
 
 /** Stands in for the hub when the devices component failed: every measurement and print says the device is missing. */
@@ -15,6 +17,32 @@ const missingDevices: MeasureService & ReceiptPrinter = {
   print: () => Promise.reject(new StationError('DEVICE_MISSING')),
 };
 
+/**
+ * The dossier papers (config `dossier`): scanimage on the configured SANE device, or on SANE's test
+ * backend in simulation; sealed under the journal's master key until central has them.
+ */
+async function paperDeskFor(ctx: StationContext): Promise<PaperService | undefined> {
+  const d = ctx.config.dossier;
+  if (!d || d.scanner === 'off') return undefined;
+  const [{ DocumentScanner }, { SpawnScanProcess }, { PaperDesk }, { PaperVault }, { loadJournalBox }] = await Promise.all([
+    import('../../drivers/document-scanner.js'), import('../../drivers/transports/sane-process.js'), import('../services/paper-desk.js'),
+    import('../services/paper-vault.js'), import('../link/provisioning.js'),
+  ]);
+  const master = await loadJournalBox(resolveDataPath(ctx.dataDir, ctx.config.security.provisioningFile), ctx.config.security.generateProvisioning);
+  const scanner = new DocumentScanner(new SpawnScanProcess(), {
+    device: d.scanner === 'sim' ? 'test' : d.scannerDevice, dpi: d.dpi, ...(d.scanner === 'sim' ? { extraArgs: ['--test-picture', 'Grid'] } : {}),
+  });
+  return new PaperDesk({
+    scanner, vault: new PaperVault(resolveDataPath(ctx.dataDir, d.papersDir), master), maxPaperBytes: d.maxPaperBytes,
+    rpc: {
+      call: async (service, params, options) => {
+        await ctx.lifecycle.running('central-link');
+        return ctx.parts.centralLink().call(service, params, options);
+      },
+    },
+  });
+}
+
 export function flowSessionComponent(ctx: StationContext): Component {
   const { parts, lifecycle, config } = ctx;
   const paymentsEnabled = config.payments.enabled;
@@ -22,6 +50,7 @@ export function flowSessionComponent(ctx: StationContext): Component {
     name: 'flow-session',
     start: async () => {
       const [{ FlowService }, { paymentRunnerFor }] = await Promise.all([import('../flows/service.js'), import('../flows/session.js')]);
+      const papers = await paperDeskFor(ctx);
       const service = new FlowService({
         config,
         clock: ctx.clock,
@@ -41,6 +70,7 @@ export function flowSessionComponent(ctx: StationContext): Component {
         },
         printer: { print: (lines) => (parts.hub ?? missingDevices).print(lines) },
         analytics: ctx.analytics,
+        ...(papers ? { papers } : {}),
         ...(paymentsEnabled
           ? {
               payments: {
