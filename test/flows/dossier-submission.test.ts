@@ -111,8 +111,14 @@ t.test('temporary residence (CT01) keypad only: refused values field by field, r
   await field(s, /10\. Thời hạn/, '12', 'ok');
 
   t.equal(s.screen().kind, 'confirm', 'the review shows every field');
-  const rows = s.screen().rows ?? [];
-  t.equal(rows.length, 14, '13 asked fields and the fee');
+  const rows = [...(s.screen().rows ?? [])];
+  t.equal(rows.length, 5, 'five rows a page, so the smallest panel holds them');
+  for (let i = 1; i < 3; i++) {
+    await s.press('*');
+    rows.push(...(s.screen().rows ?? []));
+  }
+  await s.press('*');
+  t.equal(rows.length, 14, '13 asked fields and the fee over three pages, * turning them');
   t.match(rows.map((r) => r.value), ['Phường Bình Trưng', '(cán bộ gọi lại)', '15/06/1985', 'Nam', '079*******34', '091****678']);
   t.notOk(JSON.stringify(s.screen()).includes('079085001234'), 'the ID number is masked on screen');
   await s.press('3', 'ok');
@@ -193,6 +199,7 @@ t.test('judicial record: an exempt resident pays nothing, extra copies are charg
   await field(s, /Mục đích/, '1');
   await field(s, /Đối tượng nộp phí/, '3');
   t.equal(s.screen().kind, 'confirm');
+  await s.press('*', '*');
   t.match(s.text(), /Lệ phí: Miễn phí/);
   await s.press('ok');
   t.match(s.text(), /chứng minh thuộc đối tượng/, 'an exempt resident attaches the proof');
@@ -272,6 +279,7 @@ t.test('CCCD renewal: the appointment is booked on a coming date, the replacemen
   t.match(s.text(), /Ngày này đã qua/, 'an appointment in the past is refused');
   await field(s, /Ngày hẹn/, '01122026', 'ok');
   await field(s, /Buổi hẹn/, '1');
+  await s.press('*', '*');
   t.match(s.text(), /Lệ phí: 70\.000 ₫/);
   await s.press('ok');
   await s.clock.advance(0);

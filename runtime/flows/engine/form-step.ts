@@ -26,6 +26,8 @@ import { leave, noteFailure } from './run.js';
 
 /** Choices on one page: keys 1-8; 9 and 0 turn pages. */
 const PAGE = 8;
+/** Review rows on one page (the smallest panel, 800x480, holds five with the field for the number). */
+const REVIEW_PAGE = 5;
 
 /** What the form step keeps in session data while it runs. */
 export interface FormProgress {
@@ -66,7 +68,9 @@ const texts = {
   nextPage: { vi: 'Trang sau', en: 'Next page' },
   prevPage: { vi: 'Trang trước', en: 'Previous page' },
   reviewTitle: { vi: 'Kiểm tra tờ khai', en: 'Check the form' },
-  review: { vi: 'Bấm OK để gửi tờ khai. Muốn sửa mục nào, gõ số của mục rồi bấm OK.', en: 'Press OK to send the form. To change an item, type its number, then OK.' },
+  review: { vi: 'Bấm OK để gửi tờ khai. Muốn sửa mục nào, gõ số của mục rồi bấm OK. Phím * xem trang sau.', en: 'Press OK to send the form. To change an item, type its number, then OK. * shows the next page.' },
+  reviewPage: { vi: 'Trang {page}/{pages}', en: 'Page {page} of {pages}' },
+  typedItem: { vi: 'Sửa mục số: {n} (bấm OK)', en: 'Change item: {n} (press OK)' },
   fee: { vi: 'Lệ phí', en: 'Fee' },
   empty: { vi: '(để trống)', en: '(left empty)' },
   callbackValue: { vi: '(cán bộ gọi lại)', en: '(desk will call)' },
@@ -240,7 +244,11 @@ function onReview(tx: Tx, step: FormStep, procedure: Procedure, progress: FormPr
     return;
   }
   if (key === '*') {
-    tx.s.step = { ...tx.s.step, value: typed.slice(0, -1) };
+    // With nothing typed, * turns the review's pages; otherwise it deletes the last digit.
+    if (typed === '') {
+      const pages = Math.ceil((askedFields(procedure, progress.values).length + 1) / REVIEW_PAGE);
+      save(tx, step, { ...progress, page: (progress.page + 1) % pages, error: undefined });
+    } else tx.s.step = { ...tx.s.step, value: typed.slice(0, -1) };
     return;
   }
   if (key !== 'ok' && key !== '#') return;
@@ -304,16 +312,21 @@ export function renderForm(s: FlowSnapshot, step: FormStep, procedure: Procedure
     screen.kind = 'confirm';
     screen.title = say(texts.reviewTitle, locale);
     const fields = askedFields(procedure, progress.values);
-    screen.rows = fields.map((f, i) => ({ label: `${i + 1}. ${f.label[locale].replace(/^\d+\.\s*/, '')}`, value: shown(f, progress.values[f.id], units, locale) }));
+    const rows = fields.map((f, i) => ({ label: `${i + 1}. ${f.label[locale].replace(/^\d+\.\s*/, '')}`, value: shown(f, progress.values[f.id], units, locale) }));
     const fee = feeOf(procedure, progress.values);
-    screen.rows.push({ label: say(texts.fee, locale), value: fee.amount > 0 ? formatVnd(fee.amount) : fee.label[locale] });
+    rows.push({ label: say(texts.fee, locale), value: fee.amount > 0 ? formatVnd(fee.amount) : fee.label[locale] });
+    const pages = Math.ceil(rows.length / REVIEW_PAGE);
+    const page = Math.min(progress.page, pages - 1);
+    screen.rows = rows.slice(page * REVIEW_PAGE, (page + 1) * REVIEW_PAGE);
+    screen.progress = { label: say(texts.reviewPage, locale, { page: page + 1, pages }), fraction: (page + 1) / pages };
     body.push(say(texts.review, locale));
     if (error) {
       screen.tone = 'caution';
       body.push(progress.error === 'unknown-field' ? say(texts.noField, locale) : error);
     }
-    screen.input = { value: s.step.value, maxLength: 2, charset: 'digits' };
-    screen.keys = fnKeys([okKey, { key: '*', label: deleteLabel }]);
+    // The number being typed shows as a line, not an input box: the box's touch pad would push the rows off a small panel.
+    if (s.step.value !== '') body.push(say(texts.typedItem, locale, { n: s.step.value }));
+    screen.keys = fnKeys([okKey, { key: '*', label: s.step.value === '' ? say(texts.nextPage, locale) : deleteLabel }]);
     return;
   }
   const field = procedure.form.fields[progress.cursor] as FormField;
