@@ -19,28 +19,37 @@ const missingDevices: MeasureService & ReceiptPrinter = {
 
 /**
  * The dossier papers (config `dossier`): scanimage on the configured SANE device, or on SANE's test
- * backend in simulation; sealed under the journal's master key until central has them.
+ * backend in simulation; sealed under the journal's master key until central has them. Built at the
+ * first scan, once the central link has started: the link's start is what creates the provisioning
+ * file on a new station, and two writers of it at once would race.
  */
-async function paperDeskFor(ctx: StationContext): Promise<PaperService | undefined> {
+function paperDeskFor(ctx: StationContext): PaperService | undefined {
   const d = ctx.config.dossier;
   if (!d || d.scanner === 'off') return undefined;
-  const [{ DocumentScanner }, { SpawnScanProcess }, { PaperDesk }, { PaperVault }, { loadJournalBox }] = await Promise.all([
-    import('../../drivers/document-scanner.js'), import('../../drivers/transports/sane-process.js'), import('../services/paper-desk.js'),
-    import('../services/paper-vault.js'), import('../link/provisioning.js'),
-  ]);
-  const master = await loadJournalBox(resolveDataPath(ctx.dataDir, ctx.config.security.provisioningFile), ctx.config.security.generateProvisioning);
-  const scanner = new DocumentScanner(new SpawnScanProcess(), {
-    device: d.scanner === 'sim' ? 'test' : d.scannerDevice, dpi: d.dpi, ...(d.scanner === 'sim' ? { extraArgs: ['--test-picture', 'Grid'] } : {}),
-  });
-  return new PaperDesk({
-    scanner, vault: new PaperVault(resolveDataPath(ctx.dataDir, d.papersDir), master), maxPaperBytes: d.maxPaperBytes,
-    rpc: {
-      call: async (service, params, options) => {
-        await ctx.lifecycle.running('central-link');
-        return ctx.parts.centralLink().call(service, params, options);
-      },
-    },
-  });
+  let made: PaperService | undefined;
+  let making: Promise<PaperService> | undefined;
+  const desk = (): Promise<PaperService> => (making ??= (async () => {
+    await ctx.lifecycle.running('central-link');
+    const [{ DocumentScanner }, { SpawnScanProcess }, { PaperDesk }, { PaperVault }, { loadJournalBox }] = await Promise.all([
+      import('../../drivers/document-scanner.js'), import('../../drivers/transports/sane-process.js'), import('../services/paper-desk.js'),
+      import('../services/paper-vault.js'), import('../link/provisioning.js'),
+    ]);
+    const master = await loadJournalBox(resolveDataPath(ctx.dataDir, ctx.config.security.provisioningFile), false);
+    const scanner = new DocumentScanner(new SpawnScanProcess(), {
+      device: d.scanner === 'sim' ? 'test' : d.scannerDevice, dpi: d.dpi, ...(d.scanner === 'sim' ? { extraArgs: ['--test-picture', 'Grid'] } : {}),
+    });
+    made = new PaperDesk({
+      scanner, vault: new PaperVault(resolveDataPath(ctx.dataDir, d.papersDir), master), maxPaperBytes: d.maxPaperBytes,
+      rpc: { call: (service, params, options) => ctx.parts.centralLink().call(service, params, options) },
+    });
+    return made;
+  })());
+  return {
+    scanPage: async (dossierId, paperId, signal) => (await desk()).scanPage(dossierId, paperId, signal),
+    finishPaper: async (dossierId, paperId, title, nowMs) => (await desk()).finishPaper(dossierId, paperId, title, nowMs),
+    upload: async (dossierId) => (await desk()).upload(dossierId),
+    discard: () => made?.discard(),
+  };
 }
 
 export function flowSessionComponent(ctx: StationContext): Component {
@@ -50,7 +59,7 @@ export function flowSessionComponent(ctx: StationContext): Component {
     name: 'flow-session',
     start: async () => {
       const [{ FlowService }, { paymentRunnerFor }] = await Promise.all([import('../flows/service.js'), import('../flows/session.js')]);
-      const papers = await paperDeskFor(ctx);
+      const papers = paperDeskFor(ctx);
       const service = new FlowService({
         config,
         clock: ctx.clock,
