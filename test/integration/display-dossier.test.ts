@@ -47,7 +47,7 @@ async function station(t: Test): Promise<{ s: ServiceStation; press: (...keys: s
   s.rpc.on('payment-status', (p) => ({ paymentId: p['paymentId'], status: 'paid', amount: p['amount'] }));
   let arrived = 0;
   const counted: InputSink = { input: (event) => { arrived += 1; s.session.input(event); } };
-  const server = new DisplayServer({ host: '127.0.0.1', port: 0, feed: s.session, input: counted, logger: pino({ level: 'silent' }), clock: s.clock });
+  const server = new DisplayServer({ assetsDir: 'runtime/display/static', host: '127.0.0.1', port: 0, feed: s.session, input: counted, logger: pino({ level: 'silent' }), clock: s.clock });
   await server.start();
   const p = await kiosk.context.newPage();
   t.teardown(async () => {
