@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { DisplayServer } from '../../runtime/display/server.js';
-import type { InputSink, Key } from '../../runtime/kernel/input.js';
+import type { InputSink } from '../../runtime/kernel/input.js';
 import { serviceStation, flowsDir, type ServiceStation } from '../fakes/service-station.js';
 import { launchKiosk } from '../fakes/chromium.js';
 import { DossierDesk, loadProcedureDir } from '../../scripts/central-sim/dossier-desk.js';

@@ -22,7 +22,7 @@ import { maskCccd } from '../../kernel/logger.js';
 import { formatVnd, getPath, resolveTemplateValue, setPath } from '../template.js';
 import type { FlowSnapshot, SessionIdentity } from './state.js';
 import type { Tx } from './tx.js';
-import { leave, noteFailure } from './run.js';
+import type { RunOps } from './run-ops.js';
 
 /** Choices on one page: keys 1-8; 9 and 0 turn pages. */
 const PAGE = 8;
@@ -122,11 +122,11 @@ function openField(tx: Tx, step: FormStep, procedure: Procedure, progress: FormP
   tx.s.step = { ...tx.s.step, value: field && field.type !== 'choice' ? editable(field, progress.values[field.id]) : '' };
 }
 
-export function enterForm(tx: Tx, step: FormStep): void {
+export function enterForm(tx: Tx, step: FormStep, ops: RunOps): void {
   const procedure = procedureOf(tx, step);
   if (!procedure) {
-    noteFailure(tx, 'input', 'FLOW_INVALID');
-    leave(tx, 'error', { cause: 'input', code: 'FLOW_INVALID' });
+    ops.noteFailure(tx, 'input', 'FLOW_INVALID');
+    ops.leave(tx, 'error', { cause: 'input', code: 'FLOW_INVALID' });
     return;
   }
   const identity = tx.s.data.identity as SessionIdentity | undefined;
@@ -177,12 +177,12 @@ export function formBack(tx: Tx, step: FormStep): boolean {
   return true;
 }
 
-export function onFormInput(tx: Tx, step: FormStep, event: InputEvent, key: Key | undefined): void {
+export function onFormInput(tx: Tx, step: FormStep, event: InputEvent, key: Key | undefined, ops: RunOps): void {
   const procedure = procedureOf(tx, step);
   const progress = progressOf(tx.s, step);
   if (!procedure || !progress) return;
   if (progress.cursor === -1) {
-    onReview(tx, step, procedure, progress, key);
+    onReview(tx, step, procedure, progress, key, ops);
     return;
   }
   const field = procedure.form.fields[progress.cursor] as FormField;
@@ -236,7 +236,7 @@ function askedFields(procedure: Procedure, values: Record<string, string>): Form
   return procedure.form.fields.filter((f) => isAsked(f, values));
 }
 
-function onReview(tx: Tx, step: FormStep, procedure: Procedure, progress: FormProgress, key: Key | undefined): void {
+function onReview(tx: Tx, step: FormStep, procedure: Procedure, progress: FormProgress, key: Key | undefined, ops: RunOps): void {
   const typed = tx.s.step.value;
   if (key !== undefined && /^[0-9]$/.test(key)) {
     if (typed.length < 2) tx.s.step = { ...tx.s.step, value: typed + key };
@@ -280,7 +280,7 @@ function onReview(tx: Tx, step: FormStep, procedure: Procedure, progress: FormPr
   };
   tx.s.data = setPath(tx.s.data, step.save, filled);
   tx.s.step = { ...tx.s.step, value: '' };
-  leave(tx, 'ok');
+  ops.leave(tx, 'ok');
 }
 
 /** How a stored value reads on the review (personal numbers masked like a scanned CCCD). */

@@ -151,10 +151,10 @@ export function onInput(tx: Tx, event: InputEvent): void {
       return;
     }
     case 'form':
-      onFormInput(tx, step, event, key);
+      onFormInput(tx, step, event, key, { leave, noteFailure });
       return;
     case 'scan':
-      onScanKey(tx, step, key);
+      onScanKey(tx, step, key, { leave, noteFailure });
       return;
     case 'pay':
       if (key === '2') {

@@ -111,10 +111,10 @@ export function enterStep(tx: Tx, stepId: string): void {
       break;
     }
     case 'form':
-      enterForm(tx, step);
+      enterForm(tx, step, { leave, noteFailure });
       break;
     case 'scan':
-      enterScan(tx, step);
+      enterScan(tx, step, { leave, noteFailure });
       break;
     case 'end': {
       endRun(tx, step.outcome ?? 'completed');

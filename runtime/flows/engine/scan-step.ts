@@ -13,7 +13,7 @@ import type { FormText } from '../../services/dossier-form.js';
 import { getPath, setPath } from '../template.js';
 import type { EffectEvent, FlowSnapshot } from './state.js';
 import type { Tx } from './tx.js';
-import { leave, noteFailure } from './run.js';
+import type { RunOps } from './run-ops.js';
 import type { FilledForm } from './form-step.js';
 
 /** What the scan step keeps in session data (`scan`). */
@@ -74,22 +74,22 @@ function work(tx: Tx, step: ScanStep, p: ScanProgress, op: 'page' | 'finish' | '
 }
 
 /** On to the next paper, or the upload when every paper is done or skipped. */
-function nextPaper(tx: Tx, step: ScanStep, p: ScanProgress): void {
+function nextPaper(tx: Tx, step: ScanStep, p: ScanProgress, ops: RunOps): void {
   const next: ScanProgress = { ...p, paper: p.paper + 1, pages: 0, preview: undefined, op: undefined };
   if (next.paper < papersOf(tx.s, step).length) put(tx, next);
   else if (next.done.length === 0) {
     put(tx, next);
-    leave(tx, 'ok');
+    ops.leave(tx, 'ok');
   } else work(tx, step, next, 'upload');
 }
 
-export function enterScan(tx: Tx, step: ScanStep): void {
+export function enterScan(tx: Tx, step: ScanStep, ops: RunOps): void {
   const p: ScanProgress = { paper: -1, pages: 0, done: [] };
   put(tx, p);
-  nextPaper(tx, step, p);
+  nextPaper(tx, step, p, ops);
 }
 
-export function onScanKey(tx: Tx, step: ScanStep, key: Key | undefined): void {
+export function onScanKey(tx: Tx, step: ScanStep, key: Key | undefined, ops: RunOps): void {
   if (tx.s.step.phase === 'working') return;
   const p = progressOf(tx.s);
   const paper = papersOf(tx.s, step)[p.paper];
@@ -97,19 +97,19 @@ export function onScanKey(tx: Tx, step: ScanStep, key: Key | undefined): void {
   if ((key === 'ok' || key === '#') && p.pages < paper.maxPages && p.error !== 'PAPER_TOO_LARGE') work(tx, step, p, 'page');
   else if (key === '1' && p.error === 'PAPER_TOO_LARGE') put(tx, { ...p, pages: 0, preview: undefined, error: undefined });
   else if (key === '1' && p.pages > 0) work(tx, step, p, 'finish');
-  else if (key === '0' && !paper.required && p.pages === 0) nextPaper(tx, step, p);
+  else if (key === '0' && !paper.required && p.pages === 0) nextPaper(tx, step, p, ops);
 }
 
-export function onScanResult(tx: Tx, step: ScanStep, event: Extract<EffectEvent, { type: 'scanned' | 'scan-failed' }>): void {
+export function onScanResult(tx: Tx, step: ScanStep, event: Extract<EffectEvent, { type: 'scanned' | 'scan-failed' }>, ops: RunOps): void {
   const p = progressOf(tx.s);
   tx.s.step = { ...tx.s.step, phase: 'ready', effectId: undefined };
   tx.setTimer(tx.stepTimeout(step));
   if (event.type === 'scan-failed') {
     const code = event.error.code;
     if (code === 'DEVICE_MISSING' || p.op === 'upload' || code.startsWith('JOURNAL')) {
-      noteFailure(tx, p.op === 'upload' ? 'central' : 'device', code);
+      ops.noteFailure(tx, p.op === 'upload' ? 'central' : 'device', code);
       tx.s.data = setPath(tx.s.data, 'error.code', code);
-      leave(tx, 'error', { cause: p.op === 'upload' ? 'central' : 'journal', code });
+      ops.leave(tx, 'error', { cause: p.op === 'upload' ? 'central' : 'journal', code });
       return;
     }
     put(tx, { ...p, op: undefined, error: code });
@@ -118,10 +118,10 @@ export function onScanResult(tx: Tx, step: ScanStep, event: Extract<EffectEvent,
   if (p.op === 'page') put(tx, { ...p, op: undefined, pages: event.pages ?? p.pages + 1, ...(event.preview ? { preview: event.preview } : {}) });
   else if (p.op === 'finish') {
     const paper = papersOf(tx.s, step)[p.paper];
-    nextPaper(tx, step, { ...p, done: paper ? [...p.done, paper.id] : p.done });
+    nextPaper(tx, step, { ...p, done: paper ? [...p.done, paper.id] : p.done }, ops);
   } else if (p.op === 'upload') {
     put(tx, { ...p, op: undefined });
-    leave(tx, 'ok');
+    ops.leave(tx, 'ok');
   }
 }
 

@@ -203,7 +203,7 @@ function onEffectResult(tx: Tx, event: EffectEvent): void {
       return;
     case 'scanned':
     case 'scan-failed':
-      if (step.kind === 'scan') onScanResult(tx, step, event);
+      if (step.kind === 'scan') onScanResult(tx, step, event, { leave, noteFailure });
       return;
     case 'print-failed':
       tx.s.step = { ...tx.s.step, phase: 'ready', effectId: undefined };
