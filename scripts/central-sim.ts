@@ -33,14 +33,20 @@ import type { CommandEnvelope, CommandName } from '../runtime/link/commands.js';
 import type { CommandResultPayload, EventPayload, RpcRequestPayload } from '../runtime/link/topics.js';
 import { TOPIC_ROOT } from '../runtime/link/topics.js';
 import * as fixtures from './central-sim/fixtures.js';
+import { DossierDesk, loadProcedureDir } from './central-sim/dossier-desk.js';
 
 export const DEV_KEY_ID = 'central-dev-1';
 
-/** The package's config/dev-keys directory, from scripts/, dist/scripts/ or the dist/bundle/ chunks. */
-export function devKeyDir(): string {
+/** The package's root, from scripts/, dist/scripts/ or the dist/bundle/ chunks. */
+function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, 'config', 'dev-keys');
+  return dir;
+}
+
+/** The package's config/dev-keys directory. */
+export function devKeyDir(): string {
+  return join(packageRoot(), 'config', 'dev-keys');
 }
 
 export interface Misbehaviour {
@@ -72,6 +78,8 @@ export interface CentralSimOptions {
   commandKeyPem?: string;
   commandKeyId?: string;
   misbehave?: Misbehaviour;
+  /** The one-stop desk that takes submitted dossiers; default one reading the package's flows/procedures/. */
+  dossierDesk?: DossierDesk;
 }
 
 export interface StationTally {
@@ -111,6 +119,7 @@ export class CentralSim {
   /** Signed receipts sent, per station (tests and benchmarks read it). */
   readonly receiptsSent = new Map<string, number>();
   private commandSeq: number;
+  private desk: DossierDesk | undefined;
   private replies = new Map<string, PendingReply>();
   /** Every event payload received, each stream in stream seq order (as central processes them; tests inspect it). */
   readonly events: Array<{ stationId: string; event: EventPayload }> = [];
@@ -123,6 +132,7 @@ export class CentralSim {
     this.logger = options.logger ?? createLogger({ level: 'info' }).child({ component: 'central-sim' });
     this.misbehaviour = { ...options.misbehave };
     this.commandSeq = this.clock.now();
+    this.desk = options.dossierDesk;
   }
 
   misbehave(m: Misbehaviour): void {
@@ -320,7 +330,9 @@ export class CentralSim {
   private answer(service: string, params: Record<string, unknown>): unknown {
     switch (service) {
       case 'bills': return fixtures.bills(params);
-      case 'dossiers': return fixtures.dossiers(params);
+      case 'dossiers': return this.dossierDesk().lookup(String(params.code ?? '').trim(), this.clock.now()) ?? fixtures.dossiers(params);
+      case 'dossier-intake': return this.dossierDesk().intake(params, this.clock.now());
+      case 'dossier-attachment': return this.dossierDesk().attachment(params);
       case 'bhxh': return fixtures.bhxh(params);
       case 'hospitals': return fixtures.hospitals();
       case 'telehealth-slots': return fixtures.telehealthSlots({ from: this.tomorrow(), ...params });
@@ -328,6 +340,12 @@ export class CentralSim {
       case 'payment-status': return this.paymentStatus(params);
       default: throw new fixtures.FixtureError('UNKNOWN_SERVICE', `Dịch vụ ${service} không tồn tại`);
     }
+  }
+
+  /** The desk, reading the procedure files on first use. */
+  dossierDesk(): DossierDesk {
+    this.desk ??= new DossierDesk(loadProcedureDir(join(packageRoot(), 'flows', 'procedures')));
+    return this.desk;
   }
 
   /** Tomorrow in Ho Chi Minh City (UTC+7, no daylight saving) by the simulator's clock: the first day slots are offered. */

@@ -9,9 +9,10 @@ cd "$(dirname "$0")/.."
 # pcscd, its headers (the reader binding builds against them during npm ci, hence before it) and
 # vsmartcard's virtual reader, behind which the chip CCCD tests put their simulated card.
 declare -A packages=([mosquitto]=mosquitto [chromium]=chromium [openssl]=openssl [tmux]=tmux [systemd-analyze]=systemd
-  [pcscd]=pcscd [/usr/include/PCSC/winscard.h]=libpcsclite-dev [/usr/lib/pcsc/drivers/serial/libifdvpcd.so]=vsmartcard-vpcd)
+  [pcscd]=pcscd [/usr/include/PCSC/winscard.h]=libpcsclite-dev [/usr/lib/pcsc/drivers/serial/libifdvpcd.so]=vsmartcard-vpcd
+  [scanimage]=sane-utils)
 missing=()
-for tool in mosquitto chromium openssl tmux systemd-analyze pcscd /usr/include/PCSC/winscard.h /usr/lib/pcsc/drivers/serial/libifdvpcd.so; do
+for tool in mosquitto chromium openssl tmux systemd-analyze pcscd /usr/include/PCSC/winscard.h /usr/lib/pcsc/drivers/serial/libifdvpcd.so scanimage; do
   if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "/usr/sbin/$tool" ] && [ ! -x "/usr/bin/$tool" ] && [[ "$tool" != /* || ! -e "$tool" ]]; then
     missing+=("${packages[$tool]}")
   fi

@@ -58,6 +58,7 @@ export interface StationConfig {
     reconcileWindowS?: number;
   };
   health: { thresholds: Record<string, unknown> };
+  dossier: { scanner: 'real' | 'sim' | 'off'; scannerDevice: string; dpi: number; maxPaperBytes: number; papersDir: string };
   devices: Partial<Record<DeviceName, DeviceConfigBase>>;
   [section: string]: unknown;
 }

@@ -14,6 +14,7 @@ import { outcomesByKind } from './types.js';
 import { templateFilters } from './template.js';
 import type { Key } from '../kernel/input.js';
 import { parseContentBundle } from './content-bundle.js';
+import { parseProcedures, type ProcedureSet } from './procedures.js';
 import type { ContentBundle } from './content-pages.js';
 import { vi } from './i18n/vi.js';
 import { en } from './i18n/en.js';
@@ -191,6 +192,20 @@ function checkStepTexts(
   }
 }
 
+/** A form step must name a procedure shipped in procedures/. */
+function checkFormSteps(file: string, flow: FlowDefinition, procedures: ProcedureSet | undefined): FlowProblem[] {
+  const problems: FlowProblem[] = [];
+  for (const [id, step] of Object.entries(flow.steps)) {
+    if (step.kind !== 'form') continue;
+    // A {{path}} names the procedure the resident chose; only a fixed id can be checked here.
+    const chosen = step.procedure.startsWith('{{');
+    if (chosen ? !procedures : !procedures?.procedures[step.procedure]) {
+      problems.push({ file, path: `/steps/${id}/procedure`, reason: `no procedure "${step.procedure}" (expected procedures/${chosen ? '<id>' : step.procedure}.yaml)` });
+    }
+  }
+  return problems;
+}
+
 /** Parses one file's text (YAML, or JSON which is YAML too). */
 function parseSource(source: FlowSource): { ok: true; value: unknown } | { ok: false; problem: FlowProblem } {
   try {
@@ -210,7 +225,12 @@ export function parseFlowBundle(sources: FlowSource[], catalogs: Record<Locale, 
   }
   const contents: Record<string, ContentBundle> = {};
   const flowSources: FlowSource[] = [];
+  const procedureSources = sources.filter((s) => s.name.startsWith('procedures/'));
+  const procedureResult = parseProcedures(procedureSources);
+  if (!procedureResult.ok) problems.push(...procedureResult.problems);
+  const procedures = procedureResult.ok && procedureSources.length > 0 ? procedureResult.set : undefined;
   for (const source of sources) {
+    if (source.name.startsWith('procedures/')) continue;
     if (!source.name.startsWith('content/')) {
       flowSources.push(source);
       continue;
@@ -233,7 +253,7 @@ export function parseFlowBundle(sources: FlowSource[], catalogs: Record<Locale, 
       continue;
     }
     const flow = parsed.value as unknown as FlowDefinition;
-    const own = checkFlow(source.name, flow, catalogs, contents);
+    const own = [...checkFlow(source.name, flow, catalogs, contents), ...checkFormSteps(source.name, flow, procedures)];
     problems.push(...own);
     if (own.length > 0) continue;
     if (flows[flow.id]) {
@@ -258,7 +278,7 @@ export function parseFlowBundle(sources: FlowSource[], catalogs: Record<Locale, 
     .filter((f) => f.menu)
     .map((f) => ({ key: (f.menu as { key: Key }).key, flowId: f.id }))
     .sort((a, b) => order.indexOf(a.key) - order.indexOf(b.key));
-  return { ok: true, bundle: { flows, catalogs, contents, homeMenu, digest: flowSourcesDigest(sources) } };
+  return { ok: true, bundle: { flows, catalogs, contents, homeMenu, ...(procedures ? { procedures } : {}), digest: flowSourcesDigest(sources) } };
 }
 
 

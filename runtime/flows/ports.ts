@@ -41,7 +41,7 @@ export interface TelemetrySink {
 
 /** Lookup services answered by central over MQTT request/response. */
 export type RpcService =
-  | 'bills' | 'dossiers' | 'bhxh' | 'telehealth-slots' | 'bhyt-quote' | 'payment-status' | 'hospitals';
+  | 'bills' | 'dossiers' | 'bhxh' | 'telehealth-slots' | 'bhyt-quote' | 'payment-status' | 'hospitals' | 'dossier-intake' | 'dossier-attachment';
 
 export interface RpcOptions {
   /** Default 10 000 ms. */

@@ -84,6 +84,8 @@ export interface Screen {
   progress?: ScreenProgress;
   rows?: ResultRow[];
   qr?: ScreenQr;
+  /** The page just scanned (scan step), a small `data:image/jpeg` URL; this resident's only, gone with the session. */
+  preview?: string;
   /** Seconds left on a visible countdown (payment waiting, idle warning). */
   countdown?: number;
   /** Overall tone (error screens are `danger`). */

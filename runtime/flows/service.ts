@@ -5,6 +5,7 @@
  * reason while the last good one keeps running. The display and keypad talk to it as ScreenFeed and
  * InputSink.
  */
+import type { PaperService } from '../services/paper-desk.js';
 import { isAbsolute, resolve } from 'node:path';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
@@ -46,6 +47,8 @@ export interface FlowServiceDeps {
   store?: SnapshotStore;
   /** The chip CCCD reader, when the station has one (`devices.idChip`). */
   chip?: ChipReadService;
+  /** The document scanner and papers for scan steps; without it they end on their error screen. */
+  papers?: PaperService;
 }
 
 export type BundleResult = { ok: true; digest: string; flows: Record<string, number> } | { ok: false; problems: FlowProblem[] };
@@ -85,6 +88,7 @@ export class FlowService implements Component, ScreenFeed, InputSink {
       store: this.deps.store ?? new FileSnapshotStore(this.deps.config.dataDir, this.deps.logger),
       analytics: this.deps.analytics,
       ...(this.deps.payments ? { payments: this.deps.payments } : {}),
+      ...(this.deps.papers ? { papers: this.deps.papers } : {}),
       ...(this.deps.hooks ? { hooks: this.deps.hooks } : {}),
       ...(this.deps.chip ? { chip: this.deps.chip } : {}),
     });

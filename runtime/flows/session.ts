@@ -7,6 +7,7 @@
  * Effects whose results arrive after the step moved on (an aborted measurement, a late RPC answer)
  * are dropped by the engine, which matches results to the effect id it is waiting for.
  */
+import type { PaperService } from '../services/paper-desk.js';
 import { randomUUID } from 'node:crypto';
 import type { Clock, TimerHandle } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
@@ -106,6 +107,8 @@ export interface FlowSessionOptions {
   /** Optional: the chip CCCD reader; without it a chip read fails as DEVICE_MISSING and the QR identity stands. */
   chip?: ChipReadService;
   store: SnapshotStore;
+  /** The scanner, paper PDFs and their upload, for scan steps; without it a scan step fails with DEVICE_MISSING. */
+  papers?: PaperService;
   analytics: SessionAnalyticsSink;
   hooks?: SessionHooks;
   /** Random session and bundle ids; default crypto.randomUUID. */
@@ -388,6 +391,22 @@ export class FlowSession implements ScreenFeed, InputSink {
         );
         return;
       }
+      case 'scan': {
+        const controller = this.track(effect.effectId);
+        const papers = o.papers;
+        const paperId = effect.paperId ?? '';
+        const work = !papers ? Promise.reject(new StationError('DEVICE_MISSING', 'No document scanner on this station'))
+          : effect.op === 'page' ? papers.scanPage(effect.dossierId, paperId, controller.signal)
+            : effect.op === 'finish' ? papers.finishPaper(effect.dossierId, paperId, effect.title ?? paperId, o.clock.now())
+              : papers.upload(effect.dossierId).then(() => ({}));
+        work.then(
+          (r: { pages?: number; preview?: string }) => this.settle(effect.effectId, {
+            type: 'scanned', effectId: effect.effectId, ...(r.pages !== undefined ? { pages: r.pages } : {}), ...(r.preview ? { preview: r.preview } : {}),
+          }),
+          (err: unknown) => this.settle(effect.effectId, { type: 'scan-failed', effectId: effect.effectId, error: toErrorShape(err) }),
+        );
+        return;
+      }
       case 'analytics': {
         const e = effect.event;
         o.logger.info({ service: e.service, outcome: e.outcome, lastStep: e.lastStep, durationMs: e.endedAt - e.startedAt, failureCode: e.failureCode }, 'session ended');
@@ -402,6 +421,7 @@ export class FlowSession implements ScreenFeed, InputSink {
           controller.abort(new StationError('DEVICE_ABORTED', 'The session ended'));
           this.controllers.delete(id);
         }
+        o.papers?.discard();
         o.logger.debug('session wiped');
         return;
     }

@@ -24,7 +24,7 @@ export function flowSourcesDigest(sources: FlowSource[]): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-/** The flow files of `dir` and its `content/` bundles, as {@link loadFlowBundle} reads them. */
+/** The flow files of `dir`, its `content/` bundles and its `procedures/` files, as {@link loadFlowBundle} reads them. */
 export async function readFlowSources(dir: string): Promise<{ ok: true; sources: FlowSource[] } | { ok: false; problems: FlowProblem[] }> {
   const sources: FlowSource[] = [];
   const isFlowFile = (n: string) => /\.(ya?ml|json)$/.test(n) && n !== 'schema.json';
@@ -33,10 +33,11 @@ export async function readFlowSources(dir: string): Promise<{ ok: true; sources:
   } catch (err) {
     return { ok: false, problems: [{ file: dir, path: '', reason: `cannot read the flows directory: ${(err as Error).message}` }] };
   }
-  const contentDir = join(dir, 'content');
-  if (existsSync(contentDir)) {
-    for (const name of (await readdir(contentDir)).filter(isFlowFile)) {
-      sources.push({ name: `content/${name}`, text: await readFile(join(contentDir, name), 'utf8') });
+  for (const sub of ['content', 'procedures']) {
+    const subDir = join(dir, sub);
+    if (!existsSync(subDir)) continue;
+    for (const name of (await readdir(subDir)).filter(isFlowFile)) {
+      sources.push({ name: `${sub}/${name}`, text: await readFile(join(subDir, name), 'utf8') });
     }
   }
   return { ok: true, sources };

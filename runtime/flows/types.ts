@@ -6,6 +6,7 @@ import type { Key } from '../kernel/input.js';
 import type { RecordKind, RpcService } from './ports.js';
 import type { MeasurementKind } from '../../drivers/types.js';
 import type { ContentBundle } from './content-bundle.js';
+import type { ProcedureSet } from './procedures.js';
 
 export type Locale = 'vi' | 'en';
 
@@ -14,11 +15,11 @@ export type Text = string | { vi: string; en: string };
 
 export type StepKind =
   | 'menu' | 'info' | 'input' | 'identity' | 'consent' | 'measure' | 'lookup' | 'confirm' | 'pay'
-  | 'submit' | 'print' | 'result' | 'end';
+  | 'submit' | 'print' | 'result' | 'end' | 'form' | 'scan';
 
 export const stepKinds: readonly StepKind[] = [
   'menu', 'info', 'input', 'identity', 'consent', 'measure', 'lookup', 'confirm', 'pay', 'submit',
-  'print', 'result', 'end',
+  'print', 'result', 'end', 'form', 'scan',
 ];
 
 export type Outcome =
@@ -35,11 +36,13 @@ export const outcomesByKind: Record<StepKind, readonly Outcome[]> = {
   measure: ['ok', 'skip', 'error', 'timeout'],
   lookup: ['ok', 'empty', 'error', 'timeout'],
   confirm: ['ok', 'cancel', 'timeout'],
-  pay: ['ok', 'expired', 'failed', 'cancel', 'error', 'timeout'],
+  pay: ['ok', 'skip', 'expired', 'failed', 'cancel', 'error', 'timeout'],
   submit: ['ok', 'error', 'timeout'],
   print: ['ok', 'error', 'timeout'],
   result: ['ok', 'timeout'],
   end: [],
+  form: ['ok', 'error', 'timeout'],
+  scan: ['ok', 'error', 'timeout'],
 };
 
 export type ValidatorName =
@@ -111,10 +114,14 @@ export type ResultStep = StepBase & {
   options?: MenuOption[]; save?: string; tone?: 'neutral' | 'good' | 'caution' | 'warning' | 'danger';
 };
 export type EndStep = StepBase & { kind: 'end'; outcome?: 'completed' | 'abandoned' | 'failed' };
+/** An official form (flows/procedures/<procedure>.yaml) filled field by field; the result is saved at `save`. */
+export type FormStep = StepBase & { kind: 'form'; procedure: string; save: string };
+/** The papers a filled form (at `from`) calls for, scanned page by page, joined, sealed and sent to central. */
+export type ScanStep = StepBase & { kind: 'scan'; from: string };
 
 export type Step =
   | MenuStep | InfoStep | InputStep | IdentityStep | ConsentStep | MeasureStep | LookupStep | ConfirmStep
-  | PayStep | SubmitStep | PrintStep | ResultStep | EndStep;
+  | PayStep | SubmitStep | PrintStep | ResultStep | EndStep | FormStep | ScanStep;
 
 export interface FlowDefinition {
   id: string;
@@ -136,6 +143,8 @@ export interface FlowBundle {
   homeMenu: { key: Key; flowId: string }[];
   /** Content bundles (flows/content/<id>.yaml) that info steps show with `contentFrom`. */
   contents: Record<string, ContentBundle>;
+  /** Procedures and administrative units (flows/procedures/) that form steps fill; absent when there are none. */
+  procedures?: ProcedureSet;
   /** Content hash of the source files, reported to central with the flow versions. */
   digest: string;
 }

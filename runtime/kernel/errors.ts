@@ -35,6 +35,7 @@ export const ErrorCodes = {
   FLOW_INVALID: 'A flow file does not match the flow schema',
   FLOW_STEP_FAILED: 'A flow step failed',
   INPUT_INVALID: 'The input is invalid',
+  PAPER_TOO_LARGE: 'A scanned paper does not fit the size central accepts, even compressed',
   CCCD_INVALID: 'The CCCD data is invalid',
   CHIP_NO_CARD: 'No card is on the chip reader',
   CHIP_ACCESS_DENIED: 'The chip refused the access key (ID number, birth date or expiry date do not match)',

@@ -9,6 +9,7 @@ import type { MeasureService, ReceiptPrinter } from '../../drivers/types.js';
 import type { ChipReadService, PaymentRunner } from '../flows/session.js';
 import { IdChipReader } from '../../drivers/id-chip/device.js';
 import { ChipIdentityService, loadMasterList } from '../services/identity-chip.js';
+import type { PaperService } from '../services/paper-desk.js';
 import { resolveDataPath } from '../config/config.js';
 import type { StationContext } from './context.js';
 
@@ -48,6 +49,41 @@ function chipService(ctx: StationContext): ChipReadService {
   };
 }
 
+/**
+ * The dossier papers (config `dossier`): scanimage on the configured SANE device, or on SANE's test
+ * backend in simulation; sealed under the journal's master key until central has them. Built at the
+ * first scan, once the central link has started: the link's start is what creates the provisioning
+ * file on a new station, and two writers of it at once would race.
+ */
+function paperDeskFor(ctx: StationContext): PaperService | undefined {
+  const d = ctx.config.dossier;
+  if (!d || d.scanner === 'off') return undefined;
+  let made: PaperService | undefined;
+  let making: Promise<PaperService> | undefined;
+  const desk = (): Promise<PaperService> => (making ??= (async () => {
+    await ctx.lifecycle.running('central-link');
+    const [{ DocumentScanner }, { SpawnScanProcess }, { PaperDesk }, { PaperVault }, { loadJournalBox }] = await Promise.all([
+      import('../../drivers/document-scanner.js'), import('../../drivers/transports/sane-process.js'), import('../services/paper-desk.js'),
+      import('../services/paper-vault.js'), import('../link/provisioning.js'),
+    ]);
+    const master = await loadJournalBox(resolveDataPath(ctx.dataDir, ctx.config.security.provisioningFile), false);
+    const scanner = new DocumentScanner(new SpawnScanProcess(), {
+      device: d.scanner === 'sim' ? 'test' : d.scannerDevice, dpi: d.dpi, ...(d.scanner === 'sim' ? { extraArgs: ['--test-picture', 'Grid'] } : {}),
+    });
+    made = new PaperDesk({
+      scanner, vault: new PaperVault(resolveDataPath(ctx.dataDir, d.papersDir), master), maxPaperBytes: d.maxPaperBytes,
+      rpc: { call: (service, params, options) => ctx.parts.centralLink().call(service, params, options) },
+    });
+    return made;
+  })());
+  return {
+    scanPage: async (dossierId, paperId, signal) => (await desk()).scanPage(dossierId, paperId, signal),
+    finishPaper: async (dossierId, paperId, title, nowMs) => (await desk()).finishPaper(dossierId, paperId, title, nowMs),
+    upload: async (dossierId) => (await desk()).upload(dossierId),
+    discard: () => made?.discard(),
+  };
+}
+
 export function flowSessionComponent(ctx: StationContext): Component {
   const { parts, lifecycle, config } = ctx;
   const paymentsEnabled = config.payments.enabled;
@@ -55,6 +91,7 @@ export function flowSessionComponent(ctx: StationContext): Component {
     name: 'flow-session',
     start: async () => {
       const [{ FlowService }, { paymentRunnerFor }] = await Promise.all([import('../flows/service.js'), import('../flows/session.js')]);
+      const papers = paperDeskFor(ctx);
       const service = new FlowService({
         config,
         paths: ctx.paths,
@@ -75,6 +112,7 @@ export function flowSessionComponent(ctx: StationContext): Component {
         },
         printer: { print: (lines) => (parts.hub ?? missingDevices).print(lines) },
         analytics: ctx.analytics,
+        ...(papers ? { papers } : {}),
         ...(paymentsEnabled
           ? {
               payments: {

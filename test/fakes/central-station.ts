@@ -5,6 +5,7 @@
  * the broker, link and simulator are started once and stopped by the test's teardown.
  * Time is the ManualClock; only socket I/O is real, waited for with `until` (bounded by wall clock).
  */
+import type { PaperService } from '../../runtime/services/paper-desk.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CentralLink } from '../../runtime/link/central-link.js';
@@ -31,6 +32,8 @@ export interface CentralStation extends ServiceStation {
 export interface CentralStationOptions {
   /** How long the simulated bank takes to confirm a VietQR payment (simulator clock); default 8000 ms. */
   paymentDelayMs?: number;
+  /** Scanner and papers for scan steps, given the station's link (none by default). */
+  papers?: (link: CentralLink) => PaperService;
 }
 
 interface TestLike {
@@ -59,7 +62,7 @@ export async function centralStation(t: TestLike, options: CentralStationOptions
   const sim = new CentralSim({ url: broker.url, protocolVersion: 4, clock, logger, paymentDelayMs: options.paymentDelayMs ?? 8000 });
   await sim.start();
   await link.start();
-  const station = await serviceStation({ clock, link, rpcTimeoutMs: 600_000, paymentTimeoutMs: 600_000 });
+  const station = await serviceStation({ clock, link, rpcTimeoutMs: 600_000, paymentTimeoutMs: 600_000, ...(options.papers ? { papers: options.papers(link) } : {}) });
   t.teardown(async () => {
     await station.stop();
     await link.stop();

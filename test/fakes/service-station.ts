@@ -3,6 +3,7 @@
  * with central answered by a FakeRpc (the shapes of docs/services.md), records in memory, a manual
  * clock and a printer that keeps its lines. Tests drive it with keypad events only.
  */
+import type { PaperService } from '../../runtime/services/paper-desk.js';
 import { FlowSession, paymentRunnerFor } from '../../runtime/flows/session.js';
 import type { ChipReadService, SnapshotStore } from '../../runtime/flows/session.js';
 import { defaultEngineConfig } from '../../runtime/flows/engine.js';
@@ -56,6 +57,8 @@ export interface ServiceStationOptions {
   measure?: MeasureService;
   /** A chip CCCD reader: identity steps read the chip after the QR. */
   chip?: ChipReadService;
+  /** The scanner and papers for scan steps (none by default). */
+  papers?: PaperService;
 }
 
 export async function serviceStation(options: ServiceStationOptions = {}): Promise<ServiceStation> {
@@ -88,6 +91,7 @@ export async function serviceStation(options: ServiceStationOptions = {}): Promi
     rpc: central, records: central,
     printer: { print: async (lines) => { printed.push(lines); } },
     payments: paymentRunnerFor(payments),
+    ...(options.papers ? { papers: options.papers } : {}),
     store,
     analytics: { sessionEnded: (e) => { analytics.push(e); } },
     newId: () => `00000000-0000-4000-8000-${String(++n).padStart(12, '0')}`,

@@ -94,29 +94,7 @@ t.test('dossier status lookup: scanned code, plain-language timeline; bad and un
   await s.stop();
 });
 
-t.test('dossier submission: procedure, papers, consent, identity, call-back phone, reference and receipt', async (t) => {
-  const s = await serviceStation();
-  await s.press('4');
-  await s.press('1');
-  t.equal(s.screen().stepId, 'papers-temporary-residence');
-  t.match(s.text(), /CT01/);
-  await s.press('1');
-  await agreeAndIdentify(s);
-  await s.type('0912345678');
-  await s.press('ok');
-  t.equal(s.screen().stepId, 'check');
-  t.match(s.text(), /Đăng ký tạm trú/);
-  await s.press('ok');
-  await s.clock.advance(0);
-  t.equal(s.screen().stepId, 'receipt-screen');
-  const rec = s.records.records.find((r) => r.kind === 'dossier')!;
-  t.match(rec.payload, { procedure: 'temporary-residence', cccd: residentCccd, phone: '0912345678', building: 'Tháp Bahamas', ward: 'Bình Trưng' });
-  t.match(s.text(), /Mã tiếp nhận/);
-  await s.press('ok');
-  await s.clock.advance(0);
-  t.match(s.printed.at(-1)!.map((l) => l.text).join('\n'), /PHIẾU TIẾP NHẬN/);
-  await s.stop();
-});
+// Dossier submission end to end (form, fee, code, receipt, lookup): test/flows/dossier-submission.test.ts.
 
 t.test('dossier submission: declining consent sends nothing', async (t) => {
   const s = await serviceStation();

@@ -222,6 +222,13 @@ function render(view) {
   // A working step (lookup, submit, print) says what it is doing; the spinner shows it has not hung.
   if (screen.kind === 'lookup') parts.push(h('div', 'spinner'));
   if (screen.progress) parts.push(renderProgress(screen.progress));
+  // The page just scanned (scan step): a small JPEG the daemon made, this resident's only.
+  if (typeof screen.preview === 'string' && screen.preview.startsWith('data:image/jpeg;base64,')) {
+    const preview = h('img', 'preview');
+    preview.src = screen.preview;
+    preview.alt = '';
+    parts.push(preview);
+  }
   if (screen.input) parts.push(renderField(screen.input));
   if (screen.rows?.length) parts.push(renderRows(screen.rows));
   if (body && screen.kind === 'result' && screen.rows?.length) parts.push(body);

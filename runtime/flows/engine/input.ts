@@ -11,6 +11,8 @@ import type { ChipAccessRequest, EffectEvent, SessionIdentity } from './state.js
 import { Tx } from './tx.js';
 import { enterStep, finishRun, goHome, leave, noteFailure, startMeasure, startRun } from './run.js';
 import { liveOptions, pageCount } from './render.js';
+import { formBack, onFormInput } from './form-step.js';
+import { onScanKey } from './scan-step.js';
 
 function keyOf(event: InputEvent): Key | undefined {
   return event.type === 'key' || event.type === 'touch' ? event.key : undefined;
@@ -58,6 +60,7 @@ export function onInput(tx: Tx, event: InputEvent): void {
     if (working && step.kind !== 'lookup') {
       if (step.kind !== 'measure') return;
     } else {
+      if (step.kind === 'form' && formBack(tx, step)) return;
       goBack(tx);
       return;
     }
@@ -149,6 +152,12 @@ export function onInput(tx: Tx, event: InputEvent): void {
       else if (key === 'ok' || key === '#') startMeasure(tx, step.measurement);
       return;
     }
+    case 'form':
+      onFormInput(tx, step, event, key, { leave, noteFailure });
+      return;
+    case 'scan':
+      onScanKey(tx, step, key, { leave, noteFailure });
+      return;
     case 'pay':
       if (key === '2') {
         tx.abortWork();

@@ -11,6 +11,8 @@ import { dossierTimelineRows } from '../../services/dossier-timeline.js';
 import type { EngineDefinition, FlowSnapshot, SessionIdentity, StepState } from './state.js';
 import { healthAdvice, healthUnit, resolveText } from './texts.js';
 import { Tx } from './tx.js';
+import { formProcedure, renderForm } from './form-step.js';
+import { renderScan } from './scan-step.js';
 
 /** The info step's own pages, then its content bundle's pages. */
 function infoPages(step: Extract<Step, { kind: 'info' }>, state: StepState): Text[][] {
@@ -32,7 +34,7 @@ export function pageCount(tx: Tx, step: Step): number {
 
 const screenKindOf: Record<Step['kind'], ScreenKind> = {
   menu: 'menu', info: 'info', input: 'input', identity: 'identity', consent: 'consent', measure: 'measure',
-  lookup: 'lookup', confirm: 'confirm', pay: 'pay', submit: 'lookup', print: 'lookup', result: 'result', end: 'end',
+  lookup: 'lookup', confirm: 'confirm', pay: 'pay', submit: 'lookup', print: 'lookup', result: 'result', end: 'end', form: 'input', scan: 'measure',
 };
 
 export function renderScreen(def: EngineDefinition, s: FlowSnapshot): Screen {
@@ -206,6 +208,12 @@ export function renderScreen(def: EngineDefinition, s: FlowSnapshot): Screen {
       screen.keys = fnKeys([...(step.next || step.on?.ok ? [okKey] : []), ...pageKeys(s.step.page, pages, t)], canBack);
       break;
     }
+    case 'form':
+      renderForm(s, step, formProcedure(bundle, step, s.data), bundle.procedures?.units ?? { provinces: [], wards: [] }, screen, (extra) => fnKeys(extra, true), t('key.ok'), t('key.delete'));
+      break;
+    case 'scan':
+      renderScan(s, step, screen, (extra) => fnKeys(extra, s.step.phase !== 'working' && canBack));
+      break;
     case 'end':
       body.push(t('end.auto-home'));
       screen.tone = step.outcome === 'failed' ? 'danger' : step.outcome === 'abandoned' ? 'neutral' : 'good';

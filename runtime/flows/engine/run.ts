@@ -14,6 +14,8 @@ import { contentPages } from '../content-pages.js';
 import { type EngineConfig, type Notice, type PaymentRequest, type RunState, type SessionIdentity, emptyStep } from './state.js';
 import { formatLocalTime, healthAdvice, healthUnit } from './texts.js';
 import { Tx } from './tx.js';
+import { enterForm } from './form-step.js';
+import { enterScan } from './scan-step.js';
 
 /** Working steps run an effect on entry; their timeout is a deadline, not an inactivity limit. */
 const workingKinds = new Set(['lookup', 'pay', 'submit', 'print']);
@@ -89,7 +91,12 @@ export function enterStep(tx: Tx, stepId: string): void {
     case 'pay': {
       const amount = Number(resolveTemplateValue(step.amount, tx.s.data));
       const reference = String(resolveTemplateValue(step.reference, tx.s.data) ?? '');
-      if (!Number.isSafeInteger(amount) || amount <= 0) {
+      if (amount === 0) {
+        // A fee table's free case (an exempt resident, a free procedure): nothing to collect.
+        leave(tx, 'skip');
+        return;
+      }
+      if (!Number.isSafeInteger(amount) || amount < 0) {
         leave(tx, 'failed', { cause: 'central', code: 'PAYMENT_FAILED' });
         return;
       }
@@ -103,6 +110,12 @@ export function enterStep(tx: Tx, stepId: string): void {
       tx.effects.push({ type: 'pay', effectId, request });
       break;
     }
+    case 'form':
+      enterForm(tx, step, { leave, noteFailure });
+      break;
+    case 'scan':
+      enterScan(tx, step, { leave, noteFailure });
+      break;
     case 'end': {
       endRun(tx, step.outcome ?? 'completed');
       break;

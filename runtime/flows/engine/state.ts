@@ -168,6 +168,8 @@ export type FlowEffect =
   | { type: 'print'; effectId: string; lines: ReceiptLine[] }
   | { type: 'pay'; effectId: string; request: PaymentRequest }
   | { type: 'readChip'; effectId: string; access: ChipAccessRequest }
+  /** A scan step's work: scan a page, join a paper into its sealed PDF, or send the dossier's papers. */
+  | { type: 'scan'; effectId: string; op: 'page' | 'finish' | 'upload'; dossierId: string; paperId?: string; title?: string }
   | { type: 'abort'; effectId: string }
   | { type: 'startTimer'; timerId: string; ms: number }
   | { type: 'cancelTimer'; timerId: string }
@@ -193,6 +195,8 @@ export type EffectEvent =
   | { type: 'recorded'; effectId: string; eventId: string }
   | { type: 'record-failed'; effectId: string; error: ErrorShape }
   | { type: 'printed'; effectId: string }
+  | { type: 'scanned'; effectId: string; pages?: number; preview?: string }
+  | { type: 'scan-failed'; effectId: string; error: ErrorShape }
   | { type: 'print-failed'; effectId: string; error: ErrorShape }
   /** The payment could not be started or recorded (JOURNAL_FULL, central refused). */
   | { type: 'pay-failed'; effectId: string; error: ErrorShape }

@@ -9,6 +9,7 @@ import { Tx } from './tx.js';
 import { endRun, finishRun, forgetResident, goHome, leave, noteFailure, releaseHeld, startRun } from './run.js';
 import { renderScreen } from './render.js';
 import { answerConsent, onChipResult, onInput } from './input.js';
+import { onScanResult } from './scan-step.js';
 
 function isEffectEvent(event: EngineEvent): event is EffectEvent {
   return 'effectId' in event;
@@ -209,6 +210,10 @@ function onEffectResult(tx: Tx, event: EffectEvent): void {
     case 'printed':
       tx.s.step = { ...tx.s.step, phase: 'ready', effectId: undefined };
       leave(tx, 'ok');
+      return;
+    case 'scanned':
+    case 'scan-failed':
+      if (step.kind === 'scan') onScanResult(tx, step, event, { leave, noteFailure });
       return;
     case 'print-failed':
       tx.s.step = { ...tx.s.step, phase: 'ready', effectId: undefined };
