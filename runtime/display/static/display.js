@@ -91,10 +91,13 @@ function renderOptions(options) {
 }
 
 // A mask marks character positions with `_` or `#`; anything else is a separator between groups.
-function renderField(input) {
+// The screen's text goes in the left column above the field, so the keypad's twin keeps the whole
+// height on the right and its last row never falls under the key bar.
+function renderField(input, body) {
   const value = Array.from(input.value ?? '');
   const wrap = h('div', 'input-area');
   const left = h('div', 'input-left');
+  if (body) left.append(body);
   let field;
   if (input.mask) {
     field = h('div', 'field');
@@ -147,16 +150,27 @@ function renderProgress(progress) {
   return box;
 }
 
+// A band that only repeats its row's value (a dossier's status) is drawn in the value's place, once;
+// the band column exists only for bands that add to a value (a blood pressure's class).
 function renderRows(rows) {
-  const table = h('table', rows.some((row) => row.band) ? 'rows has-bands' : 'rows');
+  const own = (row) => row.band && row.band !== row.value;
+  const table = h('table', rows.some(own) ? 'rows has-bands' : 'rows');
   for (const row of rows) {
     const tr = h('tr');
     tr.append(h('td', 'label', row.label));
-    const value = h('td', 'value', row.value);
-    if (row.unit) value.append(h('span', 'unit', row.unit));
+    const chip = row.band ? h('span', `band tone-${row.tone ?? 'neutral'}`, row.band) : undefined;
+    let value;
+    if (chip && !own(row)) {
+      value = h('td', 'value value-text');
+      value.append(chip);
+    } else {
+      // Figures stay large; sentences (a procedure's name, what to do) read better at body size.
+      value = h('td', row.value.length > 18 ? 'value value-text' : 'value', row.value);
+      if (row.unit) value.append(h('span', 'unit', row.unit));
+    }
     tr.append(value);
     const band = h('td', 'band-cell');
-    if (row.band) band.append(h('span', `band tone-${row.tone ?? 'neutral'}`, row.band));
+    if (chip && own(row)) band.append(chip);
     tr.append(band);
     table.append(tr);
   }
@@ -223,11 +237,11 @@ function render(view) {
   // On a result the measured values come first and the advice follows them; elsewhere the
   // instructions come first.
   const paying = Boolean(screen.qr);
-  if (body && !paying && !(screen.kind === 'result' && screen.rows?.length)) parts.push(body);
+  if (body && !paying && !screen.input && !(screen.kind === 'result' && screen.rows?.length)) parts.push(body);
   // A working step (lookup, submit, print) says what it is doing; the spinner shows it has not hung.
   if (screen.kind === 'lookup') parts.push(h('div', 'spinner'));
   if (screen.progress) parts.push(renderProgress(screen.progress));
-  if (screen.input) parts.push(renderField(screen.input));
+  if (screen.input) parts.push(renderField(screen.input, body));
   if (screen.rows?.length) parts.push(renderRows(screen.rows));
   if (body && screen.kind === 'result' && screen.rows?.length) parts.push(body);
   const options = screen.options?.length ? renderOptions(screen.options) : undefined;

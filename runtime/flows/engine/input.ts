@@ -10,7 +10,7 @@ import { setPath } from '../template.js';
 import type { SessionIdentity } from './state.js';
 import { Tx } from './tx.js';
 import { enterStep, finishRun, goHome, leave, noteFailure, startMeasure, startRun } from './run.js';
-import { liveOptions, pageCount } from './render.js';
+import { liveOptions, menuPages, pageCount } from './render.js';
 
 function keyOf(event: InputEvent): Key | undefined {
   return event.type === 'key' || event.type === 'touch' ? event.key : undefined;
@@ -72,6 +72,11 @@ export function onInput(tx: Tx, event: InputEvent): void {
         const save = 'save' in step ? step.save : undefined;
         if (save) tx.s.data = setPath(tx.s.data, save, option.value);
         leave(tx, option.fromList ? 'ok' : (option.key as Outcome));
+        return;
+      }
+      if (step.kind === 'menu' && key === '#') {
+        const pages = menuPages(liveOptions(tx.def.bundle, tx.s.locale, tx.s.data, step).length);
+        tx.s.step = { ...tx.s.step, page: (tx.s.step.page + 1) % pages };
         return;
       }
       const pages = pageCount(tx, step);
@@ -172,6 +177,10 @@ function onHomeInput(tx: Tx, event: InputEvent, key: Key | undefined): void {
   }
   if (tx.s.help && (key === 'back' || key === 'ok')) {
     tx.s.help = false;
+    return;
+  }
+  if (key === '#') {
+    tx.s.step = { ...tx.s.step, page: (tx.s.step.page + 1) % menuPages(tx.def.bundle.homeMenu.length) };
     return;
   }
   const entry = tx.def.bundle.homeMenu.find((m) => m.key === key);

@@ -61,13 +61,14 @@ export function renderScreen(def: EngineDefinition, s: FlowSnapshot): Screen {
         tone: 'caution', keys: [],
       };
     }
-    const options: ScreenOption[] = bundle.homeMenu.map((m) => {
+    const all: ScreenOption[] = bundle.homeMenu.map((m) => {
       const flow = bundle.flows[m.flowId] as FlowDefinition;
       return { key: m.key, label: t(flow.title), ...(flow.menu?.hint ? { hint: t(flow.menu.hint) } : {}) };
     });
+    const { options, keys: more } = menuPage(all, s.step.page, t);
     return {
       ...base, kind: 'home', title: t('home.title'), body: s.help ? [t('home.help')] : [t('home.body')], options,
-      help: t('home.help'), keys: [{ key: '*', label: t('key.language') }, { key: 'help', label: t('key.help') }],
+      help: t('home.help'), keys: [...more, { key: '*', label: t('key.language') }, { key: 'help', label: t('key.help') }],
     };
   }
   const flow = bundle.flows[s.run.flowId] as FlowDefinition;
@@ -94,10 +95,13 @@ export function renderScreen(def: EngineDefinition, s: FlowSnapshot): Screen {
   const canBack = s.history.length > 0 ? step.back !== false : !s.committed;
   const okKey = { key: 'ok' as Key, label: t('key.ok') };
   switch (step.kind) {
-    case 'menu':
-      screen.options = liveOptions(bundle, locale, s.data, step).map((o) => ({ key: o.key, label: o.label, ...(o.hint ? { hint: o.hint } : {}) }));
-      screen.keys = fnKeys([], canBack);
+    case 'menu': {
+      const all = liveOptions(bundle, locale, s.data, step).map((o) => ({ key: o.key, label: o.label, ...(o.hint ? { hint: o.hint } : {}) }));
+      const { options, keys: more } = menuPage(all, s.step.page, t);
+      screen.options = options;
+      screen.keys = fnKeys(more, canBack);
       break;
+    }
     case 'info': {
       const extra = infoPages(step, s.step);
       if (s.step.page > 0) screen.body = (extra[s.step.page - 1] ?? []).map((b) => t(b));
@@ -258,6 +262,26 @@ export function liveOptions(bundle: FlowBundle, locale: Locale, data: Record<str
 
 function optionsOf(options: MenuOption[], t: (x: Text | undefined) => string): ScreenOption[] {
   return options.map((o) => ({ key: o.key, label: t(o.label), ...(o.hint ? { hint: t(o.hint) } : {}) }));
+}
+
+/**
+ * Options per page of a menu: three rows of two, what the 800x480 panel holds with each option's
+ * hint (test/integration/layout-audit.test.ts). Longer menus page with `#`, which names the page.
+ */
+export const MENU_PAGE_SIZE = 6;
+
+/** Pages of a menu of `count` options. */
+export function menuPages(count: number): number {
+  return Math.max(1, Math.ceil(count / MENU_PAGE_SIZE));
+}
+
+/** The options on `page` (wrapped to the menu's pages) and the `#` key that turns to the next one. */
+function menuPage(all: ScreenOption[], page: number, t: (x: Text | undefined, d?: unknown) => string): { options: ScreenOption[]; keys: { key: Key; label: string }[] } {
+  const pages = menuPages(all.length);
+  if (pages === 1) return { options: all, keys: [] };
+  const at = page % pages;
+  const label = t(at + 1 < pages ? 'key.more-options' : 'key.first-options', { page: at + 1, pages });
+  return { options: all.slice(at * MENU_PAGE_SIZE, (at + 1) * MENU_PAGE_SIZE), keys: [{ key: '#', label }] };
 }
 
 function pageKeys(page: number, pages: number, t: (x: Text | undefined) => string): { key: Key; label: string }[] {

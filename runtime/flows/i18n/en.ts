@@ -10,6 +10,8 @@ export const en: Catalog = {
   'key.delete': 'Delete',
   'key.prev-page': 'Previous page',
   'key.next-page': 'Next page',
+  'key.more-options': 'Next page ({{page}}/{{pages}})',
+  'key.first-options': 'First page ({{page}}/{{pages}})',
   'key.language': 'Tiếng Việt',
   'key.close-help': 'Close help',
   'key.emergency': 'Emergency',

@@ -14,6 +14,8 @@ export const vi: Catalog = {
   'key.delete': 'Xóa',
   'key.prev-page': 'Trang trước',
   'key.next-page': 'Trang sau',
+  'key.more-options': 'Trang sau ({{page}}/{{pages}})',
+  'key.first-options': 'Trang đầu ({{page}}/{{pages}})',
   'key.language': 'English',
   'key.close-help': 'Đóng trợ giúp',
   'key.emergency': 'Khẩn cấp',
