@@ -6,7 +6,7 @@ import type { MeasurementKind } from '../../../drivers/types.js';
 import { getPath, setPath } from '../template.js';
 import type { EffectEvent, EngineDefinition, EngineEvent, EventContext, FlowSnapshot, PendingPayment, StepState, TransitionResult } from './state.js';
 import { Tx } from './tx.js';
-import { endRun, finishRun, forgetResident, goHome, leave, noteFailure, releaseHeld, startRun } from './run.js';
+import { endRun, forgetResident, goHome, leave, noteFailure, releaseHeld, startRun, wipe } from './run.js';
 import { renderScreen } from './render.js';
 import { answerConsent, onInput } from './input.js';
 
@@ -67,7 +67,10 @@ function onTimer(tx: Tx): void {
   }
   if (!tx.s.run) return;
   if (tx.s.notice || tx.step?.kind === 'end') {
-    finishRun(tx);
+    // Nobody pressed OK on the last screen: the resident has gone. The feedback question is asked
+    // only when they answer the end screen themselves; asked now, the next person's first key
+    // would rate this visit.
+    wipe(tx);
     return;
   }
   const step = tx.step;
