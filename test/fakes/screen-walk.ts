@@ -22,18 +22,20 @@ export interface WalkedScreen {
   screen: Screen;
   /** How it was reached from home, for a person reading a failure. */
   path: string[];
+  /** The engine's state showing it, to go on from (the next-resident canary). */
+  snapshot: FlowSnapshot;
 }
 
 const keys: Key[] = ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', '*', '#', 'ok', 'back', 'help'];
 
 /** Values a resident might type: every fixture code and number, and one that no validator accepts. */
-const typedValues = [
+export const typedValues = [
   '079085001234', '079304005678', '7910012345', '7920045678', '0901234567', '01000123456', '01000654321',
   ...['260106', '261104', '261110', '261118', '261120', '261012', '260930', '260815'].map((d, i) => `000000029${d}${['0001', '0017', '0042', '0103', '0008', '0230', '0077', '0011'][i]}`),
   '123',
 ];
 
-const scannedCard = '079085001234|280123456|Nguyễn Văn An|01011985|Nam|12 Nguyễn Văn Giáp, Bình Trưng, TP.HCM|01012022';
+export const scannedCard = '079085001234|280123456|Nguyễn Văn An|01011985|Nam|12 Nguyễn Văn Giáp, Bình Trưng, TP.HCM|01012022';
 
 const highReadings: { [K in MeasurementKind]: MeasurementValues[K] } = {
   weight: { weightKg: 81.3 },
@@ -181,7 +183,7 @@ export function walkScreens(bundle: FlowBundle, locale: Locale, options: { perFl
     // A screen already seen is expanded again only if the step's state differs (the same screen
     // can lead on differently, e.g. an empty field and a half-typed one).
     const asked = node.pending?.type === 'rpc' ? JSON.stringify(node.pending.params) : '';
-    const stateKey = `${key}:${node.snapshot.step.phase}:${node.snapshot.step.value.length > 0}:${node.snapshot.stepId}:${node.snapshot.timerId !== undefined}:${asked}`;
+    const stateKey = `${key}:${node.snapshot.run?.flowId}:${node.snapshot.step.phase}:${node.snapshot.step.value.length > 0}:${node.snapshot.stepId}:${node.snapshot.timerId !== undefined}:${asked}`;
     if (nodeSeen.has(stateKey)) continue;
     nodeSeen.add(stateKey);
     if (!seen.has(key)) {
@@ -189,7 +191,7 @@ export function walkScreens(bundle: FlowBundle, locale: Locale, options: { perFl
       if (count >= limit) continue;
       perFlow.set(flowId, count + 1);
       const variant = [screen.kind, node.snapshot.help ? 'help' : '', screen.errorCode ?? ''].filter(Boolean).join('-');
-      seen.set(key, { name: `${flowId}.${screen.stepId ?? variant}.${count}`, screen, path: node.path });
+      seen.set(key, { name: `${flowId}.${screen.stepId ?? variant}.${count}`, screen, path: node.path, snapshot: node.snapshot });
     }
     const next = (label: string, event: EngineEvent) => {
       const r = transition(def, node.snapshot, event, ctx());
