@@ -9,6 +9,7 @@ import { charsetOf, maxLengthOf, validateInput } from '../../services/validators
 import { setPath } from '../template.js';
 import type { SessionIdentity } from './state.js';
 import { Tx } from './tx.js';
+import { noteSkipped } from './skipped.js';
 import { enterStep, finishRun, goHome, leave, noteFailure, startMeasure, startRun } from './run.js';
 import { liveOptions, menuPages, pageCount } from './render.js';
 
@@ -144,11 +145,17 @@ export function onInput(tx: Tx, event: InputEvent): void {
         if (key === '0' || key === 'back') {
           tx.abortWork();
           tx.s.step = { ...tx.s.step, phase: 'ready', effectId: undefined, progress: undefined };
-          if (key === '0' && skippable) leave(tx, 'skip');
+          if (key === '0' && skippable) {
+            noteSkipped(tx, step.measurement, 'skipped');
+            leave(tx, 'skip');
+          }
         }
         return;
       }
-      if (key === '0' && skippable) leave(tx, 'skip');
+      if (key === '0' && skippable) {
+        noteSkipped(tx, step.measurement, 'skipped');
+        leave(tx, 'skip');
+      }
       else if (key === 'ok' || key === '#') startMeasure(tx, step.measurement);
       return;
     }

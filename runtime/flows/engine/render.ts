@@ -11,6 +11,7 @@ import { dossierTimelineRows } from '../../services/dossier-timeline.js';
 import type { EngineDefinition, FlowSnapshot, SessionIdentity, StepState } from './state.js';
 import { healthAdvice, healthUnit, resolveText } from './texts.js';
 import { Tx } from './tx.js';
+import { skippedMeasurements } from './skipped.js';
 
 /** The info step's own pages, then its content bundle's pages. */
 function infoPages(step: Extract<Step, { kind: 'info' }>, state: StepState): Text[][] {
@@ -184,9 +185,11 @@ export function renderScreen(def: EngineDefinition, s: FlowSnapshot): Screen {
             ...(f.classification ? { tone: f.classification.tone as Tone, band: t(`health.${f.item}.${f.classification.band}`) } : {}),
           });
         }
+        for (const [kind, reason] of skippedMeasurements(s.data)) rows.push({ label: t(`measure.name.${kind}`), value: t(`measure.skipped.${reason}`) });
         if (summary.findings.length === 0) body.push(t('health.nothing-measured'));
         body.push(...healthAdvice(bundle, locale, summary));
-        screen.tone = summary.urgent ? 'danger' : summary.seeDoctor ? 'warning' : 'good';
+        const outside = summary.findings.some((f) => f.classification && f.classification.tone !== 'good');
+        screen.tone = summary.urgent ? 'danger' : summary.seeDoctor ? 'warning' : outside ? 'caution' : 'good';
       }
       if (step.rowsFrom === 'dossier-timeline') rows.push(...dossierTimelineRows(getPath(s.data, step.source ?? 'dossier'), locale));
       let pages = 1;

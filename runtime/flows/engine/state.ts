@@ -83,6 +83,8 @@ export interface StepState {
   /** Typed characters (input, identity). Personal: wiped with the session, never persisted. */
   value: string;
   attempts: number;
+  /** A measure step already asked again once because OK was not pressed in time. */
+  reminded?: boolean;
   /** Catalog key of the last refusal (invalid input, failed reading). */
   error?: string;
   page: number;
