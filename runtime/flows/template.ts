@@ -3,7 +3,6 @@
  * session data and a filter from a fixed set. No expressions, no evaluation: a path that does not
  * resolve becomes an empty string.
  */
-import { maskCccd } from '../kernel/logger.js';
 
 export type TemplateFilter = 'vnd' | 'masked' | 'date';
 export const templateFilters: readonly TemplateFilter[] = ['vnd', 'masked', 'date'];
@@ -44,8 +43,11 @@ function applyFilter(value: unknown, filter: string | undefined): string {
       const n = typeof value === 'number' ? value : Number(value);
       return Number.isFinite(n) ? formatVnd(n) : '';
     }
-    case 'masked':
-      return maskCccd(String(value));
+    case 'masked': {
+      // On screen the hidden digits are dots: `*` is the keypad's delete key.
+      const text = String(value);
+      return text.length <= 5 ? text : text.slice(0, 3) + '•'.repeat(text.length - 5) + text.slice(-2);
+    }
     case 'date': {
       const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(value));
       return m ? `${m[3]}/${m[2]}/${m[1]}` : String(value);

@@ -4,12 +4,18 @@ import type { InputEvent, Key } from '../../kernel/input.js';
 import type { Outcome, Step } from '../types.js';
 import { ageBandOf } from '../../analytics/events.js';
 import { parseCccd, validateCccdNumber } from '../../../drivers/cccd.js';
-import { maskCccd } from '../../kernel/logger.js';
 import { charsetOf, maxLengthOf, validateInput } from '../../services/validators.js';
 import { setPath } from '../template.js';
 import type { SessionIdentity } from './state.js';
 import { Tx } from './tx.js';
 import { noteSkipped } from './skipped.js';
+import { whatIsWrong, maskIdentityDigits, type WhatIsWrong } from './typed.js';
+
+/** Whether the first three digits of a CCCD are a province code (drivers/cccd.ts holds the table). */
+function knownProvince(code: string): boolean {
+  const probe = validateCccdNumber(`${code}000000000`);
+  return probe.ok;
+}
 import { enterStep, finishRun, goHome, leave, noteFailure, startMeasure, startRun } from './run.js';
 import { liveOptions, menuPages, pageCount } from './render.js';
 
@@ -106,7 +112,7 @@ export function onInput(tx: Tx, event: InputEvent): void {
         if (checked.ok) {
           tx.s.data = setPath(tx.s.data, step.save, checked.value);
           leave(tx, 'ok');
-        } else refuse(tx, checked.reason, step.maxAttempts ?? 3);
+        } else refuse(tx, whatIsWrong(step.validator, value, checked.reason, knownProvince), step.maxAttempts ?? 3);
       });
       return;
     case 'identity':
@@ -118,11 +124,11 @@ export function onInput(tx: Tx, event: InputEvent): void {
       if (event.type === 'scan') {
         const parsed = parseCccd(event.text);
         if (!parsed.ok) {
-          refuse(tx, 'identity.scan-unreadable', step.maxAttempts ?? 3);
+          refuse(tx, { key: 'identity.scan-unreadable' }, step.maxAttempts ?? 3);
           return;
         }
         const v = parsed.value;
-        setIdentity(tx, { id: v.id, masked: maskCccd(v.id), name: v.name, birthDate: v.birthDate, sex: v.sex, source: 'scan' });
+        setIdentity(tx, { id: v.id, masked: maskIdentityDigits(v.id, true), name: v.name, birthDate: v.birthDate, sex: v.sex, source: 'scan' });
         leave(tx, 'ok');
         return;
       }
@@ -132,10 +138,10 @@ export function onInput(tx: Tx, event: InputEvent): void {
         const checked = validateInput('cccd12', value);
         const info = checked.ok ? validateCccdNumber(value) : undefined;
         if (!checked.ok || !info?.ok) {
-          refuse(tx, checked.ok ? 'invalid.cccd' : checked.reason, step.maxAttempts ?? 3);
+          refuse(tx, whatIsWrong('cccd12', value, checked.ok ? 'invalid.cccd' : checked.reason, knownProvince), step.maxAttempts ?? 3);
           return;
         }
-        setIdentity(tx, { id: value, masked: maskCccd(value), birthYear: info.value.birthYear, sex: info.value.sex, source: 'typed' });
+        setIdentity(tx, { id: value, masked: maskIdentityDigits(value, true), birthYear: info.value.birthYear, sex: info.value.sex, source: 'typed' });
         leave(tx, 'ok');
       });
       return;
@@ -222,24 +228,25 @@ function onTyping(tx: Tx, event: InputEvent, key: Key | undefined, charset: 'dig
   const allowed = charset === 'digits' ? /[0-9]/ : /[0-9A-Za-z.\-]/;
   if (event.type === 'text' || event.type === 'scan') {
     const text = [...event.text.trim()].filter((ch) => allowed.test(ch)).join('').slice(0, max);
-    tx.s.step = { ...tx.s.step, value: charset === 'code' ? text.toUpperCase() : text, error: undefined };
+    tx.s.step = { ...tx.s.step, value: charset === 'code' ? text.toUpperCase() : text, error: undefined, errorParams: undefined };
     if (event.type === 'scan') submit();
     return;
   }
   if (key === undefined) return;
   if (/^[0-9]$/.test(key)) {
-    if (tx.s.step.value.length < max) tx.s.step = { ...tx.s.step, value: tx.s.step.value + key, error: undefined };
+    if (tx.s.step.value.length < max) tx.s.step = { ...tx.s.step, value: tx.s.step.value + key, error: undefined, errorParams: undefined };
   } else if (key === '*') {
-    tx.s.step = { ...tx.s.step, value: tx.s.step.value.slice(0, -1), error: undefined };
+    tx.s.step = { ...tx.s.step, value: tx.s.step.value.slice(0, -1), error: undefined, errorParams: undefined };
   } else if (key === 'ok' || key === '#') {
     submit();
   }
 }
 
 /** Shows why the value was refused; after `maxAttempts` refusals the step gives the error outcome. */
-function refuse(tx: Tx, reason: string, maxAttempts: number): void {
+function refuse(tx: Tx, wrong: WhatIsWrong, maxAttempts: number): void {
   const attempts = tx.s.step.attempts + 1;
-  tx.s.step = { ...tx.s.step, attempts, error: reason, value: '' };
+  // The field keeps what was typed: the resident corrects the part named, not all 19 digits again.
+  tx.s.step = { ...tx.s.step, attempts, error: wrong.key, errorParams: wrong.params };
   if (attempts >= maxAttempts) {
     noteFailure(tx, 'input', 'INPUT_INVALID');
     tx.s.data = setPath(tx.s.data, 'error.code', 'INPUT_INVALID');

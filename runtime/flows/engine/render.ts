@@ -2,7 +2,6 @@
 import type { Key } from '../../kernel/input.js';
 import type { Screen, ScreenKind, ScreenOption, ResultRow, Tone } from '../screen-model.js';
 import type { FlowBundle, FlowDefinition, Locale, MenuOption, Step, Text } from '../types.js';
-import { maskCccd } from '../../kernel/logger.js';
 import { charsetOf, maxLengthOf } from '../../services/validators.js';
 import { getPath, renderTemplate, resolveTemplateValue } from '../template.js';
 import type { HealthMeasurements } from '../../services/health-classification.js';
@@ -11,6 +10,7 @@ import { dossierTimelineRows } from '../../services/dossier-timeline.js';
 import type { EngineDefinition, FlowSnapshot, SessionIdentity, StepState } from './state.js';
 import { healthAdvice, healthUnit, resolveText } from './texts.js';
 import { Tx } from './tx.js';
+import { hidesDigits, maskIdentityDigits } from './typed.js';
 import { skippedMeasurements } from './skipped.js';
 
 /** The info step's own pages, then its content bundle's pages. */
@@ -115,12 +115,12 @@ export function renderScreen(def: EngineDefinition, s: FlowSnapshot): Screen {
     case 'input': {
       const max = maxLengthOf(step.validator, step);
       screen.input = {
-        value: step.personal ? maskTyped(s.step.value) : s.step.value, maxLength: max, charset: charsetOf(step.validator),
+        value: step.personal && hidesDigits(step.validator) ? maskIdentityDigits(s.step.value) : s.step.value, maxLength: max, charset: charsetOf(step.validator),
         ...(step.mask ? { mask: step.mask } : {}), ...(step.placeholder ? { placeholder: t(step.placeholder) } : {}),
       };
       body.push(t('input.hint'));
       if (step.optional) body.push(t('input.optional'));
-      if (s.step.error) addError(screen, t(s.step.error), s.step.attempts, step.maxAttempts ?? 3, t);
+      if (s.step.error) addError(screen, t(s.step.error, s.step.errorParams ?? s.data), s.step.attempts, step.maxAttempts ?? 3, t);
       screen.keys = fnKeys([okKey, { key: '*', label: t('key.delete') }], canBack);
       break;
     }
@@ -129,8 +129,8 @@ export function renderScreen(def: EngineDefinition, s: FlowSnapshot): Screen {
       body.push(t('identity.instruction'));
       if (identity) body.push(t('identity.read', { masked: identity.masked }));
       if (step.optional) body.push(t('identity.skip'));
-      screen.input = { value: maskTyped(s.step.value), maxLength: 12, charset: 'digits', mask: '#### #### ####' };
-      if (s.step.error) addError(screen, t(s.step.error), s.step.attempts, step.maxAttempts ?? 3, t);
+      screen.input = { value: maskIdentityDigits(s.step.value), maxLength: 12, charset: 'digits', mask: '#### #### ####' };
+      if (s.step.error) addError(screen, t(s.step.error, s.step.errorParams ?? s.data), s.step.attempts, step.maxAttempts ?? 3, t);
       screen.keys = fnKeys([okKey, { key: '*', label: t('key.delete') }], canBack);
       break;
     }
@@ -299,9 +299,4 @@ function addError(screen: Screen, message: string, attempts: number, max: number
   (screen.body as string[]).push(message);
   const left = max - attempts;
   if (left > 0 && attempts > 0) (screen.body as string[]).push(t('input.attempts-left', { left }));
-}
-
-/** Typed personal digits stay hidden except the first three and the last two, like a scanned CCCD. */
-function maskTyped(value: string): string {
-  return value.length <= 5 ? value : maskCccd(value);
 }

@@ -85,6 +85,8 @@ export interface StepState {
   attempts: number;
   /** A measure step already asked again once because OK was not pressed in time. */
   reminded?: boolean;
+  /** What the refusal's text names (the wrong part of the value). */
+  errorParams?: Record<string, string>;
   /** Catalog key of the last refusal (invalid input, failed reading). */
   error?: string;
   page: number;

@@ -56,6 +56,10 @@ export const en: Catalog = {
   'input.optional': 'Leave empty and press OK to skip.',
   'input.attempts-left': '{{left}} tries left.',
 
+  'invalid.count': '{{typed}} digits typed; exactly {{need}} are needed. Press * to delete one.',
+  'invalid.cccd-province': 'The first three digits {{part}} are not a province code. Check them on the card; * deletes.',
+  'invalid.phone-prefix': '{{part}} is not a mobile prefix (03, 05, 07, 08, 09). Check the first two digits.',
+  'invalid.dossier-date': 'The filing date {{part}} (digits 10 to 15: year, month, day) is not a real date.',
   'invalid.cccd-length': 'A CCCD number has exactly 12 digits.',
   'invalid.cccd': 'This CCCD number is not valid. Please check the 12 digits on the card.',
   'invalid.phone': 'A phone number has 10 digits and starts with 03, 05, 07, 08 or 09.',

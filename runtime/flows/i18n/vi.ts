@@ -60,6 +60,10 @@ export const vi: Catalog = {
   'input.optional': 'Để trống rồi bấm OK nếu muốn bỏ qua.',
   'input.attempts-left': 'Còn {{left}} lần thử.',
 
+  'invalid.count': 'Đã nhập {{typed}} số, cần đúng {{need}} số. Bấm * để xóa từng số.',
+  'invalid.cccd-province': '3 số đầu {{part}} không phải mã tỉnh nào. Kiểm tra 3 số đầu trên thẻ, bấm * để xóa.',
+  'invalid.phone-prefix': 'Đầu số {{part}} không phải số di động (03, 05, 07, 08, 09). Kiểm tra 2 số đầu.',
+  'invalid.dossier-date': 'Phần ngày nộp {{part}} (số thứ 10 đến 15: năm, tháng, ngày) không phải ngày có thật.',
   'invalid.cccd-length': 'Số CCCD phải có đủ 12 chữ số.',
   'invalid.cccd': 'Số CCCD chưa đúng. Vui lòng kiểm tra lại 12 số trên thẻ.',
   'invalid.phone': 'Số điện thoại phải có 10 số, bắt đầu bằng 03, 05, 07, 08 hoặc 09.',
