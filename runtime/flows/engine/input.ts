@@ -77,7 +77,9 @@ export function onInput(tx: Tx, event: InputEvent): void {
       const option = liveOptions(tx.def.bundle, tx.s.locale, tx.s.data, step).find((o) => o.key === key);
       if (option) {
         const save = 'save' in step ? step.save : undefined;
-        if (save) tx.s.data = setPath(tx.s.data, save, option.value);
+        // The value goes to central; `<save>Label` is what the resident chose in their words, for
+        // the screens that repeat it (a provider's id like `vnpt-ca` is never shown).
+        if (save) tx.s.data = setPath(setPath(tx.s.data, save, option.value), `${save}Label`, option.label);
         leave(tx, option.fromList ? 'ok' : (option.key as Outcome));
         return;
       }
