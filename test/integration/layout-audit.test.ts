@@ -117,6 +117,21 @@ for (const locale of ['vi', 'en'] as const) {
   });
 }
 
+t.test('loading the page asks for nothing the server does not have', async (t) => {
+  const page = await kiosk.context.newPage();
+  t.teardown(() => page.close());
+  const failed: string[] = [];
+  page.on('response', (r) => {
+    if (r.status() >= 400) failed.push(`${r.status()} ${r.url()}`);
+  });
+  await page.goto(server.url);
+  await page.waitForSelector('body[data-connected=true]');
+  t.same(failed, [], 'nothing missing on load');
+  // Headless Chromium never asks for /favicon.ico, the kiosk's windowed one does on every load:
+  // the page must name an icon that needs no request.
+  t.equal(await page.getAttribute('link[rel=icon]', 'href'), 'data:,', 'the icon is inline, so the kiosk asks for no /favicon.ico');
+});
+
 t.test('the audit fails on a panel shrunk below the smallest supported size', async (t) => {
   const home = screensByLocale.vi.find((w) => w.screen.kind === 'home' && !w.path.length) as WalkedScreen;
   const small = await openPanel({ width: 640, height: 360 });
