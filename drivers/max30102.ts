@@ -1,3 +1,6 @@
+/* eslint-disable max-lines -- one datasheet, one file: the register map, FIFO read, mode and LED
+   control and the measurement state machine cite Maxim 19-7740 section by section; split, the
+   register references would be scattered over several files. */
 import type { Clock } from '../runtime/kernel/clock.js';
 import { sleep } from '../runtime/kernel/clock.js';
 import { StationError } from '../runtime/kernel/errors.js';

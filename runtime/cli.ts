@@ -91,8 +91,8 @@ async function main(argv: string[], io: Io): Promise<number> {
       }
     }
     case 'report': {
-      const { reportCommand } = await import('./cli/report.js');
-      return reportCommand(rest, { stdout: { write: io.stdout }, stderr: { write: io.stderr } });
+      const [{ reportCommand }, { findInstallPaths }] = await Promise.all([import('./cli/report.js'), import('./platform/install-paths.js')]);
+      return reportCommand(rest, { stdout: { write: io.stdout }, stderr: { write: io.stderr }, flowsDir: findInstallPaths(import.meta.url).flowsDir });
     }
     case 'tui': {
       const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, data: { type: 'string' }, socket: { type: 'string' } } });

@@ -2,7 +2,6 @@
  * The composition root. The only module that reads the environment, installs signal handlers,
  * chooses real or simulated hardware per device, and exits the process.
  */
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
@@ -10,6 +9,7 @@ import { systemClock } from './kernel/clock.js';
 import { loadConfig, type StationConfig } from './config/config.js';
 import { redactedPaths } from './kernel/logger.js';
 import { LogBuffer } from './platform/log-buffer.js';
+import { findInstallPaths } from './platform/install-paths.js';
 import { createStation, type CentralSimStarter } from './station/station.js';
 import { SystemdNotifier, unixDatagramSender } from './platform/sd-notify.js';
 import { isStationError } from './kernel/errors.js';
@@ -32,19 +32,6 @@ export interface DaemonOptions {
   dataDir?: string;
   /** Overrides `mqtt.url` and turns the embedded broker off. */
   brokerUrl?: string;
-}
-
-/** The package version, read from package.json beside the sources or beside dist/. */
-export function readVersion(): string {
-  for (const rel of ['../package.json', '../../package.json']) {
-    try {
-      const pkg = JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')) as { name?: string; version?: string };
-      if (pkg.name === 'citizen-station' && pkg.version) return pkg.version;
-    } catch {
-      // try the next location
-    }
-  }
-  return '0.0.0';
 }
 
 function applyOverrides(config: StationConfig, options: DaemonOptions): StationConfig {
@@ -93,6 +80,8 @@ export async function runDaemon(options: DaemonOptions, info: StartInfo = {}): P
     return 1;
   }
 
+  // Where this installation is, found once here from this module's own place (sources, dist/ or the bundle).
+  const paths = findInstallPaths(import.meta.url);
   const logBuffer = new LogBuffer(config.logging.bufferLines);
   const logger = pino(
     { level: config.logging.level, base: undefined, redact: { paths: redactedPaths, censor: '[redacted]' }, timestamp: pino.stdTimeFunctions.isoTime },
@@ -107,7 +96,8 @@ export async function runDaemon(options: DaemonOptions, info: StartInfo = {}): P
     clock: systemClock,
     logger,
     logBuffer,
-    version: readVersion(),
+    version: paths.version,
+    paths,
     transports: await realTransports(config),
     // A simulated scale or height rod has been streaming since some unknown moment, as on a real stand.
     simStreamPhase: Math.random,

@@ -24,9 +24,11 @@ import { DisplayServer } from '../runtime/display/server.js';
 import type { Screen, ScreenFeed } from '../runtime/flows/screen-model.js';
 import type { InputEvent, InputSink } from '../runtime/kernel/input.js';
 import { buildVietQr } from '../runtime/services/vietqr.js';
+import { findInstallPaths } from '../runtime/platform/install-paths.js';
 
-declare const document: any;
-declare const window: any;
+// The page's globals inside page.evaluate (the DOM library is not in this project's types).
+declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+declare const window: any; // eslint-disable-line @typescript-eslint/no-explicit-any
 declare const performance: { now(): number };
 declare function requestAnimationFrame(fn: () => void): void;
 
@@ -104,7 +106,7 @@ const mib = (v: number) => `${(v / 1024 / 1024).toFixed(2)} MiB`;
 
 async function main(): Promise<void> {
   const feed = new BenchFeed();
-  const server = new DisplayServer({ host: '127.0.0.1', port: 0, feed, input: feed, logger: pino({ level: 'warn' }) });
+  const server = new DisplayServer({ assetsDir: findInstallPaths(import.meta.url).displayAssets, host: '127.0.0.1', port: 0, feed, input: feed, logger: pino({ level: 'warn' }) });
   await server.start();
   const profile = await mkdtemp(join(tmpdir(), 'cds-bench-'));
   const context = await chromium.launchPersistentContext(profile, {

@@ -1,8 +1,9 @@
 /**
  * Central simulator: a development stand-in for the city's central services on the MQTT contract.
  * It answers every RPC with Vietnamese fixture data, confirms VietQR payments after a delay, sends
- * receipts for events, signs commands with the development key, and counts what it received
- * (unique, duplicate, out of order, gaps) per station. It can be told to misbehave for tests.
+ * signed cumulative receipts per stream ("through stream seq N, except these missing"), signs
+ * commands with the development key, and counts what it received (unique, duplicate, out of order,
+ * gaps) per station. It can be told to misbehave for tests.
  *
  * Not found: a code central does not know (customer code, dossier code, CCCD or BHXH code, hospital)
  * is answered `{ id, ok: false, error: { code: 'NOT_FOUND', message } }`, a malformed request
@@ -15,7 +16,8 @@
  * CLI: `node dist/scripts/central-sim.js --broker URL [--station ID] [--protocol 4|5]
  *       [--payment-delay-ms N] [--ca F --cert F --key F]`
  */
-import { randomUUID } from 'node:crypto';
+import { createPrivateKey, randomUUID } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +28,7 @@ import { systemClock } from '../runtime/kernel/clock.js';
 import { createLogger } from '../runtime/kernel/logger.js';
 import type { Logger } from '../runtime/kernel/logger.js';
 import { signCommand } from '../runtime/link/commands.js';
+import { signReceipt } from '../runtime/link/receipts.js';
 import type { CommandEnvelope, CommandName } from '../runtime/link/commands.js';
 import type { CommandResultPayload, EventPayload, RpcRequestPayload } from '../runtime/link/topics.js';
 import { TOPIC_ROOT } from '../runtime/link/topics.js';
@@ -43,6 +46,8 @@ export function devKeyDir(): string {
 export interface Misbehaviour {
   /** Receipts are not sent (records stay in the station's journal and get resent). */
   dropReceipts?: boolean;
+  /** Receipts go out without a signature (the station must release nothing on them). */
+  unsignedReceipts?: boolean;
   /** RPC answers are sent this late (ms on the simulator's clock). */
   replyDelayMs?: number;
   /** RPC answers are random bytes instead of envelopes. */
@@ -74,7 +79,7 @@ export interface StationTally {
   received: number;
   unique: number;
   duplicates: number;
-  /** New event ids whose seq was below one already seen on the same stream. */
+  /** New event ids that arrived after a higher seq of the same stream (central puts them back in order). */
   outOfOrder: number;
   minSeq: number;
   maxSeq: number;
@@ -97,10 +102,15 @@ export class CentralSim {
   private streamSeq = new Map<string, number>();
   private tallies = new Map<string, StationTally>();
   private paymentsFirstSeen = new Map<string, number>();
-  private receiptBatches = new Map<string, string[]>();
+  /** Per station and stream: every stream seq up to `through` is held; `above` are held beyond it. */
+  private streamsHeld = new Map<string, { through: number; above: Map<number, EventPayload> }>();
+  private receiptsDue = new Map<string, { stationId: string; stream: string }>();
+  private signingKey: KeyObject | null = null;
+  /** Signed receipts sent, per station (tests and benchmarks read it). */
+  readonly receiptsSent = new Map<string, number>();
   private commandSeq: number;
   private replies = new Map<string, PendingReply>();
-  /** Every event payload received, in arrival order (tests inspect it). */
+  /** Every event payload received, each stream in stream seq order (as central processes them; tests inspect it). */
   readonly events: Array<{ stationId: string; event: EventPayload }> = [];
   /** Every RPC request received, in arrival order (tests check what the flows sent). */
   readonly requests: Array<{ stationId: string; service: string; params: Record<string, unknown> }> = [];
@@ -184,8 +194,7 @@ export class CentralSim {
       stationId, cmdId: randomUUID(), seq: ++this.commandSeq, issuedAt: now, expiresAt: now + (opts.ttlMs ?? 60_000),
       keyId: this.o.commandKeyId ?? DEV_KEY_ID, name, args, ...opts.envelope,
     };
-    const key = this.o.commandKeyPem ?? readFileSync(join(devKeyDir(), 'central-dev.ed25519.key.pem'), 'utf8');
-    const signed = signCommand(envelope, key);
+    const signed = signCommand(envelope, this.key());
     const answer = new Promise<CommandResultPayload | null>((resolve) => {
       const timer = this.clock.setTimeout(() => {
         this.replies.delete(envelope.cmdId);
@@ -237,24 +246,64 @@ export class CentralSim {
       const key = `${stationId}\u0000${event.stream}`;
       if ((this.streamSeq.get(key) ?? 0) > event.seq) t.outOfOrder++;
       this.streamSeq.set(key, Math.max(this.streamSeq.get(key) ?? 0, event.seq));
-      this.events.push({ stationId, event });
+      // A station from before stream numbering: taken as it comes.
+      if (!(Number.isSafeInteger(event.streamSeq) && event.streamSeq > 0)) this.events.push({ stationId, event });
       const paymentId = (event.data as { paymentId?: unknown }).paymentId;
       if (event.kind === 'payment' && typeof paymentId === 'string' && !this.paymentsFirstSeen.has(paymentId)) {
         this.paymentsFirstSeen.set(paymentId, this.clock.now());
       }
     }
+    const ordered = Number.isSafeInteger(event.streamSeq) && event.streamSeq > 0;
+    if (ordered) this.hold(stationId, event);
     if (this.misbehaviour.dropReceipts) return;
-    let batch = this.receiptBatches.get(stationId);
-    if (!batch) {
-      this.receiptBatches.set(stationId, (batch = []));
-      // One receipt per burst of events: flushed once the messages already read are handled.
-      setImmediate(() => {
-        const ids = this.receiptBatches.get(stationId) ?? [];
-        this.receiptBatches.delete(stationId);
-        this.publish(`${TOPIC_ROOT}/${stationId}/receipt`, JSON.stringify({ eventIds: ids }));
-      });
+    const key = `${stationId}\u0000${event.stream}`;
+    if (this.receiptsDue.size === 0) setImmediate(() => this.sendReceipts());
+    this.receiptsDue.set(key, { stationId, stream: event.stream });
+  }
+
+  /**
+   * Central's side of ordered delivery: a stream's records are held by stream seq. The first seq
+   * heard of a stream is where this (memoryless) simulator starts counting.
+   */
+  private hold(stationId: string, event: EventPayload): void {
+    const key = `${stationId}\u0000${event.stream}`;
+    const ss = event.streamSeq;
+    let held = this.streamsHeld.get(key);
+    if (!held) this.streamsHeld.set(key, (held = { through: ss - 1, above: new Map() }));
+    if (ss <= held.through || held.above.has(ss)) return;
+    held.above.set(ss, event);
+    for (let next = held.above.get(held.through + 1); next; next = held.above.get(held.through + 1)) {
+      held.above.delete(held.through + 1);
+      held.through++;
+      this.events.push({ stationId, event: next });
     }
-    batch.push(event.eventId);
+  }
+
+  /** One signed receipt per stream that got events in this burst, once the messages already read are handled. */
+  private sendReceipts(): void {
+    const now = this.clock.now();
+    for (const [key, { stationId, stream }] of this.receiptsDue) {
+      const held = this.streamsHeld.get(key);
+      if (!held) continue;
+      let highest = held.through;
+      for (const ss of held.above.keys()) highest = Math.max(highest, ss);
+      const missing: number[] = [];
+      for (let ss = held.through + 1; ss < highest && missing.length <= 1000; ss++) if (!held.above.has(ss)) missing.push(ss);
+      const through = missing.length > 1000 ? held.through : highest;
+      const envelope = {
+        stationId, keyId: this.o.commandKeyId ?? DEV_KEY_ID, stream, through, missing: through === highest ? missing : [],
+        issuedAt: now, expiresAt: now + 300_000,
+      };
+      const body = this.misbehaviour.unsignedReceipts ? { envelope: JSON.stringify(envelope) } : signReceipt(envelope, this.key());
+      this.publish(`${TOPIC_ROOT}/${stationId}/receipt`, JSON.stringify(body));
+      this.receiptsSent.set(stationId, (this.receiptsSent.get(stationId) ?? 0) + 1);
+    }
+    this.receiptsDue.clear();
+  }
+
+  private key(): KeyObject {
+    this.signingKey ??= createPrivateKey(this.o.commandKeyPem ?? readFileSync(join(devKeyDir(), 'central-dev.ed25519.key.pem'), 'utf8'));
+    return this.signingKey;
   }
 
   private answer(service: string, params: Record<string, unknown>): unknown {

@@ -24,6 +24,7 @@ import type { DayAggregate } from '../runtime/analytics/report/aggregate.js';
 import { buildReport } from '../runtime/analytics/report/model.js';
 import type { ReportLabels, ReportModel, SiteDays } from '../runtime/analytics/report/model.js';
 import { loadFlowLabels } from '../runtime/analytics/report/flow-labels.js';
+import { findInstallPaths } from '../runtime/platform/install-paths.js';
 import { isReportFormat, renderReport, reportFormats } from '../runtime/analytics/report/render.js';
 import { checkRange } from '../runtime/cli/report.js';
 
@@ -238,7 +239,7 @@ export async function fleetReportCommand(argv: string[], io: Io, clock: Clock = 
   }
   if (collected.skipped > 0) io.stderr.write(`${collected.skipped} messages or lines were not analytics records and were skipped\n`);
   const range = { ...(values.from !== undefined ? { from: values.from } : {}), ...(values.to !== undefined ? { to: values.to } : {}) };
-  io.stdout.write(renderReport(fleetReport(collected.records, range, clock.now(), await loadFlowLabels()), format));
+  io.stdout.write(renderReport(fleetReport(collected.records, range, clock.now(), await loadFlowLabels(findInstallPaths(import.meta.url).flowsDir)), format));
   return 0;
 }
 

@@ -9,7 +9,7 @@
  * Fleets beyond one broker run on a clustered broker (EMQX, HiveMQ, VerneMQ): the station needs
  * nothing but standard MQTT v5.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,7 @@ import { systemClock } from '../runtime/kernel/clock.js';
 import { createLogger } from '../runtime/kernel/logger.js';
 import { CentralLink } from '../runtime/link/central-link.js';
 import { EmbeddedBroker } from '../runtime/link/embedded-broker.js';
-import { startCentralSim } from './central-sim.js';
+import { DEV_KEY_ID, devKeyDir, startCentralSim } from './central-sim.js';
 
 export interface FleetOptions {
   stations: number;
@@ -60,12 +60,14 @@ export async function runFleet(o: FleetOptions): Promise<FleetResult> {
   global.gc?.();
   const before = process.memoryUsage();
   const fleet: CentralLink[] = [];
+  // The simulator signs receipts with the development key; stations trust it as they would central's.
+  const commandKeys = { [DEV_KEY_ID]: await readFile(join(devKeyDir(), 'central-dev.ed25519.pub.pem'), 'utf8') };
   for (let i = 0; i < o.stations; i++) {
     const id = `HCM-FLEET-${String(i + 1).padStart(4, '0')}`;
     const station = new CentralLink({
       stationId: id, dataDir: join(work, id), clock: systemClock, logger: logger.child({ station: id }), box: null,
       mqtt: { url, protocolVersion, birth: () => ({ versions: { station: 'fleet-sim' }, devices: [], flows: [], capabilities: [] }) },
-      commandKeys: {}, commandHandlers: {}, outbox: { receiptTimeoutMs: 10_000 },
+      commandKeys, commandHandlers: {}, outbox: { receiptTimeoutMs: 10_000 },
     });
     await station.start();
     fleet.push(station);

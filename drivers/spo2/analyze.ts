@@ -1,3 +1,5 @@
+/* eslint-disable max-lines -- one method, one file: the beat detection, the ratio-of-ratios and the
+   quality gates share their windows and thresholds; they are read and tuned together. */
 import { applyBandPassPair, bandPass, bandPassGainAt } from './filters.js';
 
 /**

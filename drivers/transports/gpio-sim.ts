@@ -30,15 +30,14 @@ export class SimGpio implements GpioController {
     state.edge = edge;
     state.exported = true;
     if (direction === 'out') state.level = 0;
-    const sim = this;
     return {
       line,
       direction,
-      read: () => sim.level(line),
+      read: () => this.level(line),
       write: (value: GpioValue) => {
         if (state.direction !== 'out') throw new StationError('INTERNAL', `GPIO line ${line} is an input`);
-        sim.drive(line, value);
-        for (const l of sim.writeListeners) l(line, value);
+        this.drive(line, value);
+        for (const l of this.writeListeners) l(line, value);
       },
       watch: (listener) => {
         state.watchers.add(listener);

@@ -21,6 +21,8 @@ export interface CommandIo {
   clock?: Clock;
   /** The data directory when `--data` is absent, e.g. config `dataDir`; default {@link defaultDataDir}. */
   dataDir?: string;
+  /** The installed flow files the step names come from when `--flows` is absent (InstallPaths.flowsDir). */
+  flowsDir: string;
 }
 
 /** The data directory when `--data` is not given (config `dataDir` default). */
@@ -86,7 +88,7 @@ export async function reportCommand(argv: string[], io: CommandIo): Promise<numb
   try {
     const days = await readDayAggregates(dataDir, logger);
     const site = (await readAnalyticsStationId(dataDir, logger)) ?? 'station';
-    const labels = await loadFlowLabels(values.flows);
+    const labels = await loadFlowLabels(values.flows ?? io.flowsDir);
     const model = buildReport([{ site, days }], {
       ...(labels ? { labels } : {}),
       ...(values.from !== undefined ? { from: values.from } : {}),

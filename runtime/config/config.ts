@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { DeviceConfigBase, DeviceName } from '../../drivers/types.js';
 import { StationError } from '../kernel/errors.js';
+import configSchema from '../../config/schema.json' with { type: 'json' };
 
 const require = createRequire(import.meta.url);
 
@@ -69,19 +70,11 @@ export type ConfigResult =
   | { ok: true; config: StationConfig }
   | { ok: false; problems: ConfigProblem[] };
 
-const schemaPath = new URL('../../config/schema.json', import.meta.url);
 let compiled: ValidateFunction | undefined;
 
-/** The schema, read from config/schema.json beside the sources (or beside dist/ when compiled). */
+/** The schema (config/schema.json), part of the compiled code rather than a file looked up at run time. */
 export function loadSchema(): Record<string, unknown> {
-  for (const candidate of [schemaPath, new URL('../../../config/schema.json', import.meta.url)]) {
-    try {
-      return JSON.parse(readFileSync(candidate, 'utf8')) as Record<string, unknown>;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    }
-  }
-  throw new StationError('CONFIG_UNREADABLE', 'config/schema.json not found beside the station');
+  return configSchema as Record<string, unknown>;
 }
 
 /** The ajv options of the config validator; scripts/build.mjs generates the same one ahead of time. */

@@ -192,3 +192,7 @@ export type { DeviceReading, ScaleCalibration };
 /** The device vocabulary the technician UI needs: it imports nothing of drivers/ but through here. */
 export { deviceNames } from '../../drivers/types.js';
 export type { DeviceHealth, DeviceName, DeviceStatus } from '../../drivers/types.js';
+/** Types of the daemon's answers the technician UI reads; it imports them from here, never from their rooms. */
+export type { AnalyticsSummary, SummaryRange } from '../analytics/station-analytics.js';
+export type { ConfigProblem } from '../config/config.js';
+export type { Envelope } from '../flows/ports.js';

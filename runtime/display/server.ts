@@ -12,11 +12,9 @@
  */
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 // Only the encoder: the package index also loads its PNG (pngjs), terminal and SVG renderers.
 import { create as createQr } from 'qrcode/lib/core/qrcode.js';
 import type { AddressInfo } from 'node:net';
@@ -39,8 +37,8 @@ export interface DisplayServerOptions {
   logger: Logger;
   /** Default the wall clock; drives the SSE keep-alive. */
   clock?: Clock;
-  /** Folder holding index.html, display.css and display.js. Default runtime/display/static. */
-  assetsDir?: string;
+  /** Folder holding index.html, display.css and display.js (InstallPaths.displayAssets). */
+  assetsDir: string;
   /** Folder holding the Be Vietnam Pro woff2 files. Default the installed @fontsource/be-vietnam-pro. */
   fontsDir?: string;
   /** Milliseconds between SSE keep-alive comments. Default 15000. */
@@ -186,7 +184,7 @@ export class DisplayServer {
   }
 
   private async loadAssets(): Promise<void> {
-    const assetsDir = this.options.assetsDir ?? defaultAssetsDir();
+    const assetsDir = this.options.assetsDir;
     const fontsDir = this.options.fontsDir ?? defaultFontsDir();
     try {
       const digest = createHash('sha256');
@@ -424,19 +422,6 @@ function send(res: ServerResponse, status: number, type: string, body: string | 
 function sendError(res: ServerResponse, status: number, error: ErrorShape, close = false, id?: string | number): void {
   const body = JSON.stringify({ id: id ?? null, ok: false, error });
   send(res, status, 'application/json', body, close ? { Connection: 'close' } : {});
-}
-
-/**
- * runtime/display/static beside this module: in the source tree, and in dist/ where scripts/build.mjs
- * copies it; else the package root's copy, for a dist/ built without it.
- */
-function defaultAssetsDir(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  const beside = join(here, 'static');
-  if (existsSync(join(beside, 'index.html'))) return beside;
-  let dir = here;
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, 'runtime', 'display', 'static');
 }
 
 function defaultFontsDir(): string {

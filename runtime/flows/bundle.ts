@@ -5,12 +5,11 @@
  * both languages, known template filters, unique home-menu keys, an `emergency` flow). Every problem
  * names the file, the JSON path inside it and the reason; the caller keeps running its last good bundle.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import type { Catalog, FlowBundle, FlowDefinition, Locale, Outcome, Step, Text } from './types.js';
+import type { Catalog, FlowDefinition, Locale, Step, Text } from './types.js';
 import { outcomesByKind } from './types.js';
 import { templateFilters } from './template.js';
 import type { Key } from '../kernel/input.js';
@@ -20,6 +19,7 @@ import { vi } from './i18n/vi.js';
 import { en } from './i18n/en.js';
 import { flowSourcesDigest, readFlowSources, type FlowSource } from './sources.js';
 import type { FlowBundleResult, FlowProblem } from './problems.js';
+import flowSchema from '../../flows/schema.json' with { type: 'json' };
 
 export type { FlowBundleResult, FlowProblem, FlowSource };
 export { formatFlowProblems } from './problems.js';
@@ -30,19 +30,13 @@ export const requiredFlows = ['emergency'] as const;
 const require = createRequire(import.meta.url);
 let compiled: ValidateFunction | undefined;
 
-/** The station's own flows/schema.json (beside the sources, or beside dist/ when compiled), never a pushed one. */
+/** The station's own flows/schema.json, compiled in (never a pushed one). */
 function flowValidator(): ValidateFunction {
   if (compiled) return compiled;
-  for (const candidate of [new URL('../../flows/schema.json', import.meta.url), new URL('../../../flows/schema.json', import.meta.url)]) {
-    if (existsSync(candidate)) {
-      // ajv is CommonJS; require gives its constructor without the ESM default-export dance.
-      const AjvCtor = require('ajv') as typeof import('ajv').default;
-      const validate = new AjvCtor({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(candidate, 'utf8')) as object);
-      compiled = validate;
-      return validate;
-    }
-  }
-  throw new Error('flows/schema.json not found beside the station');
+  // ajv is CommonJS; require gives its constructor without the ESM default-export dance.
+  const AjvCtor = require('ajv') as typeof import('ajv').default;
+  compiled = new AjvCtor({ allErrors: true, strict: false }).compile(flowSchema as object);
+  return compiled;
 }
 
 export const defaultCatalogs: Record<Locale, Catalog> = { vi, en };

@@ -5,13 +5,13 @@
  * The `info` step's `contentFrom: <id>` shows one page per item in force today (runtime/flows/content-pages.ts,
  * which the engine loads without this parser).
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ValidateFunction } from 'ajv';
 import type { ContentBundle } from './content-pages.js';
+import contentSchema from '../../flows/content/schema.json' with { type: 'json' };
 
 export type { ContentBundle, ContentItem } from './content-pages.js';
 
@@ -26,20 +26,12 @@ export type ContentBundleResult = { ok: true; bundle: ContentBundle } | { ok: fa
 const require = createRequire(import.meta.url);
 let compiled: ValidateFunction | undefined;
 
-/** The station's own flows/content/schema.json (beside the sources or beside dist/), never a pushed one. */
+/** The station's own flows/content/schema.json, compiled in (never a pushed one). */
 function contentValidator(): ValidateFunction {
   if (compiled) return compiled;
-  for (const candidate of [
-    new URL('../../flows/content/schema.json', import.meta.url),
-    new URL('../../../flows/content/schema.json', import.meta.url),
-  ]) {
-    if (existsSync(candidate)) {
-      const AjvCtor = require('ajv') as typeof import('ajv').default;
-      compiled = new AjvCtor({ allErrors: true, strict: false }).compile(JSON.parse(readFileSync(candidate, 'utf8')) as object);
-      return compiled;
-    }
-  }
-  throw new Error('flows/content/schema.json not found beside the station');
+  const AjvCtor = require('ajv') as typeof import('ajv').default;
+  compiled = new AjvCtor({ allErrors: true, strict: false }).compile(contentSchema as object);
+  return compiled;
 }
 
 /** Checks one bundle's text; `file` is its name, e.g. `notices.yaml`. */

@@ -17,7 +17,7 @@
 export {
   defaultEngineConfig, initialSnapshot,
   type EffectEvent, type EngineConfig, type EngineDefinition, type EngineEvent, type EventContext, type FlowEffect,
-  type FlowSnapshot, type Notice, type PaymentRequest, type PendingPayment, type RunState, type SessionIdentity,
+  type FlowSnapshot, type Notice, type PaymentRequest, type PaymentState, type PendingPayment, type RunState, type SessionIdentity,
   type StepPhase, type StepState, type TransitionResult,
 } from './engine/state.js';
 export { persistableSnapshot, recoverSnapshot, transition } from './engine/transition.js';

@@ -5,9 +5,7 @@
  * reason while the last good one keeps running. The display and keypad talk to it as ScreenFeed and
  * InputSink.
  */
-import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Clock } from '../kernel/clock.js';
 import type { Logger } from '../kernel/logger.js';
 import type { StationConfig } from '../config/config.js';
@@ -28,9 +26,12 @@ import type { FlowsConfig } from './config.js';
 import { FlowSession } from './session.js';
 import type { PaymentRunner, SessionHooks, SnapshotStore } from './session.js';
 import { FileSnapshotStore } from './snapshot-store.js';
+import type { InstallPaths } from '../platform/install-paths.js';
 
 export interface FlowServiceDeps {
   config: StationConfig;
+  /** Where a relative `flows.dir` and the build's checked flow bundle are (runtime/platform/install-paths.ts). */
+  paths: Pick<InstallPaths, 'root' | 'flowBundleCache'>;
   clock: Clock;
   logger: Logger;
   measure: MeasureService;
@@ -46,15 +47,6 @@ export interface FlowServiceDeps {
 }
 
 export type BundleResult = { ok: true; digest: string; flows: Record<string, number> } | { ok: false; problems: FlowProblem[] };
-
-/** The installation directory: where package.json sits beside runtime/ (sources) or dist/runtime/ (compiled). */
-function installRoot(): string {
-  for (const rel of ['../..', '../../..']) {
-    const dir = fileURLToPath(new URL(`${rel}/`, import.meta.url));
-    if (existsSync(resolve(dir, 'flows', 'schema.json'))) return dir;
-  }
-  return process.cwd();
-}
 
 export class FlowService implements Component, ScreenFeed, InputSink {
   readonly name = 'flows';
@@ -78,7 +70,7 @@ export class FlowService implements Component, ScreenFeed, InputSink {
     }
     this.flows = built.flows;
     // The bundle the build checked, while the files still hash the same (runtime/flows/bundle-cache.ts).
-    const loaded = await loadFlowBundleCached(this.flowsDir(), resolve(installRoot(), 'dist', 'flows-bundle.json'));
+    const loaded = await loadFlowBundleCached(this.flowsDir(), this.deps.paths.flowBundleCache);
     if (!loaded.ok) {
       const lines = formatFlowProblems(loaded.problems);
       for (const line of lines) this.deps.logger.error({ problem: line }, 'flow file refused');
@@ -112,7 +104,7 @@ export class FlowService implements Component, ScreenFeed, InputSink {
   /** The flows directory: config `flows.dir`, relative to the installation unless absolute. */
   flowsDir(): string {
     const dir = this.flows?.dir ?? (this.deps.config.flows as { dir?: string } | undefined)?.dir ?? 'flows';
-    return isAbsolute(dir) ? dir : resolve(installRoot(), dir);
+    return isAbsolute(dir) ? dir : resolve(this.deps.paths.root, dir);
   }
 
   /**

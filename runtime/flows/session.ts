@@ -19,9 +19,9 @@ import type { ErrorShape } from '../kernel/errors.js';
 import type { FlowBundle } from './types.js';
 import type { SessionAnalyticsSink } from '../analytics/events.js';
 import type {
-  EngineConfig, EngineEvent, FlowEffect, FlowSnapshot, PaymentRequest, PendingPayment,
+  EngineConfig, EngineEvent, FlowEffect, FlowSnapshot, PaymentRequest, PaymentState, PendingPayment,
 } from './engine.js';
-import { runPayEffect } from '../services/payment.js';
+import { runPayEffect } from '../services/payment-effect.js';
 import type { PaymentService } from '../services/payment.js';
 import { initialSnapshot, persistableSnapshot, recoverSnapshot, renderScreen, transition } from './engine.js';
 
@@ -34,7 +34,7 @@ export interface SnapshotStore {
 
 /** A state report from the payment service while the resident's QR is on screen. */
 export interface PaymentUpdate {
-  state: PendingPayment['state'];
+  state: PaymentState;
   paymentId?: string;
   /** The VietQR payload to show (with CREATED). */
   qr?: string;

@@ -23,6 +23,7 @@ export const ErrorCodes = {
   PRINTER_PAPER_OUT: 'The receipt printer is out of paper',
   JOURNAL_FULL: 'The journal has no room for new business records',
   JOURNAL_CORRUPT: 'A journal record failed its integrity check',
+  JOURNAL_WRITE_FAILED: 'The storage failed while the record was written; nothing of it was kept',
   JOURNAL_CLOSED: 'The journal is closed',
   LINK_OFFLINE: 'The central link is offline',
   RPC_TIMEOUT: 'Central did not answer in time',

@@ -87,7 +87,7 @@ export class CentralLink implements RecordSink, TelemetrySink, RpcPort {
     });
     this.recovery = await this.journal.open();
     this.link = new MqttLink({ ...o.mqtt, stationId: o.stationId, bootSeq, clock: o.clock, logger: log('mqtt-link') });
-    this.outbox = new Outbox({ ...o.outbox, journal: this.journal, link: this.link, clock: o.clock, logger: log('outbox') });
+    this.outbox = new Outbox({ receiptKeys: o.commandKeys, ...o.outbox, journal: this.journal, link: this.link, clock: o.clock, logger: log('outbox') });
     this.rpc = new RpcClient({ link: this.link, clock: o.clock, logger: log('rpc'), ...(o.rpcTimeoutMs ? { defaultTimeoutMs: o.rpcTimeoutMs } : {}) });
     this.commands = new CommandProcessor({
       link: this.link, clock: o.clock, logger: log('commands'), keys: o.commandKeys, state: this.counters, handlers: o.commandHandlers,
@@ -97,6 +97,11 @@ export class CentralLink implements RecordSink, TelemetrySink, RpcPort {
     this.outbox.events.on('alert', this, forward);
     this.commands.events.on('alert', this, forward);
     this.link.events.on('state', this, (s) => this.events.emit('state', s));
+    // Disk pressure reaches the technician (alert, status) and central (telemetry) as it changes.
+    this.journal.events.on('pressure', this, (disk) => {
+      forward({ code: 'DISK_PRESSURE', message: `Journal storage ${disk.state}`, at: o.clock.now(), details: { ...disk } });
+      this.outbox?.telemetry('journal', { disk });
+    });
     if (this.recovery.quarantined.length > 0) {
       this.events.emit('alert', {
         code: 'JOURNAL_QUARANTINE', message: `${this.recovery.quarantined.length} damaged journal region(s) quarantined`,
@@ -119,6 +124,7 @@ export class CentralLink implements RecordSink, TelemetrySink, RpcPort {
     this.link?.events.offOwner(this);
     this.outbox?.events.offOwner(this);
     this.commands?.events.offOwner(this);
+    this.journal?.events.offOwner(this);
   }
 
   record(kind: RecordKind, payload: Record<string, unknown>, options?: RecordOptions): Promise<RecordedEvent> {

@@ -34,7 +34,7 @@ export interface LinkInfo {
 }
 
 export interface LinkAlert {
-  code: 'CONNECT_REFUSED' | 'SUBSCRIBE_REFUSED' | 'PUBLISH_REFUSED' | 'OUTBOX_FLAGGED' | 'TELEMETRY_DROPPED' | 'JOURNAL_QUARANTINE' | 'COMMAND_REJECTED';
+  code: 'CONNECT_REFUSED' | 'SUBSCRIBE_REFUSED' | 'PUBLISH_REFUSED' | 'OUTBOX_FLAGGED' | 'TELEMETRY_DROPPED' | 'JOURNAL_QUARANTINE' | 'COMMAND_REJECTED' | 'RECEIPT_REFUSED' | 'DISK_PRESSURE';
   message: string;
   at: number;
   details?: Record<string, unknown>;

@@ -3,12 +3,13 @@
  * carries best-effort telemetry.
  *
  * Business records: `record()` resolves once the journal has them on disk (fdatasync). Each stream
- * (the record kind) has at most `streamWindow` records sent and not yet receipted (default 1: the
- * next record of a stream waits for the previous one's receipt, so central sees every stream in
- * order even when a broker restart swallows a message); streams run side by side up to
- * `inFlight` publishes, priority records (emergency) first. A PUBACK moves a
- * record to "delivered, awaiting receipt"; central's `receipt` (by event id) releases it from the
- * journal; no receipt within `receiptTimeoutMs` sends it again with the same event id. A v5 PUBACK
+ * (the record kind) has at most `streamWindow` records sent and not yet receipted; every record
+ * carries its stream seq, and central keeps each stream in order by it. Streams run side by side up
+ * to `inFlight` publishes, priority records (emergency) first. A PUBACK moves a record to
+ * "delivered, awaiting receipt"; central's signed cumulative `receipt` ("stream S through N, except
+ * these missing") releases it from the journal and sends the missing ones again at once (see
+ * receipts.ts: an unsigned, forged, expired or other-station receipt releases nothing and is counted);
+ * no receipt within `receiptTimeoutMs`, or a reconnect, sends it again with the same event id. A v5 PUBACK
  * refusal (0x87 not authorized, 0x97 quota exceeded, …) keeps the record, flags it, raises an
  * alert and backs the stream off exponentially: no hot loop, no silent delete.
  *
@@ -21,7 +22,9 @@ import { TypedEmitter } from '../kernel/typed-emitter.js';
 import type { Journal, JournalRecord } from './journal.js';
 import type { LinkAlert, LinkPort, InboundMessage, LinkInfo } from './mqtt-link.js';
 import type { RecordKind, RecordOptions, RecordSink, RecordedEvent, TelemetrySink } from '../flows/ports.js';
-import type { ReceiptPayload } from './topics.js';
+import { readPublicKey } from './commands.js';
+import { verifyReceipt } from './receipts.js';
+import type { ReceiptEnvelope, ReceiptRefusal } from './receipts.js';
 
 export interface OutboxOptions {
   journal: Journal;
@@ -31,10 +34,12 @@ export interface OutboxOptions {
   /** Record publishes awaiting PUBACK across all streams; default 32. */
   inFlight?: number;
   /**
-   * Records of one stream sent and not yet receipted; default 1, which keeps each stream in order
-   * at central even when a broker restart loses a message (the next waits for the receipt).
+   * Records of one stream sent and not yet receipted; default 100. Central orders a stream by its
+   * stream seq and names what it misses in its receipt, so a wide window keeps order too.
    */
   streamWindow?: number;
+  /** keyId → Ed25519 public key (PEM or base64 raw) that central signs receipts with (the command keys). */
+  receiptKeys?: Record<string, string>;
   /** Resend a delivered record when central's receipt has not come; default 60 000 ms. */
   receiptTimeoutMs?: number;
   /** A publish with no PUBACK after this long is tried again; default 30 000 ms. */
@@ -70,6 +75,8 @@ export interface OutboxStatus {
   awaitingReceipt: number;
   resends: number;
   flagged: FlaggedRecord[];
+  /** Receipts that released records, and those refused by reason (nothing released). */
+  receipts: { accepted: number; refused: Partial<Record<ReceiptRefusal, number>> };
   telemetry: { queued: number; sent: number; droppedCap: number; droppedExpired: number; droppedUnsent: number };
   link: LinkInfo;
 }
@@ -96,6 +103,13 @@ interface StreamQueue {
   blockedUntil: number;
   refusals: number;
   priority: boolean;
+  /** Stream seq → seq of every tracked (unreleased) record of this stream. */
+  bySs: Map<number, number>;
+  /** Tracked stream seqs in ascending order from `head`: the cumulative receipt consumes a prefix. */
+  order: number[];
+  head: number;
+  /** Stream seqs at or below a receipt's `through` that central named missing: released by a later receipt. */
+  held: Set<number>;
 }
 
 interface Sample {
@@ -124,10 +138,13 @@ export class Outbox implements RecordSink, TelemetrySink {
   private wakeAt = Infinity;
   private drainScheduled = false;
   private running = false;
+  private receiptKeys = new Map<string, ReturnType<typeof readPublicKey>>();
+  private receiptsAccepted = 0;
+  private receiptsRefused: Partial<Record<ReceiptRefusal, number>> = {};
 
   constructor(options: OutboxOptions) {
     this.o = {
-      inFlight: 32, streamWindow: 1, receiptTimeoutMs: 60_000, pubackTimeoutMs: 30_000, refusedBackoffMinMs: 5000,
+      inFlight: 128, streamWindow: 100, receiptKeys: {}, receiptTimeoutMs: 60_000, pubackTimeoutMs: 30_000, refusedBackoffMinMs: 5000,
       refusedBackoffMaxMs: 300_000, telemetryCap: 5000, telemetryTtlMs: 600_000, telemetryInFlight: 32, telemetryQos: 1,
       ...options,
     };
@@ -135,9 +152,10 @@ export class Outbox implements RecordSink, TelemetrySink {
 
   /** Loads unreleased journal records (the journal must be open) and starts draining when connected. */
   async start(): Promise<void> {
+    for (const [id, text] of Object.entries(this.o.receiptKeys)) this.receiptKeys.set(id, readPublicKey(text));
     for (const record of this.o.journal.unreleased()) this.track(record);
     this.o.link.events.on('state', this, (info) => {
-      if (info.state === 'connected') this.scheduleDrain();
+      if (info.state === 'connected') this.resendAwaiting();
     });
     this.o.link.events.on('message', this, (m) => this.onMessage(m));
     this.running = true;
@@ -195,6 +213,7 @@ export class Outbox implements RecordSink, TelemetrySink {
       depth: stats.unreleased,
       oldestAgeMs: stats.oldestRecordedAt === null ? null : this.o.clock.now() - stats.oldestRecordedAt,
       publishing: this.publishing, awaitingReceipt: awaiting, resends: this.resends, flagged,
+      receipts: { accepted: this.receiptsAccepted, refused: { ...this.receiptsRefused } },
       telemetry: { queued: this.samples.length - this.sampleHead, sent: this.telemetrySent, droppedCap: this.droppedCap, droppedExpired: this.droppedExpired, droppedUnsent: this.droppedUnsent },
       link: this.o.link.info(),
     };
@@ -209,12 +228,42 @@ export class Outbox implements RecordSink, TelemetrySink {
     if (this.slots.has(record.seq)) return;
     this.slots.set(record.seq, { record, state: 'queued', attempt: 0, timer: undefined, flag: null });
     this.byEventId.set(record.eventId, record.seq);
+    const q = this.stream(record);
+    q.bySs.set(record.streamSeq, record.seq);
+    if (q.order.length === q.head || q.order[q.order.length - 1]! < record.streamSeq) q.order.push(record.streamSeq);
+    else {
+      const at = q.order.findIndex((s, i) => i >= q.head && s >= record.streamSeq);
+      if (q.order[at] !== record.streamSeq) q.order.splice(at, 0, record.streamSeq);
+    }
     this.enqueue(record);
   }
 
-  private enqueue(record: JournalRecord): void {
+  private stream(record: JournalRecord): StreamQueue {
     let q = this.streams.get(record.stream);
-    if (!q) this.streams.set(record.stream, (q = { seqs: [], outstanding: 0, blockedUntil: 0, refusals: 0, priority: record.priority }));
+    if (!q) {
+      q = { seqs: [], outstanding: 0, blockedUntil: 0, refusals: 0, priority: record.priority, bySs: new Map(), order: [], head: 0, held: new Set() };
+      this.streams.set(record.stream, q);
+    }
+    return q;
+  }
+
+  /**
+   * After a reconnect, records that were delivered but not receipted go again at once: their
+   * receipt may have been lost with the connection, and waiting `receiptTimeoutMs` with a full
+   * window would stall the stream.
+   */
+  private resendAwaiting(): void {
+    for (const slot of this.slots.values()) {
+      if (slot.state !== 'delivered') continue;
+      this.o.clock.clearTimeout(slot.timer);
+      slot.timer = undefined;
+      this.requeue(slot);
+    }
+    this.scheduleDrain();
+  }
+
+  private enqueue(record: JournalRecord): void {
+    const q = this.stream(record);
     const seqs = q.seqs;
     if (seqs.length === 0 || seqs[seqs.length - 1]! < record.seq) {
       seqs.push(record.seq);
@@ -304,7 +353,7 @@ export class Outbox implements RecordSink, TelemetrySink {
       this.requeue(slot);
     }, this.o.pubackTimeoutMs);
     this.o.link.publish('event', { kind: r.kind }, {
-      eventId: r.eventId, seq: r.seq, kind: r.kind, stream: r.stream, recordedAt: r.recordedAt, sentAt: this.o.clock.now(), data: r.body,
+      eventId: r.eventId, seq: r.seq, kind: r.kind, stream: r.stream, streamSeq: r.streamSeq, recordedAt: r.recordedAt, sentAt: this.o.clock.now(), data: r.body,
     }, { properties: { contentType: 'application/json', userProperties: { eventId: r.eventId } } }).then((outcome) => {
       if (!settle()) return this.scheduleDrain();
       if (outcome.reasonCode >= 0x80) {
@@ -350,32 +399,65 @@ export class Outbox implements RecordSink, TelemetrySink {
 
   private onMessage(m: InboundMessage): void {
     if (m.name !== 'receipt') return;
-    let receipt: ReceiptPayload;
-    try {
-      receipt = JSON.parse(m.payload.toString('utf8')) as ReceiptPayload;
-    } catch {
-      this.o.logger.warn('receipt is not JSON; ignored');
+    const check = verifyReceipt(m.payload, { stationId: this.o.link.stationId, keys: this.receiptKeys, now: this.o.clock.now() });
+    if (!check.ok) {
+      this.receiptsRefused[check.reason] = (this.receiptsRefused[check.reason] ?? 0) + 1;
+      this.alert('RECEIPT_REFUSED', `A receipt was refused (${check.reason}); nothing released`, { reason: check.reason, refused: this.receiptsRefused[check.reason] });
       return;
     }
-    if (!Array.isArray(receipt?.eventIds)) return;
+    this.receiptsAccepted++;
+    this.applyReceipt(check.receipt);
+  }
+
+  /** Releases what central holds of one stream and sends what it names missing again at once. */
+  private applyReceipt(receipt: ReceiptEnvelope): void {
+    const q = this.streams.get(receipt.stream);
+    if (!q) return;
+    const missing = new Set(receipt.missing);
+    const release: number[] = [];
+    for (const ss of q.held) {
+      if (ss <= receipt.through && !missing.has(ss)) {
+        q.held.delete(ss);
+        release.push(ss);
+      }
+    }
+    while (q.head < q.order.length && q.order[q.head]! <= receipt.through) {
+      const ss = q.order[q.head++]!;
+      if (!q.bySs.has(ss)) continue;
+      if (missing.has(ss)) q.held.add(ss);
+      else release.push(ss);
+    }
+    if (q.head > 1024 && q.head * 2 > q.order.length) {
+      q.order = q.order.slice(q.head);
+      q.head = 0;
+    }
+    for (const ss of missing) {
+      const slot = this.slots.get(q.bySs.get(ss) ?? -1);
+      if (slot?.state === 'delivered') {
+        this.o.clock.clearTimeout(slot.timer);
+        slot.timer = undefined;
+        this.requeue(slot);
+      }
+    }
     const seqs: number[] = [];
     const released: string[] = [];
-    for (const id of receipt.eventIds) {
-      const seq = typeof id === 'string' ? this.byEventId.get(id) : undefined;
-      if (seq === undefined) continue;
+    const unqueue = new Set<number>();
+    for (const ss of release) {
+      const seq = q.bySs.get(ss)!;
+      q.bySs.delete(ss);
       const slot = this.slots.get(seq)!;
       this.o.clock.clearTimeout(slot.timer);
-      const q = this.streams.get(slot.record.stream);
-      if (q && slot.state === 'queued') q.seqs = q.seqs.filter((s) => s !== seq);
-      else if (q) q.outstanding--;
+      if (slot.state === 'queued') unqueue.add(seq);
+      else q.outstanding--;
       slot.state = 'queued';
       this.slots.delete(seq);
-      this.byEventId.delete(id);
+      this.byEventId.delete(slot.record.eventId);
       seqs.push(seq);
-      released.push(id);
+      released.push(slot.record.eventId);
     }
-    if (seqs.length === 0) return;
+    if (unqueue.size > 0) q.seqs = q.seqs.filter((s) => !unqueue.has(s));
     this.scheduleDrain();
+    if (seqs.length === 0) return;
     this.o.journal.release(seqs).then(() => this.events.emit('released', { eventIds: released }), (err) => {
       this.o.logger.error({ err }, 'releasing acknowledged records failed; they will be resent after restart');
     });

@@ -47,6 +47,8 @@ export interface BirthPayload {
   devices: Array<{ id: string; kind: string; mode: 'real' | 'sim'; state: string }>;
   flows: Array<{ id: string; version: string }>;
   capabilities: string[];
+  /** Journal storage pressure (journal-pressure.ts): `low` sheds analytics, `full` refuses new records. */
+  disk?: 'ok' | 'low' | 'full';
 }
 
 export interface TelemetryPayload {
@@ -63,6 +65,8 @@ export interface EventPayload {
   seq: number;
   kind: string;
   stream: string;
+  /** Position in the stream, from 1, without gaps: what central's cumulative receipt counts. */
+  streamSeq: number;
   recordedAt: number;
   sentAt: number;
   data: Record<string, unknown>;
@@ -81,10 +85,12 @@ export type RpcResponsePayload =
   | { id: string; ok: true; data: unknown }
   | { id: string; ok: false; error: { code: string; message: string } };
 
-/** Central's acknowledgement: the journal may release these events. */
-export interface ReceiptPayload {
-  eventIds: string[];
-}
+/**
+ * Central's signed cumulative acknowledgement of one stream (runtime/link/receipts.ts): `envelope`
+ * is the JSON text `{stationId, keyId, stream, through, missing, issuedAt, expiresAt}`, `signature`
+ * Ed25519 over its UTF-8 bytes.
+ */
+export type ReceiptPayload = SignedCommandPayload;
 
 /** A signed command: `signature` is Ed25519 over the UTF-8 bytes of `envelope` (a JSON text). */
 export interface SignedCommandPayload {

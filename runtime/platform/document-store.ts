@@ -4,8 +4,8 @@
  * adapter writes tmp → fsync → rename → fsync(dir), keeps the previous good copy as `.bak`, and
  * validates what it reads, falling back to the good copy when the main file is damaged.
  */
-import { open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { readFile, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Low } from 'lowdb';
 import type { Adapter } from 'lowdb';
 import type { Logger } from '../kernel/logger.js';

@@ -18,11 +18,7 @@
  * while a payment is open, and {@link PaymentService.confirm} called by the link when central pushes
  * an update. A confirmation for an unknown payment id is journaled too, never dropped.
  */
-import { join } from 'node:path';
-import type { Low } from 'lowdb';
 import type { Clock, TimerHandle } from '../kernel/clock.js';
-import { openDocument } from '../platform/document-store.js';
-import type { DocumentValidator } from '../platform/document-store.js';
 import { isStationError, StationError, toErrorShape } from '../kernel/errors.js';
 import type { ErrorShape } from '../kernel/errors.js';
 import type { Logger } from '../kernel/logger.js';
@@ -31,10 +27,15 @@ import { ADDITIONAL_FIELD_MAX, buildVietQr, foldToAscii } from './vietqr.js';
 
 export type PaymentState = 'CREATED' | 'PENDING' | 'PAID' | 'EXPIRED' | 'FAILED';
 
-/** What a flow asks to be paid. */
+/**
+ * What a flow asks to be paid: the one shape from the engine's `pay` effect through the session to
+ * the payment service (runtime/flows/engine/run.ts builds it).
+ */
 export interface PaymentRequest {
   /** The flow (service) asking, e.g. `bill-payment`, `bhyt-registration`. */
   service: string;
+  /** The resident session the payment belongs to, when a flow asks. */
+  sessionId?: string;
   /** Whole dong, positive. */
   amount: number;
   /** The bill or quote reference shown to the resident and put in VietQR 62/01 (folded, ≤ 25). */
@@ -90,7 +91,7 @@ export interface PaymentServiceOptions {
   logger: Logger;
   records: RecordSink;
   rpc: RpcClient;
-  /** Where open payments survive a restart; see {@link openPaymentLedger}. */
+  /** Where open payments survive a restart; see openPaymentLedger in payment-ledger.ts. */
   ledger: PaymentLedger;
   stationId: string;
   /** Beneficiary bank BIN (6 digits). Config `payments.bankBin`. */
@@ -460,103 +461,6 @@ export class PaymentService {
       // The journal already holds every state change; the ledger only speeds up restart recovery.
       this.o.logger.error({ err: toErrorShape(err) }, 'could not save the payment ledger');
     }
-  }
-}
-
-const paymentStates: readonly string[] = ['CREATED', 'PENDING', 'PAID', 'EXPIRED', 'FAILED'];
-
-export const validatePaymentLedger: DocumentValidator<{ payments: PaymentRecord[] }> = (v) => {
-  const o = v as { payments?: unknown } | null;
-  if (typeof o !== 'object' || o === null || !Array.isArray(o.payments)) return { ok: false, reason: 'payments is not a list' };
-  for (const p of o.payments as Partial<PaymentRecord>[]) {
-    if (typeof p?.paymentId !== 'string' || !paymentStates.includes(p.state as string) || !Number.isSafeInteger(p.amount) ||
-      typeof p.expiresAt !== 'number' || typeof p.payload !== 'string') {
-      return { ok: false, reason: 'a payment entry is malformed' };
-    }
-  }
-  return { ok: true, value: o as { payments: PaymentRecord[] } };
-};
-
-/** The ledger as `payments.json` in the data directory, on the durable (fsync + rename) adapter. */
-export async function openPaymentLedger(dataDir: string, logger: Logger): Promise<PaymentLedger> {
-  const db: Low<{ payments: PaymentRecord[] }> = await openDocument({
-    path: join(dataDir, 'payments.json'), validate: validatePaymentLedger, logger, defaults: { payments: [] },
-  });
-  return {
-    load: async () => db.data.payments.map((p) => ({ ...p })),
-    save: async (payments) => {
-      db.data = { payments: payments.map((p) => ({ ...p })) };
-      await db.write();
-    },
-  };
-}
-
-/** How much earlier than the pay step's deadline its code expires. */
-export const STEP_GRACE_MS = 1000;
-
-/** The engine's `pay` effect request (runtime/flows/engine.ts PaymentRequest), structurally. */
-export interface PayEffectRequest {
-  flowId: string;
-  amount: number;
-  reference: string;
-  purpose: string;
-  /** The pay step's deadline; the code expires then. */
-  expiresInMs?: number;
-}
-
-/** What the session feeds back to the engine (`payment-state` EffectEvent), structurally. */
-export interface PaymentStateEvent {
-  type: 'payment-state';
-  effectId: string;
-  state: PaymentState;
-  paymentId?: string;
-  /** The VietQR payload, with the PENDING event. */
-  qr?: string;
-  expiresAt?: number;
-  error?: ErrorShape;
-  /** False while central cannot be asked about the payment (for the offline banner). */
-  centralReachable?: boolean;
-}
-
-/**
- * Runs the engine's `pay` effect on the PaymentService: creates the payment, emits `payment-state`
- * events (PENDING with the QR and deadline, then PAID / EXPIRED / FAILED), and cancels the payment
- * when `signal` aborts (the engine's `abort` effect: Back, Home, session wipe). Resolves with the
- * settled payment; rejects with the StationError when the payment is refused before any QR exists
- * (JOURNAL_FULL, INPUT_INVALID), which the session turns into the step's `error` outcome.
- */
-export async function runPayEffect(
-  service: PaymentService,
-  effectId: string,
-  request: PayEffectRequest,
-  emit: (event: PaymentStateEvent) => void,
-  signal?: AbortSignal,
-): Promise<PaymentRecord | undefined> {
-  if (signal?.aborted) return undefined;
-  const create: PaymentRequest = { service: request.flowId, amount: request.amount, reference: request.reference, purpose: request.purpose };
-  // The code expires a moment before the step's own deadline, so the step ends on the payment's
-  // EXPIRED state (with its payment id for the screen and receipt) rather than on its bare timeout.
-  if (request.expiresInMs !== undefined) create.expiresInMs = request.expiresInMs > 2 * STEP_GRACE_MS ? request.expiresInMs - STEP_GRACE_MS : request.expiresInMs;
-  // A refusal before any QR exists (JOURNAL_FULL, INPUT_INVALID) rejects: the step shows the failure screen.
-  const handle = await service.create(create);
-  const event = (p: PaymentRecord, reachable: boolean): PaymentStateEvent => {
-    const e: PaymentStateEvent = { type: 'payment-state', effectId, state: p.state, paymentId: p.paymentId, centralReachable: reachable };
-    if (p.state === 'PENDING') {
-      e.qr = p.payload;
-      e.expiresAt = p.expiresAt;
-    }
-    if (p.failure) e.error = p.failure;
-    return e;
-  };
-  const unsubscribe = handle.subscribe((p, reachable) => emit(event(p, reachable)));
-  emit(event(handle.current(), handle.centralReachable()));
-  const onAbort = () => void handle.cancel();
-  signal?.addEventListener('abort', onAbort, { once: true });
-  try {
-    return await handle.settled;
-  } finally {
-    unsubscribe();
-    signal?.removeEventListener('abort', onAbort);
   }
 }
 

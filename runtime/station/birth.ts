@@ -35,7 +35,8 @@ export class BirthAnnouncer {
       versions: { station: version, node: process.versions.node },
       devices: (parts.hub?.statuses() ?? []).map((d) => ({ id: d.name, kind: d.name, mode: d.mode, state: d.health })),
       flows: Object.entries(parts.flows?.versions()?.flows ?? {}).map(([id, version]) => ({ id, version: String(version) })),
-      capabilities: ['rpc-envelope', 'receipts', 'signed-commands', 'fhir-r4'],
+      capabilities: ['rpc-envelope', 'receipts', 'signed-receipts', 'stream-seq', 'signed-commands', 'fhir-r4'],
+      ...(parts.link?.journal ? { disk: parts.link.journal.pressure().state } : {}),
     };
   }
 

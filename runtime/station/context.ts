@@ -10,6 +10,7 @@ import { StationError } from '../kernel/errors.js';
 import type { StationConfig } from '../config/config.js';
 import type { StationAlert } from '../control/methods.js';
 import type { LogBuffer } from '../platform/log-buffer.js';
+import type { InstallPaths } from '../platform/install-paths.js';
 import type { EventLoopMonitor } from '../platform/event-loop-monitor.js';
 import type { EmbeddedBroker } from '../link/embedded-broker.js';
 import type { CentralLink } from '../link/central-link.js';
@@ -63,6 +64,7 @@ export interface StationContext {
   log(component: string): Logger;
   logBuffer: LogBuffer;
   version: string;
+  paths: InstallPaths;
   dataDir: string;
   startedAt: number;
   lifecycle: Lifecycle;

@@ -24,6 +24,7 @@ export function flowSessionComponent(ctx: StationContext): Component {
       const [{ FlowService }, { paymentRunnerFor }] = await Promise.all([import('../flows/service.js'), import('../flows/session.js')]);
       const service = new FlowService({
         config,
+        paths: ctx.paths,
         clock: ctx.clock,
         logger: ctx.log('session'),
         measure: { measure: (kind, options) => (parts.hub ?? missingDevices).measure(kind, options) },
@@ -74,7 +75,7 @@ export function displayComponent(ctx: StationContext): Component {
     optional: true,
     start: async () => {
       const { DisplayServer } = await import('../display/server.js');
-      parts.display = new DisplayServer({ host: config.display.host, port: config.display.port, feed: parts.flowService(), input: parts.flowService(), logger: ctx.log('display'), clock: ctx.clock });
+      parts.display = new DisplayServer({ host: config.display.host, port: config.display.port, assetsDir: ctx.paths.displayAssets, feed: parts.flowService(), input: parts.flowService(), logger: ctx.log('display'), clock: ctx.clock });
       await parts.display.start();
     },
     stop: async () => parts.display?.stop(),

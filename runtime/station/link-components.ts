@@ -115,7 +115,7 @@ export function paymentsComponent(ctx: StationContext): Component {
     optional: true,
     start: async () => {
       if (!payments.bankBin || !payments.account) throw new StationError('CONFIG_INVALID', 'payments.bankBin and payments.account are required when payments are enabled');
-      const { PaymentService, openPaymentLedger } = await import('../services/payment.js');
+      const [{ PaymentService }, { openPaymentLedger }] = await Promise.all([import('../services/payment.js'), import('../services/payment-ledger.js')]);
       const log = ctx.log('payments');
       parts.payments = new PaymentService({
         clock: ctx.clock, logger: log, records: parts.centralLink(), rpc: parts.centralLink(), ledger: await openPaymentLedger(dataDir, log),

@@ -28,6 +28,7 @@ import type { RealTransports, StationDevices } from '../../drivers/station-devic
 import { StationAnalytics, analyticsTuning, type AnalyticsConfig } from '../analytics/station-analytics.js';
 import type { FlowService } from '../flows/service.js';
 import { StationHealthReporter } from '../platform/station-health.js';
+import type { InstallPaths } from '../platform/install-paths.js';
 import { AuditTrail } from '../technician/audit-trail.js';
 import { EmergencyButtonTest } from '../technician/emergency-button-drill.js';
 import { BirthAnnouncer } from './birth.js';
@@ -49,6 +50,8 @@ export interface StationDeps {
   logger: Logger;
   logBuffer: LogBuffer;
   version: string;
+  /** Where the station is installed (runtime/platform/install-paths.ts). */
+  paths: InstallPaths;
   /** Real transports for devices whose mode is `real`; none in simulation. */
   transports: RealTransports;
   /** Output phase of the free-running simulated devices (drivers/serial-gpio-devices.ts); default 0. */
@@ -89,7 +92,7 @@ export function createStation(deps: StationDeps): Station {
   const records = { record: (...args: Parameters<CentralLink['record']>) => parts.centralLink().record(...args) };
   const analytics = new StationAnalytics({ clock, logger: log('analytics'), records, dataDir, stationId: config.station.id, ...analyticsTuning(config.analytics as AnalyticsConfig | undefined) });
   const ctx: StationContext = {
-    config, configFile: deps.configFile, clock, logger, log, logBuffer: deps.logBuffer, version: deps.version, dataDir,
+    config, configFile: deps.configFile, clock, logger, log, logBuffer: deps.logBuffer, version: deps.version, paths: deps.paths, dataDir,
     startedAt: clock.now(), lifecycle, parts, alerts: new StationAlerts(), maintenance, announcer, analytics,
     loop: new EventLoopMonitor(clock),
     ...(deps.requestRestart ? { requestRestart: deps.requestRestart } : {}),

@@ -7,7 +7,7 @@ import { Box, Text, useApp, useInput, useStdin } from 'ink';
 import type { DeviceStatus } from '../control/methods.js';
 import type { StatusReport } from '../control/methods.js';
 import type { Clock } from '../kernel/clock.js';
-import type { DiagnosticShell } from '../technician/diagnostic-shell.js';
+import type { DiagnosticShell } from './diagnostic-shell.js';
 import { clip, timeOfDay } from './format.js';
 import { splitKeys } from './keys.js';
 import type { StationClient, TypedKey, ViewContext } from './station-client.js';

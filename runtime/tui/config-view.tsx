@@ -4,7 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 import { Box, Text } from 'ink';
-import type { ConfigProblem } from '../config/config.js';
+import type { ConfigProblem } from '../control/methods.js';
 import { changedPaths, clip, setAtPointer } from './format.js';
 import { LineInput } from './line-input.js';
 import { useKeys } from './keys.js';

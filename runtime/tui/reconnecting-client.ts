@@ -6,7 +6,7 @@
  */
 import type { ControlClient } from '../control/client.js';
 import type { ControlEvents, ControlMethod, ControlMethods } from '../control/methods.js';
-import type { Envelope } from '../flows/ports.js';
+import type { Envelope } from '../control/methods.js';
 
 export class ReconnectingClient {
   private client: ControlClient | undefined;

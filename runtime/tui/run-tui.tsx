@@ -6,7 +6,7 @@ import { userInfo } from 'node:os';
 import { render } from 'ink';
 import { ControlClient } from '../control/client.js';
 import { systemClock, type Clock } from '../kernel/clock.js';
-import { DiagnosticShell } from '../technician/diagnostic-shell.js';
+import { DiagnosticShell } from './diagnostic-shell.js';
 import { App } from './app.js';
 import { ReconnectingClient } from './reconnecting-client.js';
 

@@ -1,10 +1,10 @@
 /**
- * Board tools: a menu of diagnostic commands (runtime/technician/diagnostic-shell.ts) run in a pseudo-terminal
+ * Board tools: a menu of diagnostic commands (runtime/tui/diagnostic-shell.ts) run in a pseudo-terminal
  * pane. While a command runs, keys go to it; Esc ends it and returns to the menu. Each run is audited.
  */
 import { useEffect, useRef, useState } from 'react';
 import { Box, Text, useInput, type Key } from 'ink';
-import { boardCommands, type DiagnosticShell } from '../technician/diagnostic-shell.js';
+import { boardCommands, type DiagnosticShell } from './diagnostic-shell.js';
 import { clip } from './format.js';
 import { useKeys } from './keys.js';
 import type { ViewContext } from './station-client.js';

@@ -10,7 +10,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Box, Text } from 'ink';
 import type { DeviceName } from '../control/methods.js';
 import type { DeviceReading, DeviceTestAction, EmergencyButtonTestReport } from '../control/methods.js';
-import type { Envelope } from '../flows/ports.js';
+import type { Envelope } from '../control/methods.js';
 import { clip, gauge, padEnd, timeOfDay } from './format.js';
 import { LineInput } from './line-input.js';
 import { useKeys } from './keys.js';

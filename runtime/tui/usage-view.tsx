@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useState } from 'react';
 import { Box, Text } from 'ink';
-import type { AnalyticsSummary, SummaryRange } from '../analytics/station-analytics.js';
+import type { AnalyticsSummary, SummaryRange } from '../control/methods.js';
 import { clip, formatDuration, padEnd } from './format.js';
 import { useKeys } from './keys.js';
 import type { ViewContext } from './station-client.js';

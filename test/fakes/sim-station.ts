@@ -10,6 +10,7 @@ import { LogBuffer } from '../../runtime/platform/log-buffer.js';
 import { createStation, type Station } from '../../runtime/station/station.js';
 import { ManualClock } from './manual-clock.js';
 import { silentLogger, tempDir, until } from './link-test-kit.js';
+import { installPathsAt } from '../../runtime/platform/install-paths.js';
 
 export interface SimStation {
   station: Station;
@@ -31,7 +32,7 @@ export async function simStation(t: { teardown: (fn: () => unknown) => void }): 
   const clock = new ManualClock(Date.parse('2026-11-25T01:00:00Z'));
   const station = createStation({
     config: checked.config, configFile: join(dataDir, 'station.json'), clock, logger: silentLogger(), logBuffer: new LogBuffer(100),
-    version: '0.0.0-test', transports: {},
+    version: '0.0.0-test', paths: installPathsAt(process.cwd()), transports: {},
   });
   t.teardown(() => station.stop());
   return { station, config: checked.config, clock, dataDir };

@@ -6,7 +6,7 @@ import type { Test } from 'tap';
 import { createElement } from 'react';
 import { render } from 'ink-testing-library';
 import { App, type ViewId } from '../../runtime/tui/app.js';
-import type { DiagnosticShell } from '../../runtime/technician/diagnostic-shell.js';
+import type { DiagnosticShell } from '../../runtime/tui/diagnostic-shell.js';
 import type { Clock } from '../../runtime/kernel/clock.js';
 import type { StationClient } from '../../runtime/tui/station-client.js';
 import { flushMicrotasks } from './manual-clock.js';

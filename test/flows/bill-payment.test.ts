@@ -144,7 +144,7 @@ t.test('a full journal: no QR, a clear failure screen', async (t) => {
   await s.press('1');
   t.not(s.screen().kind, 'pay');
   t.equal(s.screen().qr, undefined);
-  t.match(s.text(), /chưa lưu được thông tin/);
+  t.match(s.text(), /chưa nhận được giao dịch/);
   t.same(s.records.records, []);
   t.same(s.payments.list(), []);
   await s.stop();

@@ -82,7 +82,7 @@ function centralFixtures(rig: FlowRig): void {
 const paidLater = (rig: () => FlowRig): PaymentRunner => ({
   pay: (request, { signal, onState }) => new Promise((resolve) => {
     const paymentId = `CDS${request.reference.replace(/[^A-Z0-9]/gi, '').slice(0, 10)}`;
-    onState({ state: 'CREATED', paymentId, qr: '000201010212', expiresAt: rig().clock.now() + request.expiresInMs });
+    onState({ state: 'CREATED', paymentId, qr: '000201010212', expiresAt: rig().clock.now() + (request.expiresInMs ?? 0) });
     const timer = rig().clock.setTimeout(() => {
       onState({ state: 'PAID', paymentId });
       resolve(undefined);
@@ -149,8 +149,7 @@ t.test('no screen of any flow shows a raw key, an empty title or the other langu
   for (const flow of Object.values(bundle.flows)) {
     for (const [id, step] of Object.entries(flow.steps)) if (step.kind === 'input') validators.set(`${flow.id}/${id}`, step.validator);
   }
-  let rig: FlowRig | undefined;
-  rig = await flowRig({ bundle, payments: paidLater(() => rig as FlowRig) });
+  const rig: FlowRig = await flowRig({ bundle, payments: paidLater(() => rig) });
   centralFixtures(rig);
   const found = new Map<string, number>();
   const seen = new Set<string>();

@@ -26,7 +26,7 @@ t.teardown(() => kiosk.close());
 /** A page on its own display server in front of a real service session; counts the inputs that arrived. */
 async function residentPage(t: Test, s: ServiceStation) {
   const arrived: InputEvent[] = [];
-  const server = new DisplayServer({
+  const server = new DisplayServer({ assetsDir: 'runtime/display/static',
     host: '127.0.0.1', port: 0, feed: s.session, logger, clock: s.clock,
     input: { input: (event) => { arrived.push(event); s.session.input(event); } },
   });
@@ -103,7 +103,7 @@ t.test('F9 on a USB keyboard raises the emergency; a held key sends one event', 
 t.test('the button is large, clear of every other target on both panels, and follows the language', async (t) => {
   const feed = new ScriptedScreenFeed(sampleScreens.home!);
   const sink = new RecordingInputSink();
-  const server = new DisplayServer({ host: '127.0.0.1', port: 0, feed, input: sink, logger });
+  const server = new DisplayServer({ assetsDir: 'runtime/display/static', host: '127.0.0.1', port: 0, feed, input: sink, logger });
   await server.start();
   const page = await kiosk.context.newPage();
   t.teardown(async () => {

@@ -40,7 +40,7 @@ async function resident(t: Test, session: FlowSession, clock: ManualClock, mode:
       session.input(event);
     },
   };
-  const server = new DisplayServer({ host: '127.0.0.1', port: 0, feed: session, input: counted, logger, clock });
+  const server = new DisplayServer({ assetsDir: 'runtime/display/static', host: '127.0.0.1', port: 0, feed: session, input: counted, logger, clock });
   await server.start();
   const page = await kiosk.context.newPage();
   t.teardown(async () => {

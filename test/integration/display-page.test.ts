@@ -27,7 +27,7 @@ mkdirSync(shots, { recursive: true });
 const feed = new ScriptedScreenFeed(sampleScreens.home!);
 const sink = new RecordingInputSink();
 const logger = pino({ level: 'silent' });
-let server = new DisplayServer({ host: '127.0.0.1', port: 0, feed, input: sink, logger });
+let server = new DisplayServer({ assetsDir: 'runtime/display/static', host: '127.0.0.1', port: 0, feed, input: sink, logger });
 await server.start();
 const kiosk = await launchKiosk();
 t.teardown(async () => {
@@ -222,7 +222,7 @@ t.test('a daemon restart shows "please wait", wipes the screen, and the page com
   t.notMatch(await page.content(), '079');
   await page.screenshot({ path: `${shots}/please-wait.png` });
   feed.show(sampleScreens.home!);
-  server = new DisplayServer({ host: '127.0.0.1', port, feed, input: sink, logger });
+  server = new DisplayServer({ assetsDir: 'runtime/display/static', host: '127.0.0.1', port, feed, input: sink, logger });
   await server.start();
   await page.waitForSelector('body[data-connected=true]', { timeout: 10_000 });
   t.equal(await page.textContent('#title'), sampleScreens.home!.title);
@@ -265,7 +265,7 @@ t.test('an HTTP error on the event stream (which ends EventSource for good) is r
     stand.close(() => r());
     stand.closeAllConnections();
   });
-  server = new DisplayServer({ host: '127.0.0.1', port, feed, input: sink, logger });
+  server = new DisplayServer({ assetsDir: 'runtime/display/static', host: '127.0.0.1', port, feed, input: sink, logger });
   await server.start();
   await page.waitForSelector('body[data-connected=true]', { timeout: 10_000 });
   t.equal(await page.textContent('#title'), sampleScreens.home!.title);

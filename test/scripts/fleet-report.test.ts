@@ -45,7 +45,7 @@ async function fleet(t: Test) {
   for (const s of stations) {
     const dataDir = await temp(t);
     const r = await simulateUsage({ sessions: s.sessions, days: 20, seed: s.seed, dataDir, startDay: '2026-10-01', stationId: s.id, drive: 'model' }, silent);
-    const own = await run((io) => reportCommand(['--data', dataDir, '--format', 'json'], { ...io, clock }));
+    const own = await run((io) => reportCommand(['--data', dataDir, '--format', 'json'], { ...io, clock, flowsDir: 'flows' }));
     out.push({ id: s.id, dataDir, recordsFile: r.recordsFile, model: JSON.parse(own.out) as ReportModel });
   }
   return out;
@@ -157,6 +157,6 @@ t.test('records published by stations are collected from a real broker', async (
   t.equal(collected.records.length, messages.length);
   t.equal(collected.skipped, 0);
   const model = JSON.parse(expected.out) as ReportModel;
-  const fromBroker = fleetReport(collected.records, {}, clock.now(), await loadFlowLabels());
+  const fromBroker = fleetReport(collected.records, {}, clock.now(), await loadFlowLabels('flows'));
   t.same({ ...fromBroker, generatedAt: '' }, { ...model, generatedAt: '' });
 });

@@ -23,7 +23,7 @@ async function temp(t: Test): Promise<string> {
 
 async function report(dir: string, ...argv: string[]): Promise<ReportModel> {
   const { out, io: x } = io();
-  t.equal(await reportCommand(['--data', dir, '--format', 'json', ...argv], { ...x, clock: new ManualClock() }), 0);
+  t.equal(await reportCommand(['--data', dir, '--format', 'json', ...argv], { ...x, clock: new ManualClock(), flowsDir: 'flows' }), 0);
   return JSON.parse(out.stdout) as ReportModel;
 }
 

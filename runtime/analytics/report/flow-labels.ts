@@ -3,7 +3,6 @@
  * rather than `blood-pressure`. The report works without them (ids are shown) when the flow files
  * are not at hand, e.g. for a copy of a data directory on a ward office PC.
  */
-import { fileURLToPath } from 'node:url';
 import { loadFlowBundle } from '../../flows/bundle.js';
 import { resolveText } from '../../flows/engine.js';
 import type { FlowBundle } from '../../flows/types.js';
@@ -24,15 +23,8 @@ export function labelsFromBundle(bundle: FlowBundle): ReportLabels {
   };
 }
 
-/**
- * Loads labels from `dir`, or from the flow files installed beside the station (sources or dist/);
- * undefined when none can be read.
- */
-export async function loadFlowLabels(dir?: string): Promise<ReportLabels | undefined> {
-  const candidates = dir ? [dir] : ['../../flows', '../../../flows', '../../../../flows'].map((p) => fileURLToPath(new URL(p, import.meta.url)));
-  for (const candidate of candidates) {
-    const loaded = await loadFlowBundle(candidate).catch(() => undefined);
-    if (loaded?.ok) return labelsFromBundle(loaded.bundle);
-  }
-  return undefined;
+/** Loads labels from the flow files in `dir` (InstallPaths.flowsDir, or `--flows`); undefined when none can be read. */
+export async function loadFlowLabels(dir: string): Promise<ReportLabels | undefined> {
+  const loaded = await loadFlowBundle(dir).catch(() => undefined);
+  return loaded?.ok ? labelsFromBundle(loaded.bundle) : undefined;
 }

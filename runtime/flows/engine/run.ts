@@ -96,10 +96,10 @@ export function enterStep(tx: Tx, stepId: string): void {
       const effectId = tx.nextId('pay');
       tx.s.step = { ...tx.s.step, phase: 'working', effectId };
       const request: PaymentRequest = {
-        sessionId: tx.s.run.sessionId, flowId: flow.id, amount, reference,
+        service: flow.id, sessionId: tx.s.run.sessionId, amount, reference,
         purpose: step.purpose ? String(resolveTemplateValue(step.purpose, tx.s.data) ?? '') : '', expiresInMs: tx.stepTimeout(step),
       };
-      tx.s.payment = { sessionId: request.sessionId, flowId: flow.id, amount, reference, state: 'CREATED', requestedAt: tx.ctx.now };
+      tx.s.payment = { sessionId: tx.s.run.sessionId, flowId: flow.id, amount, reference, state: 'CREATED', requestedAt: tx.ctx.now };
       tx.effects.push({ type: 'pay', effectId, request });
       break;
     }

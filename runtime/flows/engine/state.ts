@@ -10,6 +10,7 @@ import type { Measurement, MeasurementKind, MeasureProgress } from '../../../dri
 import type { FlowBundle, Locale, Text } from '../types.js';
 import type { FailureCause, SessionAnalyticsEvent, SessionOutcome, StepVisit } from '../../analytics/events.js';
 import type { HealthThresholds } from '../../services/health-classification.js';
+import type { PaymentRequest, PaymentState } from '../../services/payment.js';
 import { defaultHealthThresholds } from '../../services/health-classification.js';
 
 /** Engine settings from config (`flows.*`, `health.thresholds`, `station.*`). */
@@ -48,20 +49,12 @@ export interface PendingPayment {
   flowId: string;
   amount: number;
   reference: string;
-  state: 'CREATED' | 'PENDING' | 'PAID' | 'EXPIRED' | 'FAILED';
+  state: PaymentState;
   /** Clock ms when the station asked for it. */
   requestedAt: number;
 }
 
-export interface PaymentRequest {
-  sessionId: string;
-  flowId: string;
-  amount: number;
-  reference: string;
-  purpose: string;
-  /** How long the QR stays payable. */
-  expiresInMs: number;
-}
+export type { PaymentRequest, PaymentState } from '../../services/payment.js';
 
 /** The resident's identity as held in the session (never written to disk, never logged). */
 export interface SessionIdentity {
@@ -191,7 +184,7 @@ export type EffectEvent =
   /** The payment could not be started or recorded (JOURNAL_FULL, central refused). */
   | { type: 'pay-failed'; effectId: string; error: ErrorShape }
   | {
-    type: 'payment-state'; effectId: string; state: PendingPayment['state']; paymentId?: string;
+    type: 'payment-state'; effectId: string; state: PaymentState; paymentId?: string;
     qr?: string; expiresAt?: number; error?: ErrorShape;
   };
 

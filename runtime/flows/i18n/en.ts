@@ -32,7 +32,7 @@ export const en: Catalog = {
   'failure.device': 'The measuring device is not working right now. Sorry; please try again later or tell the building management.',
   'failure.central': 'The central system cannot be reached. Nothing you submitted is lost. Please try again in a few minutes.',
   'failure.input': 'The information was not accepted after several tries. Please check your document and try again.',
-  'failure.journal': 'The station could not save your information. Please tell the building management.',
+  'failure.journal': 'The station cannot take this transaction right now. Nothing of it was recorded. Please try again later or tell the building management.',
   'failure.printer': 'The printer could not print the receipt.',
   'failure.generic': 'Something went wrong. Sorry; please try again.',
   'failure.code': 'Error code: {{code}}',

@@ -36,7 +36,7 @@ export const vi: Catalog = {
   'failure.device': 'Thiết bị đo chưa hoạt động được lúc này. Xin lỗi bác/anh/chị, vui lòng thử lại sau hoặc báo ban quản lý tòa nhà.',
   'failure.central': 'Chưa kết nối được với hệ thống trung tâm. Thông tin đã ghi nhận không bị mất. Vui lòng thử lại sau ít phút.',
   'failure.input': 'Thông tin nhập chưa đúng sau nhiều lần thử. Vui lòng kiểm tra lại giấy tờ rồi thử lại.',
-  'failure.journal': 'Trạm chưa lưu được thông tin. Vui lòng báo ban quản lý tòa nhà.',
+  'failure.journal': 'Lúc này trạm chưa nhận được giao dịch. Thông tin này chưa được ghi lại. Vui lòng thử lại sau hoặc báo ban quản lý tòa nhà.',
   'failure.printer': 'Máy in chưa in được biên nhận.',
   'failure.generic': 'Đã có lỗi. Xin lỗi bác/anh/chị, vui lòng thử lại.',
   'failure.code': 'Mã lỗi: {{code}}',

@@ -27,6 +27,7 @@ async function run(argv: string[]): Promise<{ code: number; out: string; err: st
     stdout: { write: (s: string) => (out += s) },
     stderr: { write: (s: string) => (err += s) },
     clock: new ManualClock(afterPilot),
+    flowsDir: 'flows',
   });
   return { code, out, err };
 }
@@ -67,7 +68,7 @@ t.test('the table, JSON and CSV report the pilot as counted from the events', as
   t.equal(model.sites[0]!.site, 'DKC-01');
   // The station also keeps an (empty) record of the day it ran the report on.
   const days = [...aggregateDays(pilotEvents), emptyDay('2026-11-25')];
-  const labels = await loadFlowLabels();
+  const labels = await loadFlowLabels('flows');
   t.ok(labels, 'the flow files give the step names');
   t.same(model, buildReport([{ site: 'DKC-01', days }], { generatedAt: afterPilot, ...(labels ? { labels } : {}) }), 'disk round trip');
   t.equal(labels?.step?.('health-check', 'blood-pressure'), 'Đo huyết áp');
@@ -297,7 +298,7 @@ t.test('usage errors exit 2 with a message; an empty folder gives an empty repor
     t.equal(r.out, '');
   }
   let viaIo = '';
-  t.equal(await reportCommand(['--format', 'json'], { stdout: { write: (s: string) => (viaIo += s) }, stderr: { write: () => true }, dataDir }), 0);
+  t.equal(await reportCommand(['--format', 'json'], { stdout: { write: (s: string) => (viaIo += s) }, stderr: { write: () => true }, dataDir, flowsDir: 'flows' }), 0);
   t.equal((JSON.parse(viaIo) as ReportModel).totals.sessions, 1800, 'the data directory the station passes when --data is absent');
   const help = await run(['--help']);
   t.equal(help.code, 0);

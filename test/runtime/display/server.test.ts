@@ -99,7 +99,7 @@ function stream(url: string) {
 async function withServer(t: Test, options: { clock?: ManualClock } = {}) {
   const feed = new ScriptedScreenFeed(sampleScreens.home!);
   const sink = new RecordingInputSink();
-  const server = new DisplayServer({ host: '127.0.0.1', port: 0, feed, input: sink, logger, ...options });
+  const server = new DisplayServer({ assetsDir: 'runtime/display/static', host: '127.0.0.1', port: 0, feed, input: sink, logger, ...options });
   await server.start();
   t.teardown(() => server.stop());
   return { server, feed, sink, url: server.url };
@@ -256,7 +256,7 @@ t.test('keep-alive comments follow the injected clock', async (t) => {
 
 t.test('stop ends open streams, unsubscribes, is bounded and idempotent; start can follow', async (t) => {
   const feed = new ScriptedScreenFeed(sampleScreens.home!);
-  const server = new DisplayServer({ host: '127.0.0.1', port: 0, feed, input: new RecordingInputSink(), logger });
+  const server = new DisplayServer({ assetsDir: 'runtime/display/static', host: '127.0.0.1', port: 0, feed, input: new RecordingInputSink(), logger });
   await server.start();
   const url = server.url;
   const streams = [stream(url), stream(url), stream(url)];
@@ -276,7 +276,7 @@ t.test('stop ends open streams, unsubscribes, is bounded and idempotent; start c
 
 t.test('event streams are capped; a closed one frees its place', async (t) => {
   const feed = new ScriptedScreenFeed(sampleScreens.home!);
-  const server = new DisplayServer({ host: '127.0.0.1', port: 0, feed, input: new RecordingInputSink(), logger, maxStreams: 2 });
+  const server = new DisplayServer({ assetsDir: 'runtime/display/static', host: '127.0.0.1', port: 0, feed, input: new RecordingInputSink(), logger, maxStreams: 2 });
   await server.start();
   t.teardown(() => server.stop());
   const first = stream(server.url);
@@ -300,7 +300,7 @@ t.test('event streams are capped; a closed one frees its place', async (t) => {
 t.test('refuses to listen anywhere but loopback', async (t) => {
   for (const host of ['0.0.0.0', '::', '192.168.1.20']) {
     const feed = new ScriptedScreenFeed(sampleScreens.home!);
-    const server = new DisplayServer({ host, port: 0, feed, input: new RecordingInputSink(), logger });
+    const server = new DisplayServer({ assetsDir: 'runtime/display/static', host, port: 0, feed, input: new RecordingInputSink(), logger });
     const err = await server.start().catch((e: unknown) => e);
     t.ok(isStationError(err, 'COMPONENT_START_FAILED'), host);
     t.match((err as Error).message, 'not a loopback address');
@@ -314,7 +314,7 @@ t.test('a busy port is a start failure with the address in the message', async (
   t.teardown(() => new Promise<void>((r) => blocker.close(() => r())));
   const port = (blocker.address() as { port: number }).port;
   const feed = new ScriptedScreenFeed(sampleScreens.home!);
-  const server = new DisplayServer({ host: '127.0.0.1', port, feed, input: new RecordingInputSink(), logger });
+  const server = new DisplayServer({ assetsDir: 'runtime/display/static', host: '127.0.0.1', port, feed, input: new RecordingInputSink(), logger });
   const err = await server.start().catch((e: unknown) => e);
   t.ok(isStationError(err, 'COMPONENT_START_FAILED'));
   t.match((err as Error).message, `127.0.0.1:${port}`);

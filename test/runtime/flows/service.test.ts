@@ -7,6 +7,7 @@ import { FlowService } from '../../../runtime/flows/service.js';
 import { readFlowSources } from '../../../runtime/flows/sources.js';
 import type { FlowServiceDeps } from '../../../runtime/flows/service.js';
 import { isStationError } from '../../../runtime/kernel/errors.js';
+import { installPathsAt } from '../../../runtime/platform/install-paths.js';
 import { ManualClock } from '../../fakes/manual-clock.js';
 import { silentLogger, tempDir } from '../../fakes/link-test-kit.js';
 import { AnalyticsCollector, MemoryPrinter, MemorySnapshotStore, ScriptedDevices, flowsDir } from '../../fakes/flow-kit.js';
@@ -17,7 +18,7 @@ async function service(t: { teardown: (fn: () => unknown) => void }, flows: stri
   if (!checked.ok) throw new Error(JSON.stringify(checked.problems));
   const clock = new ManualClock();
   const deps: FlowServiceDeps = {
-    config: checked.config as StationConfig, clock, logger: silentLogger(), measure: new ScriptedDevices(clock), rpc: new FakeRpc(),
+    config: checked.config as StationConfig, paths: installPathsAt(process.cwd()), clock, logger: silentLogger(), measure: new ScriptedDevices(clock), rpc: new FakeRpc(),
     records: new MemoryRecordSink(), printer: new MemoryPrinter(), analytics: new AnalyticsCollector(), store: new MemorySnapshotStore(),
   };
   const s = new FlowService(deps);

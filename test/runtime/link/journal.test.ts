@@ -249,3 +249,26 @@ t.test('frames are length | crc32 | JSON payload, little-endian', async (t) => {
   t.equal(frame.readUInt32LE(4), crc32(payload));
   t.same(frame.subarray(8), payload);
 });
+
+t.test('every bit flip in the length field of the last, synced record is quarantined and reported, never cut as a torn write', async (t) => {
+  let quarantined = 0;
+  for (let bit = 0; bit < 32; bit++) {
+    const dir = await tempDir(t);
+    const j = journal(dir);
+    await j.open();
+    for (let i = 0; i < 3; i++) await j.append({ kind: 'payment', body: { i, amount: 120000 } });
+    await j.close();
+    const [name] = await segmentFiles(dir);
+    const path = join(dir, name!);
+    const buf = await readFile(path);
+    const last = scanSegment(buf).frames.at(-1)!;
+    buf[last.offset + (bit >> 3)]! ^= 1 << (bit & 7);
+    await writeFile(path, buf);
+    const j2 = journal(dir);
+    const report = await j2.open();
+    if (report.quarantined.length === 1 && report.quarantined[0]!.reason === 'corrupt-tail' && report.truncatedTailBytes === 0) quarantined++;
+    else t.fail(`flip of length bit ${bit}: ${JSON.stringify({ q: report.quarantined, cut: report.truncatedTailBytes })}`);
+    await j2.close();
+  }
+  t.equal(quarantined, 32, '32 of 32 flips quarantined');
+});

@@ -2,8 +2,11 @@ import t from 'tap';
 import { ManualClock } from '../../fakes/manual-clock.js';
 import { silentLogger, tempDir } from '../../fakes/link-test-kit.js';
 import { FakeRpc, MemoryPaymentLedger, MemoryRecordSink } from '../../fakes/payment-fakes.js';
-import { openPaymentLedger, PaymentService, runPayEffect, STEP_GRACE_MS } from '../../../runtime/services/payment.js';
-import type { PaymentRecord, PaymentServiceOptions, PaymentStateEvent } from '../../../runtime/services/payment.js';
+import { PaymentService } from '../../../runtime/services/payment.js';
+import { openPaymentLedger } from '../../../runtime/services/payment-ledger.js';
+import { runPayEffect, STEP_GRACE_MS } from '../../../runtime/services/payment-effect.js';
+import type { PaymentStateEvent } from '../../../runtime/services/payment-effect.js';
+import type { PaymentRecord, PaymentServiceOptions } from '../../../runtime/services/payment.js';
 import { parseVietQr } from '../../../runtime/services/vietqr.js';
 import { isStationError } from '../../../runtime/kernel/errors.js';
 
@@ -271,7 +274,7 @@ t.test('the ledger file keeps open payments across processes', async (t) => {
 t.test('runPayEffect feeds the engine payment-state events and cancels on abort', async (t) => {
   const { clock, records, rpc, service, paid } = setup();
   await service.start();
-  const req = { flowId: 'bill-payment', amount: 356_000, reference: 'EVN-2611-0123456', purpose: 'Tiền điện 11/2026', expiresInMs: 120_000 };
+  const req = { service: 'bill-payment', amount: 356_000, reference: 'EVN-2611-0123456', purpose: 'Tiền điện 11/2026', expiresInMs: 120_000 };
   const events: PaymentStateEvent[] = [];
   const run = runPayEffect(service, 'pay-7', req, (e) => events.push(e));
   await clock.advance(0);
@@ -321,7 +324,7 @@ t.test('stopping a payment at its deadline records EXPIRED, not a cancel', async
   const { clock, records, service } = setup();
   await service.start();
   const ac = new AbortController();
-  const run = runPayEffect(service, 'pay-1', { flowId: 'bill-payment', amount: 1000, reference: 'R1', purpose: '', expiresInMs: 1500 }, () => undefined, ac.signal);
+  const run = runPayEffect(service, 'pay-1', { service: 'bill-payment', amount: 1000, reference: 'R1', purpose: '', expiresInMs: 1500 }, () => undefined, ac.signal);
   // The engine's step timer, set before the payment existed, fires first at the same instant.
   clock.setTimeout(() => ac.abort(), 1500);
   await clock.advance(1500);

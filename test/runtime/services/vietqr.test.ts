@@ -131,7 +131,7 @@ t.test('parser refuses corrupted payloads', async (t) => {
   t.throws(() => decodeTlv('0005abc'), /truncated/);
 });
 
-t.test('property: every valid input round-trips through the parser', async (t) => {
+t.test('property: every valid input round-trips through the parser', async () => {
   const ascii = fc.string({ minLength: 1, maxLength: 25 }).filter((s) => /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/.test(s));
   fc.assert(
     fc.property(
@@ -196,7 +196,7 @@ t.test('station vietqr exits 1 naming the invalid argument', async (t) => {
   }
 });
 
-t.test('property: the parser never throws, and any one changed character is caught', async (t) => {
+t.test('property: the parser never throws, and any one changed character is caught', async () => {
   fc.assert(fc.property(fc.string({ maxLength: 200 }), (s) => {
     const r = parseVietQr(s);
     return typeof r.ok === 'boolean';

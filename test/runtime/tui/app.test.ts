@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { fitsTerminal, renderTui, settle, type TuiApp } from '../../fakes/tui-app.js';
 import { viewRows, type ViewId } from '../../../runtime/tui/app.js';
-import { DiagnosticShell, type PtyProcess, type PtySpawn } from '../../../runtime/technician/diagnostic-shell.js';
+import { DiagnosticShell, type PtyProcess, type PtySpawn } from '../../../runtime/tui/diagnostic-shell.js';
 import { ReconnectingClient } from '../../../runtime/tui/reconnecting-client.js';
 import { ControlClient } from '../../../runtime/control/client.js';
 import { startFakeDaemon, type FakeDaemon } from '../../fakes/technician-daemon.js';

@@ -2,7 +2,7 @@
 // technician handlers and the real EmergencyButtonTest on the same ManualClock as the UI.
 import t, { type Test } from 'tap';
 import { fitsTerminal, renderTui, settle } from '../../fakes/tui-app.js';
-import { DiagnosticShell } from '../../../runtime/technician/diagnostic-shell.js';
+import { DiagnosticShell } from '../../../runtime/tui/diagnostic-shell.js';
 import { startFakeDaemon } from '../../fakes/technician-daemon.js';
 
 const keys = { enter: '\r', up: '\u001b[A' };

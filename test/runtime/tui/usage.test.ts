@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap';
 import { fitsTerminal, renderTui, settle, type TuiApp } from '../../fakes/tui-app.js';
 import { hourBars } from '../../../runtime/tui/usage-view.js';
-import { DiagnosticShell } from '../../../runtime/technician/diagnostic-shell.js';
+import { DiagnosticShell } from '../../../runtime/tui/diagnostic-shell.js';
 import { StationError } from '../../../runtime/kernel/errors.js';
 import type { SessionAnalyticsEvent, StepVisit } from '../../../runtime/analytics/events.js';
 import { addDays, addSession, emptyDay, localDay, localMidnight, type DayAggregate } from '../../../runtime/analytics/report/aggregate.js';

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { DiagnosticShell, PaneText, boardCommands, type PtyProcess, type PtySpawn } from '../../../runtime/technician/diagnostic-shell.js';
+import { DiagnosticShell, PaneText, boardCommands, type PtyProcess, type PtySpawn } from '../../../runtime/tui/diagnostic-shell.js';
 
 t.test('pane text drops escapes, honours carriage return and backspace', async (t) => {
   const pane = new PaneText(3);
