@@ -115,7 +115,7 @@ function eventsFor(snapshot: FlowSnapshot, pending: WorkEffect | undefined, now:
       case 'pay': {
         const qr = buildVietQr({
           bankBin: '970436', account: '0071000123456', amount: e.request.amount, bill: e.request.reference.slice(0, 25) || 'REF', terminal: 'hcm-station-00',
-          purpose: e.request.purpose.slice(0, 25),
+          purpose: (e.request.purpose ?? '').slice(0, 25),
         });
         out.push({ label: 'qr', event: { type: 'payment-state', effectId: e.effectId, state: 'PENDING', paymentId: 'pay-1', qr, expiresAt: now + 300_000 } });
         out.push({ label: 'pay-failed', event: { type: 'pay-failed', effectId: e.effectId, error: { code: 'PAYMENT_FAILED', message: 'refused' } } });

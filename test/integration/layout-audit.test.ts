@@ -40,7 +40,7 @@ const bundle = loaded.bundle;
 
 const screensByLocale = { vi: walkScreens(bundle, 'vi'), en: walkScreens(bundle, 'en') };
 const feed = new ScriptedScreenFeed(screensByLocale.vi[0]!.screen);
-const server = new DisplayServer({ host: '127.0.0.1', port: 0, feed, input: new RecordingInputSink(), logger: pino({ level: 'silent' }) });
+const server = new DisplayServer({ assetsDir: 'runtime/display/static', host: '127.0.0.1', port: 0, feed, input: new RecordingInputSink(), logger: pino({ level: 'silent' }) });
 await server.start();
 const kiosk = await launchKiosk();
 t.teardown(async () => {

@@ -41,7 +41,7 @@ const own = traces.filter((trace) => !flowTexts.includes(trace));
 const found = (text: string) => own.filter((trace) => text.includes(trace));
 
 const feed = new ScriptedScreenFeed(walked[0]!.screen);
-const server = new DisplayServer({ host: '127.0.0.1', port: 0, feed, input: new RecordingInputSink(), logger: pino({ level: 'silent' }) });
+const server = new DisplayServer({ assetsDir: 'runtime/display/static', host: '127.0.0.1', port: 0, feed, input: new RecordingInputSink(), logger: pino({ level: 'silent' }) });
 await server.start();
 const kiosk = await launchKiosk();
 t.teardown(async () => {
