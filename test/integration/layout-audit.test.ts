@@ -144,9 +144,12 @@ t.test('the audit fails on a planted overlap, a covered countdown and low contra
   const page = pages[1]!;
   const [clean] = await showAndAudit(pay.screen, [page]);
   t.same(clean, [], 'the payment screen is clean as drawn');
-  const planted = await page.addStyleTag({ content: '.countdown { margin-top: -3rem; } .fact-label { color: #777; }' });
+  // Planted through the CSSOM: the page's CSP refuses style tags, which is right.
+  await page.evaluate(() => {
+    document.querySelector('.countdown').style.marginTop = '-3rem';
+    for (const label of document.querySelectorAll('.fact-label')) label.style.color = '#777';
+  });
   const violations = (await page.evaluate(auditPage, auditInput(pay.screen))).map((v) => v.rule);
-  await planted.evaluate((node: any) => node.remove());
   t.ok(violations.includes('overlap'), 'the countdown moved onto the reference is an overlap');
   t.ok(violations.includes('contrast'), 'grey labels are under 7:1');
 });
