@@ -3,10 +3,9 @@
  * session data and a filter from a fixed set. No expressions, no evaluation: a path that does not
  * resolve becomes an empty string.
  */
-import { maskCccd } from '../kernel/logger.js';
 
-export type TemplateFilter = 'vnd' | 'masked' | 'date';
-export const templateFilters: readonly TemplateFilter[] = ['vnd', 'masked', 'date'];
+export type TemplateFilter = 'vnd' | 'masked' | 'date' | 'ref';
+export const templateFilters: readonly TemplateFilter[] = ['vnd', 'masked', 'date', 'ref'];
 
 const pattern = /\{\{\s*([a-zA-Z][a-zA-Z0-9]*(?:\.[a-zA-Z0-9-]+)*)\s*(?:\|\s*([a-z]+)\s*)?\}\}/g;
 const whole = /^\{\{\s*([a-zA-Z][a-zA-Z0-9]*(?:\.[a-zA-Z0-9-]+)*)\s*\}\}$/;
@@ -44,8 +43,17 @@ function applyFilter(value: unknown, filter: string | undefined): string {
       const n = typeof value === 'number' ? value : Number(value);
       return Number.isFinite(n) ? formatVnd(n) : '';
     }
-    case 'masked':
-      return maskCccd(String(value));
+    case 'masked': {
+      // On screen the hidden digits are dots: `*` is the keypad's delete key.
+      const text = String(value);
+      return text.length <= 5 ? text : text.slice(0, 3) + '•'.repeat(text.length - 5) + text.slice(-2);
+    }
+    case 'ref': {
+      // A record's event id `{stationId}:{bootSeq}:{seq}` as a resident reads it out on the phone:
+      // `3-0017`; central finds it with the station the caller names. The station id stays internal.
+      const m = /:(\d+):(\d+)$/.exec(String(value));
+      return m ? `${m[1]}-${(m[2] as string).padStart(4, '0')}` : String(value);
+    }
     case 'date': {
       const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(value));
       return m ? `${m[3]}/${m[2]}/${m[1]}` : String(value);

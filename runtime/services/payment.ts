@@ -205,7 +205,7 @@ export class PaymentService {
     this.seq = (this.seq + 1) % 1296;
     // Short and unambiguous: the code is read back from a bank statement line by central.
     const paymentId = `CDS${now.toString(36).toUpperCase()}${this.seq.toString(36).toUpperCase().padStart(2, '0')}`;
-    const purposeText = foldToAscii(`${paymentId} ${request.purpose ?? ''}`).slice(0, ADDITIONAL_FIELD_MAX).trim();
+    const purposeText = cutAtWord(foldToAscii(`${paymentId} ${request.purpose ?? ''}`), ADDITIONAL_FIELD_MAX);
     const reference = foldToAscii(request.reference).slice(0, ADDITIONAL_FIELD_MAX).trim();
     const payload = buildVietQr({
       bankBin: this.o.bankBin,
@@ -462,4 +462,16 @@ export class PaymentService {
       this.o.logger.error({ err: toErrorShape(err) }, 'could not save the payment ledger');
     }
   }
+}
+
+/**
+ * At most `max` characters, ending on a whole word: a bank app shows the purpose as it is, and a
+ * cut word ("Tien dien 1" for "Tien dien 11/2026") reads as a different bill.
+ */
+export function cutAtWord(text: string, max: number): string {
+  const trimmed = text.trim();
+  if (trimmed.length <= max) return trimmed;
+  const cut = trimmed.slice(0, max + 1);
+  const space = cut.lastIndexOf(' ');
+  return (space > 0 ? cut.slice(0, space) : trimmed.slice(0, max)).trim();
 }

@@ -23,9 +23,9 @@ t.test('after a completed service the 1–5 rating is asked and recorded anonymo
   const rig = await flowRig({ bundle: await testBundle([{ name: 'quick.yaml', text: quick }]) });
   await rig.press('7', 'ok');
   t.equal(rig.session.current().kind, 'end');
-  await rig.wait(10_000);
+  await rig.press('ok');
   const rate = rig.session.current();
-  t.equal(rate.flowId, 'feedback', 'the end screen leads to feedback on its own');
+  t.equal(rate.flowId, 'feedback', 'OK on the end screen leads to the question');
   t.same(rate.options?.map((o) => o.key), ['5', '4', '3', '2', '1']);
   await rig.press('3');
   t.same(rig.records.of('feedback').map((p) => ({ service: p.service, rating: p.rating })), [{ service: 'quick', rating: 3 }]);
@@ -33,6 +33,19 @@ t.test('after a completed service the 1–5 rating is asked and recorded anonymo
   await rig.press('ok');
   t.equal(rig.session.current().kind, 'home');
   t.same(rig.analytics.events.map((e) => [e.service, e.outcome, e.feedback]), [['quick', 'completed', { rating: 3 }]], 'one visit, one session, with its rating');
+  await rig.session.stop();
+});
+
+t.test('an end screen nobody answers returns home and asks nothing: the next person cannot rate this visit', async (t) => {
+  const rig = await flowRig({ bundle: await testBundle([{ name: 'quick.yaml', text: quick }]) });
+  await rig.press('7', 'ok');
+  t.equal(rig.session.current().kind, 'end');
+  await rig.wait(10_000);
+  t.equal(rig.session.current().kind, 'home', 'home on its own after the notice time');
+  await rig.press('1');
+  t.equal(rig.session.current().flowId, 'health-check', "the next person's first key starts their own service");
+  t.same(rig.records.of('feedback'), [], 'no rating recorded');
+  t.same(rig.analytics.events.map((e) => [e.service, e.outcome, e.feedback]), [['quick', 'completed', undefined]], 'the visit counted once, unrated');
   await rig.session.stop();
 });
 

@@ -91,10 +91,13 @@ function renderOptions(options) {
 }
 
 // A mask marks character positions with `_` or `#`; anything else is a separator between groups.
-function renderField(input) {
+// The screen's text goes in the left column above the field, so the keypad's twin keeps the whole
+// height on the right and its last row never falls under the key bar.
+function renderField(input, body) {
   const value = Array.from(input.value ?? '');
   const wrap = h('div', 'input-area');
   const left = h('div', 'input-left');
+  if (body) left.append(body);
   let field;
   if (input.mask) {
     field = h('div', 'field');
@@ -147,16 +150,27 @@ function renderProgress(progress) {
   return box;
 }
 
+// A band that only repeats its row's value (a dossier's status) is drawn in the value's place, once;
+// the band column exists only for bands that add to a value (a blood pressure's class).
 function renderRows(rows) {
-  const table = h('table', 'rows');
+  const own = (row) => row.band && row.band !== row.value;
+  const table = h('table', rows.some(own) ? 'rows has-bands' : 'rows');
   for (const row of rows) {
     const tr = h('tr');
     tr.append(h('td', 'label', row.label));
-    const value = h('td', 'value', row.value);
-    if (row.unit) value.append(h('span', 'unit', row.unit));
+    const chip = row.band ? h('span', `band tone-${row.tone ?? 'neutral'}`, row.band) : undefined;
+    let value;
+    if (chip && !own(row)) {
+      value = h('td', 'value value-text');
+      value.append(chip);
+    } else {
+      // Figures stay large; sentences (a procedure's name, what to do) read better at body size.
+      value = h('td', row.value.length > 18 ? 'value value-text' : 'value', row.value);
+      if (row.unit) value.append(h('span', 'unit', row.unit));
+    }
     tr.append(value);
     const band = h('td', 'band-cell');
-    if (row.band) band.append(h('span', `band tone-${row.tone ?? 'neutral'}`, row.band));
+    if (chip && own(row)) band.append(chip);
     tr.append(band);
     table.append(tr);
   }
@@ -179,7 +193,9 @@ function renderCountdown(seconds) {
   return box;
 }
 
-function renderPay(view) {
+// The payment screen: the code on one side, and on the other what is paid, how long is left, what to
+// do and how to cancel, one under the other.
+function renderPay(view, body, options) {
   const { screen } = view;
   const pay = h('div', 'pay');
   if (view.qrSvg) {
@@ -196,7 +212,9 @@ function renderPay(view) {
   }
   if (screen.qr.reference) facts.append(h('div', 'fact-label', words.reference), h('div', 'reference', screen.qr.reference));
   if (typeof screen.countdown === 'number') facts.append(renderCountdown(screen.countdown));
-  pay.append(facts);
+  const side = h('div', 'pay-side');
+  side.append(facts, ...[body, options].filter(Boolean));
+  pay.append(side);
   return pay;
 }
 
@@ -218,7 +236,8 @@ function render(view) {
   for (const paragraph of screen.body ?? []) body.append(h('p', '', paragraph));
   // On a result the measured values come first and the advice follows them; elsewhere the
   // instructions come first.
-  if (body && !(screen.kind === 'result' && screen.rows?.length)) parts.push(body);
+  const paying = Boolean(screen.qr);
+  if (body && !paying && !screen.input && !(screen.kind === 'result' && screen.rows?.length)) parts.push(body);
   // A working step (lookup, submit, print) says what it is doing; the spinner shows it has not hung.
   if (screen.kind === 'lookup') parts.push(h('div', 'spinner'));
   if (screen.progress) parts.push(renderProgress(screen.progress));
@@ -229,12 +248,13 @@ function render(view) {
     preview.alt = '';
     parts.push(preview);
   }
-  if (screen.input) parts.push(renderField(screen.input));
+  if (screen.input) parts.push(renderField(screen.input, body));
   if (screen.rows?.length) parts.push(renderRows(screen.rows));
   if (body && screen.kind === 'result' && screen.rows?.length) parts.push(body);
-  if (screen.qr) parts.push(renderPay(view));
+  const options = screen.options?.length ? renderOptions(screen.options) : undefined;
+  if (paying) parts.push(renderPay(view, body, options));
   else if (typeof screen.countdown === 'number') parts.push(renderCountdown(screen.countdown));
-  if (screen.options?.length) parts.push(renderOptions(screen.options));
+  if (options && !paying) parts.push(options);
   if (screen.errorCode) parts.push(h('div', 'error-code', screen.errorCode));
   const content = h('div', 'content');
   content.append(...parts);
@@ -246,17 +266,21 @@ function render(view) {
 }
 
 // Long screens (a full health result, a notice) shrink until they fit rather than lose their last
-// lines: nothing below the fold can be scrolled to from a keypad. Never below 75 %, and touch
-// targets keep 48 px (the CSS divides their minimum by --zoom).
+// lines: nothing below the fold can be scrolled to from a keypad. Never below 75 %, nor so far that
+// body type falls under 16 px (small type has its own floor, --min-type); touch targets keep 48 px
+// (the CSS divides their minimum by --zoom). What still does not fit is the engine's to page.
 const MIN_ZOOM = 0.75;
+const MIN_TYPE_PX = 16;
 function fit() {
   const content = el.screen.firstElementChild;
   if (!content) return;
+  const rootPx = parseFloat(getComputedStyle(document.documentElement).fontSize);
+  const floor = Math.max(MIN_ZOOM, MIN_TYPE_PX / rootPx);
   let zoom = 1;
   content.style.zoom = '';
   content.style.removeProperty('--zoom');
-  while (zoom > MIN_ZOOM && el.screen.scrollHeight > el.screen.clientHeight + 1) {
-    zoom = Math.max(MIN_ZOOM, zoom - 0.05);
+  while (zoom > floor && el.screen.scrollHeight > el.screen.clientHeight + 1) {
+    zoom = Math.max(floor, zoom - 0.05);
     content.style.zoom = String(zoom);
     content.style.setProperty('--zoom', String(zoom));
   }

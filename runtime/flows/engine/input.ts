@@ -4,15 +4,22 @@ import type { InputEvent, Key } from '../../kernel/input.js';
 import type { Outcome, Step } from '../types.js';
 import { ageBandOf } from '../../analytics/events.js';
 import { parseCccd, validateCccdNumber } from '../../../drivers/cccd.js';
-import { maskCccd } from '../../kernel/logger.js';
 import { charsetOf, maxLengthOf, validateInput } from '../../services/validators.js';
 import { setPath } from '../template.js';
 import type { ChipAccessRequest, EffectEvent, SessionIdentity } from './state.js';
 import { Tx } from './tx.js';
+import { noteSkipped } from './skipped.js';
+import { whatIsWrong, maskIdentityDigits, type WhatIsWrong } from './typed.js';
 import { enterStep, finishRun, goHome, leave, noteFailure, startMeasure, startRun } from './run.js';
-import { liveOptions, pageCount } from './render.js';
+import { liveOptions, menuPages, pageCount } from './render.js';
 import { formBack, onFormInput } from './form-step.js';
 import { onScanKey } from './scan-step.js';
+
+/** Whether the first three digits of a CCCD are a province code (drivers/cccd.ts holds the table). */
+function knownProvince(code: string): boolean {
+  const probe = validateCccdNumber(`${code}000000000`);
+  return probe.ok;
+}
 
 function keyOf(event: InputEvent): Key | undefined {
   return event.type === 'key' || event.type === 'touch' ? event.key : undefined;
@@ -73,8 +80,15 @@ export function onInput(tx: Tx, event: InputEvent): void {
       const option = liveOptions(tx.def.bundle, tx.s.locale, tx.s.data, step).find((o) => o.key === key);
       if (option) {
         const save = 'save' in step ? step.save : undefined;
-        if (save) tx.s.data = setPath(tx.s.data, save, option.value);
+        // The value goes to central; `<save>Label` is what the resident chose in their words, for
+        // the screens that repeat it (a provider's id like `vnpt-ca` is never shown).
+        if (save) tx.s.data = setPath(setPath(tx.s.data, save, option.value), `${save}Label`, option.label);
         leave(tx, option.fromList ? 'ok' : (option.key as Outcome));
+        return;
+      }
+      if (step.kind === 'menu' && key === '#') {
+        const pages = menuPages(liveOptions(tx.def.bundle, tx.s.locale, tx.s.data, step).length);
+        tx.s.step = { ...tx.s.step, page: (tx.s.step.page + 1) % pages };
         return;
       }
       const pages = pageCount(tx, step);
@@ -103,7 +117,7 @@ export function onInput(tx: Tx, event: InputEvent): void {
         if (checked.ok) {
           tx.s.data = setPath(tx.s.data, step.save, checked.value);
           leave(tx, 'ok');
-        } else refuse(tx, checked.reason, step.maxAttempts ?? 3);
+        } else refuse(tx, whatIsWrong(step.validator, value, checked.reason, knownProvince), step.maxAttempts ?? 3);
       });
       return;
     case 'identity':
@@ -116,11 +130,11 @@ export function onInput(tx: Tx, event: InputEvent): void {
       if (event.type === 'scan') {
         const parsed = parseCccd(event.text);
         if (!parsed.ok) {
-          refuse(tx, 'identity.scan-unreadable', step.maxAttempts ?? 3);
+          refuse(tx, { key: 'identity.scan-unreadable' }, step.maxAttempts ?? 3);
           return;
         }
         const v = parsed.value;
-        setIdentity(tx, { id: v.id, masked: maskCccd(v.id), name: v.name, birthDate: v.birthDate, sex: v.sex, source: 'qr' });
+        setIdentity(tx, { id: v.id, masked: maskIdentityDigits(v.id, true), name: v.name, birthDate: v.birthDate, sex: v.sex, source: 'qr' });
         if (tx.def.config.chipReader) startChipRead(tx, { id: v.id, birthDate: v.birthDate, issueDate: v.issueDate });
         else leave(tx, 'ok');
         return;
@@ -131,10 +145,10 @@ export function onInput(tx: Tx, event: InputEvent): void {
         const checked = validateInput('cccd12', value);
         const info = checked.ok ? validateCccdNumber(value) : undefined;
         if (!checked.ok || !info?.ok) {
-          refuse(tx, checked.ok ? 'invalid.cccd' : checked.reason, step.maxAttempts ?? 3);
+          refuse(tx, whatIsWrong('cccd12', value, checked.ok ? 'invalid.cccd' : checked.reason, knownProvince), step.maxAttempts ?? 3);
           return;
         }
-        setIdentity(tx, { id: value, masked: maskCccd(value), birthYear: info.value.birthYear, sex: info.value.sex, source: 'typed' });
+        setIdentity(tx, { id: value, masked: maskIdentityDigits(value, true), birthYear: info.value.birthYear, sex: info.value.sex, source: 'typed' });
         leave(tx, 'ok');
       });
       return;
@@ -144,11 +158,17 @@ export function onInput(tx: Tx, event: InputEvent): void {
         if (key === '0' || key === 'back') {
           tx.abortWork();
           tx.s.step = { ...tx.s.step, phase: 'ready', effectId: undefined, progress: undefined };
-          if (key === '0' && skippable) leave(tx, 'skip');
+          if (key === '0' && skippable) {
+            noteSkipped(tx, step.measurement, 'skipped');
+            leave(tx, 'skip');
+          }
         }
         return;
       }
-      if (key === '0' && skippable) leave(tx, 'skip');
+      if (key === '0' && skippable) {
+        noteSkipped(tx, step.measurement, 'skipped');
+        leave(tx, 'skip');
+      }
       else if (key === 'ok' || key === '#') startMeasure(tx, step.measurement);
       return;
     }
@@ -185,6 +205,10 @@ function onHomeInput(tx: Tx, event: InputEvent, key: Key | undefined): void {
     tx.s.help = false;
     return;
   }
+  if (key === '#') {
+    tx.s.step = { ...tx.s.step, page: (tx.s.step.page + 1) % menuPages(tx.def.bundle.homeMenu.length) };
+    return;
+  }
   const entry = tx.def.bundle.homeMenu.find((m) => m.key === key);
   if (!entry || event.type === 'scan' || event.type === 'text') return;
   const locale = tx.s.locale;
@@ -217,24 +241,25 @@ function onTyping(tx: Tx, event: InputEvent, key: Key | undefined, charset: 'dig
   const allowed = charset === 'digits' ? /[0-9]/ : /[0-9A-Za-z.\-]/;
   if (event.type === 'text' || event.type === 'scan') {
     const text = [...event.text.trim()].filter((ch) => allowed.test(ch)).join('').slice(0, max);
-    tx.s.step = { ...tx.s.step, value: charset === 'code' ? text.toUpperCase() : text, error: undefined };
+    tx.s.step = { ...tx.s.step, value: charset === 'code' ? text.toUpperCase() : text, error: undefined, errorParams: undefined };
     if (event.type === 'scan') submit();
     return;
   }
   if (key === undefined) return;
   if (/^[0-9]$/.test(key)) {
-    if (tx.s.step.value.length < max) tx.s.step = { ...tx.s.step, value: tx.s.step.value + key, error: undefined };
+    if (tx.s.step.value.length < max) tx.s.step = { ...tx.s.step, value: tx.s.step.value + key, error: undefined, errorParams: undefined };
   } else if (key === '*') {
-    tx.s.step = { ...tx.s.step, value: tx.s.step.value.slice(0, -1), error: undefined };
+    tx.s.step = { ...tx.s.step, value: tx.s.step.value.slice(0, -1), error: undefined, errorParams: undefined };
   } else if (key === 'ok' || key === '#') {
     submit();
   }
 }
 
 /** Shows why the value was refused; after `maxAttempts` refusals the step gives the error outcome. */
-function refuse(tx: Tx, reason: string, maxAttempts: number): void {
+function refuse(tx: Tx, wrong: WhatIsWrong, maxAttempts: number): void {
   const attempts = tx.s.step.attempts + 1;
-  tx.s.step = { ...tx.s.step, attempts, error: reason, value: '' };
+  // The field keeps what was typed: the resident corrects the part named, not all 19 digits again.
+  tx.s.step = { ...tx.s.step, attempts, error: wrong.key, errorParams: wrong.params };
   if (attempts >= maxAttempts) {
     noteFailure(tx, 'input', 'INPUT_INVALID');
     tx.s.data = setPath(tx.s.data, 'error.code', 'INPUT_INVALID');
@@ -295,13 +320,13 @@ export function onChipResult(tx: Tx, event: Extract<EffectEvent, { type: 'chip-r
   tx.s.step = { ...tx.s.step, phase: 'ready', effectId: undefined, progress: undefined };
   if (event.type === 'chip-read') {
     const v = event.identity;
-    setIdentity(tx, { id: v.id, masked: maskCccd(v.id), name: v.name, birthDate: v.birthDate, sex: v.sex, source: v.source });
+    setIdentity(tx, { id: v.id, masked: maskIdentityDigits(v.id, true), name: v.name, birthDate: v.birthDate, sex: v.sex, source: v.source });
     leave(tx, 'ok');
     return;
   }
   if (event.error.code === 'CHIP_NOT_AUTHENTIC') {
     tx.s.data = { ...tx.s.data, identity: undefined };
-    refuse(tx, 'identity.chip-refused', step.maxAttempts ?? 3);
+    refuse(tx, { key: 'identity.chip-refused' }, step.maxAttempts ?? 3);
     return;
   }
   leave(tx, 'ok');

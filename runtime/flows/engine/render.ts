@@ -2,7 +2,6 @@
 import type { Key } from '../../kernel/input.js';
 import type { Screen, ScreenKind, ScreenOption, ResultRow, Tone } from '../screen-model.js';
 import type { FlowBundle, FlowDefinition, Locale, MenuOption, Step, Text } from '../types.js';
-import { maskCccd } from '../../kernel/logger.js';
 import { charsetOf, maxLengthOf } from '../../services/validators.js';
 import { getPath, renderTemplate, resolveTemplateValue } from '../template.js';
 import type { HealthMeasurements } from '../../services/health-classification.js';
@@ -13,6 +12,8 @@ import { healthAdvice, healthUnit, resolveText } from './texts.js';
 import { Tx } from './tx.js';
 import { formProcedure, renderForm } from './form-step.js';
 import { renderScan } from './scan-step.js';
+import { hidesDigits, maskIdentityDigits } from './typed.js';
+import { skippedMeasurements } from './skipped.js';
 
 /** The info step's own pages, then its content bundle's pages. */
 function infoPages(step: Extract<Step, { kind: 'info' }>, state: StepState): Text[][] {
@@ -63,13 +64,14 @@ export function renderScreen(def: EngineDefinition, s: FlowSnapshot): Screen {
         tone: 'caution', keys: [],
       };
     }
-    const options: ScreenOption[] = bundle.homeMenu.map((m) => {
+    const all: ScreenOption[] = bundle.homeMenu.map((m) => {
       const flow = bundle.flows[m.flowId] as FlowDefinition;
       return { key: m.key, label: t(flow.title), ...(flow.menu?.hint ? { hint: t(flow.menu.hint) } : {}) };
     });
+    const { options, keys: more } = menuPage(all, s.step.page, t);
     return {
       ...base, kind: 'home', title: t('home.title'), body: s.help ? [t('home.help')] : [t('home.body')], options,
-      help: t('home.help'), keys: [{ key: '*', label: t('key.language') }, { key: 'help', label: t('key.help') }],
+      help: t('home.help'), keys: [...more, { key: '*', label: t('key.language') }, { key: 'help', label: t('key.help') }],
     };
   }
   const flow = bundle.flows[s.run.flowId] as FlowDefinition;
@@ -96,10 +98,13 @@ export function renderScreen(def: EngineDefinition, s: FlowSnapshot): Screen {
   const canBack = s.history.length > 0 ? step.back !== false : !s.committed;
   const okKey = { key: 'ok' as Key, label: t('key.ok') };
   switch (step.kind) {
-    case 'menu':
-      screen.options = liveOptions(bundle, locale, s.data, step).map((o) => ({ key: o.key, label: o.label, ...(o.hint ? { hint: o.hint } : {}) }));
-      screen.keys = fnKeys([], canBack);
+    case 'menu': {
+      const all = liveOptions(bundle, locale, s.data, step).map((o) => ({ key: o.key, label: o.label, ...(o.hint ? { hint: o.hint } : {}) }));
+      const { options, keys: more } = menuPage(all, s.step.page, t);
+      screen.options = options;
+      screen.keys = fnKeys(more, canBack);
       break;
+    }
     case 'info': {
       const extra = infoPages(step, s.step);
       if (s.step.page > 0) screen.body = (extra[s.step.page - 1] ?? []).map((b) => t(b));
@@ -112,12 +117,12 @@ export function renderScreen(def: EngineDefinition, s: FlowSnapshot): Screen {
     case 'input': {
       const max = maxLengthOf(step.validator, step);
       screen.input = {
-        value: step.personal ? maskTyped(s.step.value) : s.step.value, maxLength: max, charset: charsetOf(step.validator),
+        value: step.personal && hidesDigits(step.validator) ? maskIdentityDigits(s.step.value) : s.step.value, maxLength: max, charset: charsetOf(step.validator),
         ...(step.mask ? { mask: step.mask } : {}), ...(step.placeholder ? { placeholder: t(step.placeholder) } : {}),
       };
       body.push(t('input.hint'));
       if (step.optional) body.push(t('input.optional'));
-      if (s.step.error) addError(screen, t(s.step.error), s.step.attempts, step.maxAttempts ?? 3, t);
+      if (s.step.error) addError(screen, t(s.step.error, s.step.errorParams ?? s.data), s.step.attempts, step.maxAttempts ?? 3, t);
       screen.keys = fnKeys([okKey, { key: '*', label: t('key.delete') }], canBack);
       break;
     }
@@ -127,8 +132,8 @@ export function renderScreen(def: EngineDefinition, s: FlowSnapshot): Screen {
       if (identity) body.push(t('identity.read', { masked: identity.masked }));
       if (step.optional) body.push(t('identity.skip'));
       if (s.step.phase === 'working') screen.progress = s.step.progress ?? { label: t('identity.chip-reading') };
-      screen.input = { value: maskTyped(s.step.value), maxLength: 12, charset: 'digits', mask: '#### #### ####' };
-      if (s.step.error) addError(screen, t(s.step.error), s.step.attempts, step.maxAttempts ?? 3, t);
+      screen.input = { value: maskIdentityDigits(s.step.value), maxLength: 12, charset: 'digits', mask: '#### #### ####' };
+      if (s.step.error) addError(screen, t(s.step.error, s.step.errorParams ?? s.data), s.step.attempts, step.maxAttempts ?? 3, t);
       screen.keys = fnKeys([okKey, { key: '*', label: t('key.delete') }], canBack);
       break;
     }
@@ -183,9 +188,11 @@ export function renderScreen(def: EngineDefinition, s: FlowSnapshot): Screen {
             ...(f.classification ? { tone: f.classification.tone as Tone, band: t(`health.${f.item}.${f.classification.band}`) } : {}),
           });
         }
+        for (const [kind, reason] of skippedMeasurements(s.data)) rows.push({ label: t(`measure.name.${kind}`), value: t(`measure.skipped.${reason}`) });
         if (summary.findings.length === 0) body.push(t('health.nothing-measured'));
         body.push(...healthAdvice(bundle, locale, summary));
-        screen.tone = summary.urgent ? 'danger' : summary.seeDoctor ? 'warning' : 'good';
+        const outside = summary.findings.some((f) => f.classification && f.classification.tone !== 'good');
+        screen.tone = summary.urgent ? 'danger' : summary.seeDoctor ? 'warning' : outside ? 'caution' : 'good';
       }
       if (step.rowsFrom === 'dossier-timeline') rows.push(...dossierTimelineRows(getPath(s.data, step.source ?? 'dossier'), locale));
       let pages = 1;
@@ -269,6 +276,26 @@ function optionsOf(options: MenuOption[], t: (x: Text | undefined) => string): S
   return options.map((o) => ({ key: o.key, label: t(o.label), ...(o.hint ? { hint: t(o.hint) } : {}) }));
 }
 
+/**
+ * Options per page of a menu: three rows of two, what the 800x480 panel holds with each option's
+ * hint (test/integration/layout-audit.test.ts). Longer menus page with `#`, which names the page.
+ */
+export const MENU_PAGE_SIZE = 6;
+
+/** Pages of a menu of `count` options. */
+export function menuPages(count: number): number {
+  return Math.max(1, Math.ceil(count / MENU_PAGE_SIZE));
+}
+
+/** The options on `page` (wrapped to the menu's pages) and the `#` key that turns to the next one. */
+function menuPage(all: ScreenOption[], page: number, t: (x: Text | undefined, d?: unknown) => string): { options: ScreenOption[]; keys: { key: Key; label: string }[] } {
+  const pages = menuPages(all.length);
+  if (pages === 1) return { options: all, keys: [] };
+  const at = page % pages;
+  const label = t(at + 1 < pages ? 'key.more-options' : 'key.first-options', { page: at + 1, pages });
+  return { options: all.slice(at * MENU_PAGE_SIZE, (at + 1) * MENU_PAGE_SIZE), keys: [{ key: '#', label }] };
+}
+
 function pageKeys(page: number, pages: number, t: (x: Text | undefined) => string): { key: Key; label: string }[] {
   const keys: { key: Key; label: string }[] = [];
   if (page > 0) keys.push({ key: '4', label: t('key.prev-page') });
@@ -281,9 +308,4 @@ function addError(screen: Screen, message: string, attempts: number, max: number
   (screen.body as string[]).push(message);
   const left = max - attempts;
   if (left > 0 && attempts > 0) (screen.body as string[]).push(t('input.attempts-left', { left }));
-}
-
-/** Typed personal digits stay hidden except the first three and the last two, like a scanned CCCD. */
-function maskTyped(value: string): string {
-  return value.length <= 5 ? value : maskCccd(value);
 }

@@ -90,6 +90,10 @@ export interface StepState {
   /** Typed characters (input, identity). Personal: wiped with the session, never persisted. */
   value: string;
   attempts: number;
+  /** A measure step already asked again once because OK was not pressed in time. */
+  reminded?: boolean;
+  /** What the refusal's text names (the wrong part of the value). */
+  errorParams?: Record<string, string>;
   /** Catalog key of the last refusal (invalid input, failed reading). */
   error?: string;
   page: number;

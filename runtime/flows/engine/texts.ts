@@ -33,6 +33,9 @@ export function healthAdvice(bundle: FlowBundle, locale: Locale, summary: Return
   if (summary.findings.length > 0) {
     if (summary.urgent) lines.push(t('health.see-doctor-urgent'));
     else if (summary.seeDoctor) lines.push(t('health.see-doctor'));
+    // "All normal" only when every value shown is in its good band: a BMI marked overweight
+    // cannot sit above a line saying everything is normal.
+    else if (summary.findings.some((f) => f.classification && f.classification.tone !== 'good')) lines.push(t('health.some-outside'));
     else if (summary.findings.some((f) => f.classification)) lines.push(t('health.all-good'));
   }
   lines.push(t('health.disclaimer'));

@@ -6,7 +6,8 @@ import type { MeasurementKind } from '../../../drivers/types.js';
 import { getPath, setPath } from '../template.js';
 import type { EffectEvent, EngineDefinition, EngineEvent, EventContext, FlowSnapshot, PendingPayment, StepState, TransitionResult } from './state.js';
 import { Tx } from './tx.js';
-import { endRun, finishRun, forgetResident, goHome, leave, noteFailure, releaseHeld, startRun } from './run.js';
+import { noteSkipped } from './skipped.js';
+import { endRun, forgetResident, goHome, leave, noteFailure, releaseHeld, startRun, wipe } from './run.js';
 import { renderScreen } from './render.js';
 import { answerConsent, onChipResult, onInput } from './input.js';
 import { onScanResult } from './scan-step.js';
@@ -68,7 +69,10 @@ function onTimer(tx: Tx): void {
   }
   if (!tx.s.run) return;
   if (tx.s.notice || tx.step?.kind === 'end') {
-    finishRun(tx);
+    // Nobody pressed OK on the last screen: the resident has gone. The feedback question is asked
+    // only when they answer the end screen themselves; asked now, the next person's first key
+    // would rate this visit.
+    wipe(tx);
     return;
   }
   const step = tx.step;
@@ -83,7 +87,10 @@ function onTimer(tx: Tx): void {
       return;
     }
     if (step.kind === 'lookup') noteFailure(tx, 'central', 'RPC_TIMEOUT');
-    if (step.kind === 'measure') noteFailure(tx, 'device', 'DEVICE_TIMEOUT');
+    if (step.kind === 'measure') {
+      noteFailure(tx, 'device', 'DEVICE_TIMEOUT');
+      noteSkipped(tx, step.measurement, 'failed');
+    }
     if (step.kind === 'pay') tx.effects.push({ type: 'payment', payment: tx.s.payment as PendingPayment });
     leave(tx, 'timeout', { cause: step.kind === 'lookup' || step.kind === 'pay' ? 'central' : step.kind === 'measure' ? 'device' : step.kind === 'print' ? 'printer' : 'journal' });
     return;
@@ -92,6 +99,15 @@ function onTimer(tx: Tx): void {
     // Decree 13/2023/ND-CP art. 11: silence is not consent, so a timeout records a refusal.
     answerConsent(tx, false);
     return;
+  }
+  if (step.kind === 'measure') {
+    // OK not pressed in time: asked once more, then skipped with a note on the result, never silently.
+    if (!tx.s.step.reminded) {
+      tx.s.step = { ...tx.s.step, reminded: true, error: 'measure.not-confirmed' };
+      tx.setTimer(tx.stepTimeout(step));
+      return;
+    }
+    noteSkipped(tx, step.measurement, 'timeout');
   }
   if (step.on?.timeout !== undefined) {
     leave(tx, 'timeout');
@@ -115,8 +131,11 @@ function onEffectResult(tx: Tx, event: EffectEvent): void {
   switch (event.type) {
     case 'measure-progress': {
       const p = event.progress;
-      const phaseKey = `measure.phase.${p.phase}`;
-      const label = tx.def.bundle.catalogs[tx.s.locale][phaseKey] !== undefined ? tx.text(phaseKey) : tx.text('measure.measuring');
+      // A phase in the words of the device measuring: "settling" is the scale's number for the
+      // weight and the finger's signal for SpO2.
+      const catalog = tx.def.bundle.catalogs[tx.s.locale];
+      const phaseKey = [`measure.phase.${p.kind}.${p.phase}`, `measure.phase.${p.phase}`].find((k) => catalog[k] !== undefined);
+      const label = phaseKey ? tx.text(phaseKey) : tx.text('measure.measuring');
       const progress: StepState['progress'] = { label };
       if (p.cuffPressure !== undefined) Object.assign(progress, { value: Math.round(p.cuffPressure), unit: 'mmHg' });
       else if (p.liveValue !== undefined) Object.assign(progress, { value: p.liveValue, unit: p.kind === 'weight' ? 'kg' : p.kind === 'height' ? 'cm' : undefined });
@@ -141,6 +160,7 @@ function onEffectResult(tx: Tx, event: EffectEvent): void {
       noteFailure(tx, 'device', code);
       if (code === 'DEVICE_MISSING' || code === 'DEVICE_BUSY' || tx.s.step.attempts >= 2) {
         tx.s.data = setPath(tx.s.data, 'error.code', code);
+        if (step.kind === 'measure') noteSkipped(tx, step.measurement, 'failed');
         leave(tx, 'error', { cause: 'device', code });
         return;
       }

@@ -41,7 +41,7 @@ t.test('a scanned CCCD is checked, held in the session and shown masked', async 
   t.ok(rig.session.current().body?.includes('Không đọc được mã QR. Vui lòng quét lại hoặc gõ 12 số CCCD.'));
   rig.session.input({ type: 'scan', text: qr });
   await rig.wait(0);
-  t.same(rig.session.current().body, ['079*******34 Nguyễn Thị Lan']);
+  t.same(rig.session.current().body, ['079•••••••34 Nguyễn Thị Lan']);
   t.notOk(JSON.stringify(rig.session.current()).includes('079158001234'));
   t.match(rig.session.state().data.identity, { id: '079158001234', name: 'Nguyễn Thị Lan', birthDate: '1958-03-12', sex: 'female', source: 'qr' });
   t.notOk(JSON.stringify(rig.session.state()).includes('Cơ Thạch'), 'the address is not kept');
@@ -52,10 +52,14 @@ t.test('typed digits: invalid province refused, three refusals give the error br
   const rig = await flowRig({ bundle: await testBundle([{ name: 'who.yaml', text: who }]) });
   await rig.press('6');
   const type = (digits: string) => rig.press(...([...digits] as Key[]), 'ok');
+  const clear = (n: number) => rig.press(...(Array(n).fill('*') as Key[]));
   await type('999158001234');
-  t.ok(rig.session.current().body?.includes('Số CCCD chưa đúng. Vui lòng kiểm tra lại 12 số trên thẻ.'));
+  t.ok(rig.session.current().body?.includes('3 số đầu 999 không phải mã tỉnh nào. Kiểm tra 3 số đầu trên thẻ, bấm * để xóa.'), 'names the wrong part');
+  t.equal(rig.session.current().input?.value, '999••••••••4', 'and keeps the field');
+  await clear(12);
   await type('0791');
-  t.ok(rig.session.current().body?.includes('Số CCCD phải có đủ 12 chữ số.'));
+  t.ok(rig.session.current().body?.includes('Đã nhập 4 số, cần đúng 12 số. Bấm * để xóa từng số.'));
+  await clear(4);
   await type('123456789012');
   t.equal(rig.session.current().stepId, 'bad');
   t.match(rig.analytics.events, [{ service: 'who', outcome: 'failed', failureCause: 'input' }]);
@@ -63,6 +67,6 @@ t.test('typed digits: invalid province refused, three refusals give the error br
   t.equal(rig.session.current().stepId, 'bye', 'optional identity skipped with OK on an empty field');
   await rig.press('home', '6');
   await type('079158001234');
-  t.same(rig.session.current().body, ['079*******34 '], 'typed: number only, no name');
+  t.same(rig.session.current().body, ['079•••••••34 '], 'typed: number only, no name');
   await rig.session.stop();
 });

@@ -48,6 +48,7 @@ t.test('a paid payment goes CREATED → PENDING → PAID, each state journaled b
     t.equal(qr.value.bill, 'PE01000123456-2611');
     t.ok(qr.value.purpose?.startsWith(handle.paymentId + ' Tien dien'), 'the purpose carries the payment code first');
     t.ok((qr.value.purpose?.length ?? 0) <= 25);
+    t.equal(qr.value.purpose, `${handle.paymentId} Tien dien`, 'cut at a whole word, never mid-word');
   }
 
   const seen: string[] = [];
