@@ -206,6 +206,9 @@ export class ResidentSessionDriver {
   private next(screen: Screen, visit: PlannedVisit): InputEvent | undefined {
     const keys = new Set((screen.options ?? []).map((o) => o.key));
     const press = (key: Key): InputEvent => ({ type: 'key', key });
+    // The dossier form (flows/procedures/) is not modelled: these residents leave it to the one-stop
+    // desk at the form, so the visit still ends here and the next one starts on the home screen.
+    if (screen.flowId === 'dossier-submission' && screen.stepId === 'form') return press('home');
     switch (screen.kind) {
       case 'home':
       case 'maintenance':
@@ -283,17 +286,20 @@ export class ResidentSessionDriver {
       inputs += 1;
       sameScreenInputs += 1;
     }
-    // After a completed service the station asks for feedback: the resident answers as planned (about
-    // a third answer, with every rating occurring), the others leave it to time out. The answer (or its
-    // absence) completes the service's own event.
-    for (let i = 0; i < 6 && this.ended.length === before && this.session.current().kind === 'end' && this.session.current().flowId !== 'feedback'; i++) {
-      await clock.advance(5000);
+    // After a completed service the station asks for feedback only when the resident presses OK on
+    // the end screen: those who plan to answer (about a third, with every rating occurring) do; the
+    // others walk away and the end screen returns home by itself. The answer (or its absence)
+    // completes the service's own event.
+    if (this.ended.length === before && this.session.current().kind === 'end' && visit.rating !== null) {
+      await this.send({ type: 'key', key: 'ok' }, 2);
     }
     if (this.ended.length === before && this.session.current().flowId === 'feedback' && visit.rating !== null) {
       await this.send({ type: 'key', key: String(visit.rating) as Key }, 4);
     }
-    // Walked away (or done): the idle warning and wipe end whatever is left, as in the lobby.
-    for (let i = 0; i < 20 && this.ended.length === before; i++) await clock.advance(30_000);
+    // Walked away (or done): the idle warning and wipe end whatever is left, as in the lobby. A health
+    // check left alone asks again at each measurement and skips it before its result times out: up to
+    // half an hour.
+    for (let i = 0; i < 60 && this.ended.length === before; i++) await clock.advance(30_000);
     const event = this.ended[before];
     return { event, inputs };
   }

@@ -127,16 +127,14 @@ t.test('BHYT registration: the registration carries the chip name and chip-verif
   t.equal(await k.page.getAttribute('body', 'data-kind'), 'pay');
 });
 
-t.test('dossier submission: the one-stop desk gets the chip-verified identity', async (t) => {
+t.test('dossier submission: the form starts from the chip-verified identity', async (t) => {
   const { s, card, k } = await station(t);
   await k.keys('4', '1', '1', '1');
   await k.placeCard(card);
-  t.equal(s.screen().stepId, 'phone');
-  await k.keys(...'0356789012', 'ok', '1');
-  const dossier = s.records.records.find((r) => r.kind === 'dossier')!;
-  t.match(dossier.payload, { procedure: 'temporary-residence', cccd: citizen.idNumber, name: citizen.fullName, identitySource: 'chip-verified' });
-  t.notMatch(JSON.stringify(dossier.payload), /Trần Thị Cúc|Quảng Ngãi/, 'parents and place of origin never leave the station');
-  t.match(await k.page.innerText('body'), 'Đã ghi nhận');
+  t.equal(s.screen().stepId, 'form', 'the official form follows the chip read');
+  t.match(s.session.state().data['identity'], { id: citizen.idNumber, name: citizen.fullName, birthDate: citizen.birthDate, source: 'chip-verified' });
+  t.notMatch(JSON.stringify(s.session.state()), /Trần Thị Cúc|Quảng Ngãi/, 'parents and place of origin never leave the reader');
+  t.match(await k.page.innerText('body'), 'Tờ khai');
 });
 
 t.teardown(() => {

@@ -3,7 +3,7 @@
  * screen, then a review of every field from which any one can be changed.
  *
  * - Fields from the identity start with the CCCD's value; OK keeps it, `*` clears it.
- * - Choices are numbered 1-8 on a page; 9 shows the next page and 0 the previous one.
+ * - Choices are numbered 1-6 on a page, as in the menus; 9 shows the next page and 0 the previous one.
  * - Dates are typed as 8 digits (day, month, year), numbers and phone numbers as digits.
  * - Free text comes from the on-screen keyboard (touch); from the keypad, OK on an empty text field
  *   that allows it leaves the field to the one-stop desk's phone call-back.
@@ -24,8 +24,8 @@ import type { FlowSnapshot, SessionIdentity } from './state.js';
 import type { Tx } from './tx.js';
 import type { RunOps } from './run-ops.js';
 
-/** Choices on one page: keys 1-8; 9 and 0 turn pages. */
-const PAGE = 8;
+/** Choices on one page: keys 1-6; 9 and 0 turn pages. */
+const PAGE = 6;
 /** Review rows on one page (the smallest panel, 800x480, holds five with the field for the number). */
 const REVIEW_PAGE = 5;
 
@@ -63,7 +63,6 @@ const texts = {
   callback: { vi: 'Không gõ được? Bấm OK khi ô trống: cán bộ sẽ gọi điện để ghi mục này.', en: 'Cannot type it? Press OK on the empty field: the desk will phone you for it.' },
   optional: { vi: 'Mục không bắt buộc: bấm OK khi ô trống để bỏ qua.', en: 'Optional: press OK on the empty field to skip.' },
   prefilled: { vi: 'Đã điền từ CCCD. Bấm OK nếu đúng, phím * để sửa.', en: 'Filled from your CCCD. Press OK if right, * to change.' },
-  choose: { vi: 'Bấm số tương ứng.', en: 'Press the matching number.' },
   chosen: { vi: 'Đang chọn: {value}. Bấm OK để giữ.', en: 'Chosen: {value}. Press OK to keep it.' },
   nextPage: { vi: 'Trang sau', en: 'Next page' },
   prevPage: { vi: 'Trang trước', en: 'Previous page' },
@@ -191,7 +190,7 @@ export function onFormInput(tx: Tx, step: FormStep, event: InputEvent, key: Key 
     const pages = Math.ceil(choices.length / PAGE);
     if (key === '9' && pages > 1) save(tx, step, { ...progress, page: (progress.page + 1) % pages });
     else if (key === '0' && pages > 1) save(tx, step, { ...progress, page: (progress.page + pages - 1) % pages });
-    else if (key !== undefined && /^[1-8]$/.test(key)) {
+    else if (key !== undefined && /^[1-6]$/.test(key)) {
       const choice = choices[progress.page * PAGE + Number(key) - 1];
       if (choice) answer(tx, step, procedure, progress, field, choice.value);
     } else if ((key === 'ok' || key === '#') && progress.values[field.id] !== undefined) {
@@ -333,20 +332,22 @@ export function renderForm(s: FlowSnapshot, step: FormStep, procedure: Procedure
   const asked = askedFields(procedure, progress.values);
   const n = asked.indexOf(field) + 1;
   screen.progress = { label: say(texts.progress, locale, { n, total: asked.length }), fraction: n / asked.length };
-  body.push(field.label[locale]);
-  if (field.help) body.push(field.help[locale]);
   if (field.type === 'choice') {
     screen.kind = 'menu';
     const choices = choicesOf(field, units);
     const pages = Math.ceil(choices.length / PAGE);
     screen.options = choices.slice(progress.page * PAGE, (progress.page + 1) * PAGE).map((c, i) => ({ key: String(i + 1) as Key, label: c.label[locale] }));
-    body.push(say(texts.choose, locale));
     const current = progress.values[field.id];
-    if (current !== undefined) body.push(say(texts.chosen, locale, { value: shown(field, current, units, locale) }));
+    // One line above the options (the field, its help, what is chosen already), so six options fit
+    // above the key bar on the 800x480 panel; the numbered options and the key bar say how to choose.
+    const name = field.help ? `${field.label[locale]}: ${field.help[locale]}` : field.label[locale];
+    body.push(current !== undefined ? `${name} · ${say(texts.chosen, locale, { value: shown(field, current, units, locale) })}` : name);
     const pageKeys: { key: Key; label: string }[] = pages > 1 ? [{ key: '9', label: say(texts.nextPage, locale) }, { key: '0', label: say(texts.prevPage, locale) }] : [];
     if (pages > 1) screen.progress = { ...screen.progress, label: `${screen.progress.label} · ${progress.page + 1}/${pages}` };
     screen.keys = fnKeys([...(current !== undefined ? [okKey] : []), ...pageKeys]);
   } else {
+    body.push(field.label[locale]);
+    if (field.help) body.push(field.help[locale]);
     screen.kind = 'input';
     const personal = field.type === 'cccd' || field.type === 'phone';
     const value = personal && s.step.value.length > 5 ? maskCccd(s.step.value) : s.step.value;

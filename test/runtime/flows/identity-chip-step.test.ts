@@ -50,7 +50,7 @@ t.test('card on the tray: the QR opens the chip and the verified chip identity i
   r.reader.insert(chipOf());
   r.session.input({ type: 'scan', text: citizenQr });
   await r.wait(0);
-  t.same(r.session.current().body, ['079*******34 Nguyễn Văn An chip-verified']);
+  t.same(r.session.current().body, ['079•••••••34 Nguyễn Văn An chip-verified']);
   t.match(r.session.state().data.identity, { id: citizen.idNumber, source: 'chip-verified', birthDate: citizen.birthDate });
   t.notOk(JSON.stringify(r.session.state()).includes('Trần Thị Cúc'), "the parents' names never reach the session");
   await r.session.stop();
@@ -61,7 +61,7 @@ t.test('without a master list the identity is chip-read', async (t) => {
   r.reader.insert(chipOf());
   r.session.input({ type: 'scan', text: citizenQr });
   await r.wait(0);
-  t.same(r.session.current().body, ['079*******34 Nguyễn Văn An chip-read']);
+  t.same(r.session.current().body, ['079•••••••34 Nguyễn Văn An chip-read']);
   await r.session.stop();
 });
 
@@ -69,7 +69,7 @@ t.test('no card on the reader: the QR identity stands, marked qr', async (t) => 
   const r = await rig();
   r.session.input({ type: 'scan', text: citizenQr });
   await r.wait(3000);
-  t.same(r.session.current().body, ['079*******34 Nguyễn Văn An qr']);
+  t.same(r.session.current().body, ['079•••••••34 Nguyễn Văn An qr']);
   await r.session.stop();
 });
 
@@ -93,6 +93,6 @@ t.test('a chip that stops answering falls back to the QR when the step times out
   await r.wait(0);
   t.match(r.session.current().progress?.label ?? '', /Đang đọc chip/);
   await r.wait(15_000);
-  t.same(r.session.current().body, ['079*******34 Nguyễn Văn An qr']);
+  t.same(r.session.current().body, ['079•••••••34 Nguyễn Văn An qr']);
   await r.session.stop();
 });
