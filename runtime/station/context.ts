@@ -62,8 +62,6 @@ export interface StationContext {
   configFile: string;
   /** The config layers, and the technician's and central's changes to them. */
   configChanges: StationConfigChanges;
-  /** Refused inbound messages by `topic reason`, for the technician (`config.get`) and central. */
-  refusals: Record<string, number>;
   clock: Clock;
   logger: Logger;
   /** A child logger for one component. */

@@ -20,7 +20,7 @@ export function registerControlHandlers(control: ControlSocket, ctx: StationCont
   control.handle('outbox', () => outboxReport(ctx));
   control.handle('config.get', () => {
     const { layers, origins } = ctx.configChanges.view();
-    return { file: ctx.configFile, config, layers, origins, reported: ctx.configChanges.desired.current(), refusals: { ...ctx.refusals } };
+    return { file: ctx.configFile, config, layers, origins, reported: ctx.configChanges.desired.current(), refusals: refusalsByTopicAndReason(ctx) };
   });
   control.handle('config.validate', (params) => {
     if (!params || !('config' in params)) throw new StationError('CONTROL_BAD_PARAMS', 'params.config is required');
@@ -57,4 +57,10 @@ export function registerControlHandlers(control: ControlSocket, ctx: StationCont
     return { subscribed: true as const };
   });
   control.handle('analytics.summary', (params) => ctx.analytics.summary(params));
+}
+
+/** The link's refused inbound messages as `topic reason` → count, for `config.get`. */
+function refusalsByTopicAndReason(ctx: StationContext): Record<string, number> {
+  const byTopic = ctx.parts.link?.refusals.report().byTopic ?? {};
+  return Object.fromEntries(Object.entries(byTopic).flatMap(([topic, reasons]) => Object.entries(reasons).map(([reason, n]) => [`${topic} ${reason}`, n])));
 }

@@ -98,15 +98,11 @@ export function createStation(deps: StationDeps): Station {
   const announcer = new BirthAnnouncer({ clock, logger, version: deps.version, parts, maintenance });
   const records = { record: (...args: Parameters<CentralLink['record']>) => parts.centralLink().record(...args) };
   const analytics = new StationAnalytics({ clock, logger: log('analytics'), records, dataDir, stationId: config.station.id, stationName: config.station.name, ...analyticsTuning(config.analytics as AnalyticsConfig | undefined) });
-  // Refusals are counted here until the link's refusal counter takes them.
-  const refusals: Record<string, number> = {};
-  const refused = (topic: string, reason: string) => {
-    const key = `${topic} ${reason}`;
-    refusals[key] = (refusals[key] ?? 0) + 1;
-  };
+  // A refused desired document is counted with every other refused inbound message (runtime/link/inbound-refusals.ts).
+  const refused = (topic: string, reason: string) => parts.link?.refusals.count(topic, reason);
   const configChanges = new StationConfigChanges({ config, layered: deps.layered ?? factoryOnly(config, deps.configFile), clock, logger, parts, refused });
   const ctx: StationContext = {
-    config, configFile: deps.configFile, configChanges, refusals, clock, logger, log, logBuffer: deps.logBuffer, version: deps.version, paths: deps.paths, dataDir,
+    config, configFile: deps.configFile, configChanges, clock, logger, log, logBuffer: deps.logBuffer, version: deps.version, paths: deps.paths, dataDir,
     startedAt: clock.now(), lifecycle, parts, alerts: new StationAlerts(), maintenance, announcer, analytics,
     loop: new EventLoopMonitor(clock),
     ...(deps.requestRestart ? { requestRestart: deps.requestRestart } : {}),
